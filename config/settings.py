@@ -1,0 +1,147 @@
+"""Every setting a terminal has, declared once.
+
+`config/default.toml` mirrors these defaults (a test keeps the two in step); a terminal file
+such as `config/terminal.example.toml` overrides them key by key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+
+def _range(default: Any, low: float, high: float) -> Any:
+    return field(default=default, metadata={"min": low, "max": high})
+
+
+@dataclass(frozen=True)
+class TerminalSettings:
+    id: str = "SIM-0001"
+    service_point: str = "示范村便民服务站"
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    data_dir: Path = Path("var")
+    retention_days: int = _range(30, 0, 3650)
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = True
+    idle_timeout_s: int = _range(90, 10, 3600)
+    more_time_answer_s: int = _range(30, 5, 600)
+    font_file: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    enabled: bool = True
+    prompts_dir: str = ""
+    volume: float = _range(1.0, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class TechnicianSettings:
+    # PBKDF2-SHA256 as "pbkdf2_sha256$iterations$salt_hex$hash_hex"; default PIN 246810.
+    pin_hash: str = (
+        "pbkdf2_sha256$200000$6b696f736b2d64656661756c74$"
+        "9faa53ece7bdae20368a90ff55ee2089ccacc1af4759e547d1ff3708a1b0c1ac"
+    )
+    staff_pin_hash: str = ""
+    max_attempts: int = _range(5, 1, 20)
+    lockout_s: int = _range(300, 10, 86400)
+
+
+@dataclass(frozen=True)
+class SimulatedCardSettings:
+    name: str = "张秀英"
+    id_number: str = "110101195001011239"
+    sex: Literal["1", "2", "0", "9"] = "2"
+    photo: str = ""
+    fault: Literal["none", "unreadable", "unplugged", "slow", "pcscd_gone"] = "none"
+    insert_after_s: float = _range(1.0, 0.0, 600.0)
+    slow_delay_s: float = _range(3.0, 0.0, 60.0)
+
+
+@dataclass(frozen=True)
+class CardReaderSettings:
+    backend: Literal["simulated", "pcsc", "sam-serial"] = "simulated"
+    reader: str = ""
+    port: str = "/dev/ttyUSB0"
+    baud: Literal[9600, 19200, 38400, 57600, 115200] = 115200
+    poll_interval_ms: int = _range(500, 300, 5000)
+    read_timeout_s: float = _range(3.0, 0.2, 30.0)
+    wlt_decoder: str = ""
+    max_read_attempts: int = _range(3, 1, 10)
+    simulated: SimulatedCardSettings = field(default_factory=SimulatedCardSettings)
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    backend: Literal["simulated", "opencv", "file"] = "simulated"
+    device: int = _range(0, 0, 63)
+    source: str = ""
+    width: int = _range(640, 160, 3840)
+    height: int = _range(480, 120, 2160)
+    fps: int = _range(25, 1, 120)
+    pace: Literal["realtime", "fast"] = "realtime"
+    loop: bool = True
+    stall_timeout_s: float = _range(3.0, 0.5, 60.0)
+    fault: Literal["none", "unplugged", "stall"] = "none"
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    threshold: float = _range(0.5, 0.2, 1.0)
+    challenge_actions: int = _range(2, 1, 5)
+    actions: tuple[str, ...] = ("blink", "mouth_open", "turn_left", "turn_right", "nod")
+    action_timeout_s: float = _range(20.0, 3.0, 120.0)
+    max_capture_attempts: int = _range(3, 1, 10)
+    analysis_fps: float = _range(10.0, 1.0, 30.0)
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    backend: Literal["simulated", "escpos"] = "simulated"
+    target: str = ""
+    paper_width_mm: Literal[58, 80] = 80
+    dots_per_line: int = _range(576, 200, 1024)
+    text_mode: Literal["gb18030", "raster"] = "gb18030"
+    qr_mode: Literal["native", "image"] = "native"
+    timeout_s: float = _range(5.0, 0.5, 60.0)
+    fault: Literal["none", "paper_out", "offline", "cover_open"] = "none"
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    url: str = ""
+    embedded: bool = True
+    ca_bundle: str = ""
+    timeout_s: float = _range(10.0, 1.0, 120.0)
+    sync_interval_s: int = _range(60, 5, 86400)
+    batch_size: int = _range(20, 1, 500)
+    max_backoff_s: int = _range(3600, 10, 86400)
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = "logs/kiosk.log"
+    max_bytes: int = _range(5_000_000, 10_000, 1_000_000_000)
+    backups: int = _range(5, 0, 100)
+
+
+@dataclass(frozen=True)
+class Settings:
+    terminal: TerminalSettings = field(default_factory=TerminalSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    technician: TechnicianSettings = field(default_factory=TechnicianSettings)
+    card_reader: CardReaderSettings = field(default_factory=CardReaderSettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    face: FaceSettings = field(default_factory=FaceSettings)
+    printer: PrinterSettings = field(default_factory=PrinterSettings)
+    platform: PlatformSettings = field(default_factory=PlatformSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    # Where the file(s) came from, for messages and for resolving relative paths.
+    source: str = field(default="<defaults>", metadata={"internal": True})

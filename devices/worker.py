@@ -1,0 +1,95 @@
+"""One thread per device: it owns the backend, runs every call to it, and reports events.
+
+Nothing outside this thread touches the backend. Callers post jobs (`submit`) and get a
+`Future`; a backend that produces events on its own (a card arriving, a camera frame) is
+polled by `idle` between jobs. Events reach the owner through the `listener` callback, which
+runs on this thread: the Qt bridge turns them into queued signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+THREAD_PREFIX = "device-"
+
+
+class DeviceWorker:
+    """Runs `idle()` in a loop and queued jobs in between, on one named thread."""
+
+    def __init__(
+        self,
+        name: str,
+        idle: Callable[[], None] | None = None,
+        idle_pause_s: float = 0.05,
+    ) -> None:
+        self.name = name
+        self._idle = idle
+        self._idle_pause_s = idle_pause_s
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]]
+        self._jobs = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=THREAD_PREFIX + name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        if self._stopping.is_set():
+            future.set_exception(RuntimeError(f"device worker {self.name} is stopped"))
+            return future
+        self._jobs.put((fn, args, future))
+        return future
+
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """Ask the thread to finish its current job and exit; True once it has."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+        alive = self._thread.is_alive()
+        if alive:
+            log.error("device worker %s did not stop within %.1f s", self.name, timeout_s)
+        return not alive
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            pause = self._idle_pause_s if self._idle is None else 0.0
+            try:
+                fn, args, future = self._jobs.get(timeout=pause or 0.001)
+            except queue.Empty:
+                self._run_idle()
+                continue
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:  # handed to the caller through the future
+                    future.set_exception(exc)
+        self._drain()
+
+    def _run_idle(self) -> None:
+        if self._idle is None:
+            return
+        try:
+            self._idle()
+        except Exception:
+            log.exception("device worker %s: idle step failed", self.name)
+            self._stopping.wait(self._idle_pause_s)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                _, _, future = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            future.cancel()

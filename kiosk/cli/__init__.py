@@ -1,0 +1,58 @@
+"""`kiosk` command line. Each subcommand group lives in its own module with `register()`.
+
+Exit codes shared by every command: 0 success, 1 nothing happened in time, 2 bad argument or
+configuration, 3 the device, data or peer failed (one-line reason on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from config import ConfigError
+
+EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+# Add a module here to add a subcommand group; each defines register(subparsers).
+COMMAND_MODULES = [
+    "kiosk.cli.config_cmd",
+]
+
+
+class UsageError(Exception):
+    """A bad argument: exit 2 with the message."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Village service-point kiosk")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        code: int = args.handler(args)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

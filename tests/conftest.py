@@ -1,0 +1,61 @@
+"""Test-wide set-up: offscreen Qt, and no test may leave a device thread or QThread running."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+from devices.worker import THREAD_PREFIX  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+TESTDATA = SHARED / "testdata"
+
+
+def _device_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX) and t.is_alive()]
+
+
+@pytest.fixture(autouse=True)
+def no_stray_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail a test that leaves a device worker thread or a QThread running (as napari does)."""
+    started_qthreads: list[object] = []
+    try:
+        from PySide6.QtCore import QThread
+    except ImportError:  # pragma: no cover - PySide6 is a hard dependency
+        QThread = None  # noqa: N806
+
+    if QThread is not None:
+        original_start = QThread.start
+
+        def tracking_start(self: QThread, *args: object) -> None:
+            started_qthreads.append(self)
+            original_start(self, *args)
+
+        monkeypatch.setattr(QThread, "start", tracking_start)
+    before = set(_device_threads())
+    yield
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        leftover = [t for t in _device_threads() if t not in before]
+        running_q = [q for q in started_qthreads if q.isRunning()]  # type: ignore[attr-defined]
+        if not leftover and not running_q:
+            return
+        time.sleep(0.02)
+    names = [t.name for t in leftover] + [repr(q) for q in running_q]
+    pytest.fail(f"test left threads running: {names}")
+
+
+@pytest.fixture
+def testdata() -> Path:
+    if not TESTDATA.is_dir():
+        pytest.skip(f"shared test data not found at {TESTDATA}")
+    return TESTDATA

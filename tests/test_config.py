@@ -1,0 +1,116 @@
+"""Typed configuration: defaults, layering, and errors that name the file, key and fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from config import DEFAULT_FILE, ConfigError, as_dict, load_settings
+from config.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "terminal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_toml_mirrors_the_dataclass_defaults() -> None:
+    from_file = as_dict(load_settings(), mask_secrets=False)
+    from_code = as_dict(Settings(), mask_secrets=False)
+    assert from_file == from_code
+    # every key the code declares is written (and so documented) in default.toml
+    table = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    for section, values in from_code.items():
+        if isinstance(values, dict):
+            assert set(values) == set(table[section]), section
+
+
+def test_terminal_file_overrides_key_by_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[printer]\npaper_width_mm = 58\n[card_reader.simulated]\nname = "李四"\n')
+    settings = load_settings(path)
+    assert settings.printer.paper_width_mm == 58
+    assert settings.printer.qr_mode == "native"  # untouched default
+    assert settings.card_reader.simulated.name == "李四"
+    assert settings.card_reader.simulated.id_number == "110101195001011239"
+    assert settings.source == str(path)
+
+
+def test_example_terminal_file_is_valid() -> None:
+    settings = load_settings(REPO / "config" / "terminal.example.toml")
+    assert settings.card_reader.backend == "sam-serial"
+    assert settings.platform.embedded is False
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.ui.fullscreen = False  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fix"),
+    [
+        ('[printer]\nbackend = "thermal"\n', "printer.backend", "'simulated', 'escpos'"),
+        ("[printer]\npaper_width = 80\n", "printer.paper_width", "paper_width_mm"),
+        ('[ui]\nidle_timeout_s = "soon"\n', "ui.idle_timeout_s", "whole number"),
+        ("[ui]\nidle_timeout_s = 1\n", "ui.idle_timeout_s", "from 10 to 3600"),
+        ("[card_reader]\nbaud = 12345\n", "card_reader.baud", "115200"),
+        ("[nope]\nx = 1\n", "nope", "Allowed keys"),
+        ("[printer]\nfullscreen = true\n", "printer.fullscreen", "Allowed keys"),
+        ("ui = 3\n", "ui", "[ui]"),
+        ('[face]\nactions = "blink"\n', "face.actions", "list"),
+    ],
+)
+def test_bad_values_name_file_key_and_fix(tmp_path: Path, text: str, key: str, fix: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.key == key
+    assert str(path) in caught.value.message
+    assert fix in caught.value.message
+
+
+def test_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[printer\nbackend=1")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(path) in caught.value.message
+    assert "not valid TOML" in caught.value.message
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "absent.toml")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_config_check_masks_secrets() -> None:
+    result = run_cli("config", "check", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert data["settings"]["technician"]["pin_hash"] == "********"
+    assert data["settings"]["printer"]["backend"] == "simulated"
+
+
+def test_cli_config_check_bad_file_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, '[camera]\nbackend = "webcam"\n')
+    result = run_cli("config", "check", "--config", str(path))
+    assert result.returncode == 2
+    assert "camera.backend" in result.stderr
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
