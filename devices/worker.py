@@ -18,6 +18,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 THREAD_PREFIX = "device-"
+# Every other long-lived background thread of the app (sync, analysis) is named "kiosk-...".
+BACKGROUND_PREFIXES = (THREAD_PREFIX, "kiosk-")
 
 
 class DeviceWorker:

@@ -1,0 +1,90 @@
+"""The terminal's own keys, kept in `<data_dir>/keys/` and readable only by the kiosk user.
+
+- `terminal_ed25519.pem`: signs cases, requests and certificate tokens. Its key id is the
+  first 16 hex digits of SHA-256 over the raw public key.
+- `storage.key`: 32 random bytes, the AES-256-GCM key for personal data at rest.
+
+Keys are created explicitly (`load_or_create`), never as a side effect of reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+SIGNING_FILE = "terminal_ed25519.pem"
+STORAGE_FILE = "storage.key"
+
+
+class KeyError_(Exception):  # noqa: N818 - "KeyError" is a builtin
+    """A key file is missing, unreadable or too open."""
+
+
+def key_id_of(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_key_raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+@dataclass(frozen=True)
+class TerminalKeys:
+    signing_key: Ed25519PrivateKey
+    storage_key: bytes
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.signing_key.public_key()
+
+    @property
+    def key_id(self) -> str:
+        return key_id_of(self.public_key)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.signing_key.sign(data)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_or_create(data_dir: Path) -> TerminalKeys:
+    """Load the terminal's keys, creating any that do not exist yet (0600, in keys/ 0700)."""
+    folder = data_dir / "keys"
+    signing_path, storage_path = folder / SIGNING_FILE, folder / STORAGE_FILE
+    if not signing_path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        _write_private(signing_path, pem)
+    if not storage_path.exists():
+        _write_private(storage_path, secrets.token_bytes(32))
+    return load(data_dir)
+
+
+def load(data_dir: Path) -> TerminalKeys:
+    folder = data_dir / "keys"
+    try:
+        pem = (folder / SIGNING_FILE).read_bytes()
+        storage_key = (folder / STORAGE_FILE).read_bytes()
+    except OSError as exc:
+        raise KeyError_(f"terminal keys unreadable in {folder}: {exc.strerror}") from None
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey) or len(storage_key) != 32:
+        raise KeyError_(f"terminal keys in {folder} are not an Ed25519 key and a 32-byte key")
+    return TerminalKeys(key, storage_key)
