@@ -54,28 +54,28 @@ def build(cls: type[T], table: dict[str, Any], file: Path | None, prefix: str = 
                 file, _join(prefix, key), "is not a known setting", f"Allowed keys here: {allowed}."
             )
     values: dict[str, Any] = {}
-    for name in fields:
+    for name, spec in fields.items():
         if name in table:
             key = _join(prefix, name)
             values[name] = _convert(hints[name], table[name], file, key)
-            _check_range(fields[name], values[name], file, key)
+            _check_range(spec, values[name], file, key)
     return cls(**values)
 
 
 def _check_range(field: dataclasses.Field[Any], value: Any, file: Path | None, key: str) -> None:
     low, high = field.metadata.get("min"), field.metadata.get("max")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ConfigError(
-                file, key, f"{value!r} is out of range", f"Use a value from {low} to {high}."
-            )
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and ((low is not None and value < low) or (high is not None and value > high)):
+        raise ConfigError(
+            file, key, f"{value!r} is out of range", f"Use a value from {low} to {high}."
+        )
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _convert(tp: Any, value: Any, file: Path | None, key: str) -> Any:  # noqa: PLR0911
+def _convert(tp: Any, value: Any, file: Path | None, key: str) -> Any:
     origin = get_origin(tp)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):

@@ -21,8 +21,9 @@ def verify_pin(pin: str, encoded: str) -> bool:
         if scheme != "pbkdf2_sha256":
             return False
         expected = bytes.fromhex(digest_hex)
-        actual = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex),
-                                     int(iterations))
+        actual = hashlib.pbkdf2_hmac(
+            "sha256", pin.encode(), bytes.fromhex(salt_hex), int(iterations)
+        )
     except ValueError:
         return False
     return hmac.compare_digest(expected, actual)

@@ -22,7 +22,7 @@ SIGNING_FILE = "terminal_ed25519.pem"
 STORAGE_FILE = "storage.key"
 
 
-class KeyError_(Exception):  # noqa: N818 - "KeyError" is a builtin
+class TerminalKeyError(Exception):
     """A key file is missing, unreadable or too open."""
 
 
@@ -83,8 +83,8 @@ def load(data_dir: Path) -> TerminalKeys:
         pem = (folder / SIGNING_FILE).read_bytes()
         storage_key = (folder / STORAGE_FILE).read_bytes()
     except OSError as exc:
-        raise KeyError_(f"terminal keys unreadable in {folder}: {exc.strerror}") from None
+        raise TerminalKeyError(f"terminal keys unreadable in {folder}: {exc.strerror}") from None
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey) or len(storage_key) != 32:
-        raise KeyError_(f"terminal keys in {folder} are not an Ed25519 key and a 32-byte key")
+        raise TerminalKeyError(f"{folder}: expected an Ed25519 key and a 32-byte storage key")
     return TerminalKeys(key, storage_key)

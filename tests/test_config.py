@@ -35,7 +35,8 @@ def test_default_toml_mirrors_the_dataclass_defaults() -> None:
 
 
 def test_terminal_file_overrides_key_by_key(tmp_path: Path) -> None:
-    path = write(tmp_path, '[printer]\npaper_width_mm = 58\n[card_reader.simulated]\nname = "李四"\n')
+    text = '[printer]\npaper_width_mm = 58\n[card_reader.simulated]\nname = "李四"\n'
+    path = write(tmp_path, text)
     settings = load_settings(path)
     assert settings.printer.paper_width_mm == 58
     assert settings.printer.qr_mode == "native"  # untouched default

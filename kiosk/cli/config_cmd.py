@@ -30,8 +30,13 @@ def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     effective = as_dict(settings)
     if args.json:
-        print(json.dumps({"ok": True, "source": settings.source, "settings": effective},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"ok": True, "source": settings.source, "settings": effective},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         print(f"OK: {settings.source}")
         _print_table(effective)

@@ -1,0 +1,115 @@
+"""What the flow asks its driver to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.flow.model import Outcome, Service, Step
+
+# Timer names
+IDLE_TIMER = "idle"
+MORE_TIME_TIMER = "more_time"
+THANKS_TIMER = "thanks"
+
+
+@dataclass(frozen=True)
+class ShowScreen:
+    step: Step
+    view: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlayPrompt:
+    prompt_id: str
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    name: str
+
+
+@dataclass(frozen=True)
+class StartCardReader:
+    pass
+
+
+@dataclass(frozen=True)
+class StopCardReader:
+    pass
+
+
+@dataclass(frozen=True)
+class StartFaceCapture:
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StopFaceCapture:
+    pass
+
+
+@dataclass(frozen=True)
+class StartMatching:
+    resident: Any
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordCase:
+    service: Service
+    outcome: Outcome
+    resident: Any
+    reason: str = ""
+    assisted_by: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    service: Service
+    resident: Any
+
+
+@dataclass(frozen=True)
+class PrintReceipt:
+    kind: str  # certificate | failure_notice | pending_slip | reprint
+    case_id: str
+    outcome: Outcome
+    resident: Any
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallStaff:
+    reason: str
+
+
+@dataclass(frozen=True)
+class WipeSession:
+    """Forget everything personal about the visit (identity, frames, results)."""
+
+
+Command = (
+    ShowScreen
+    | PlayPrompt
+    | StartTimer
+    | CancelTimer
+    | StartCardReader
+    | StopCardReader
+    | StartFaceCapture
+    | StopFaceCapture
+    | StartMatching
+    | RecordCase
+    | Lookup
+    | PrintReceipt
+    | CallStaff
+    | WipeSession
+)

@@ -1,0 +1,188 @@
+"""Everything that can happen to a session: the resident's intents and the services' answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.flow.model import Outcome, Service
+
+
+# -- the resident (screens emit these) -------------------------------------------------------
+@dataclass(frozen=True)
+class Touched:
+    """Any touch: the resident is still there."""
+
+
+@dataclass(frozen=True)
+class ServiceChosen:
+    service: Service
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """是我 (True) / 不是我 (False)."""
+
+    its_me: bool
+
+
+@dataclass(frozen=True)
+class ConsentAnswered:
+    agreed: bool  # False: the resident asks for the staff-assisted check instead
+
+
+@dataclass(frozen=True)
+class Continue:
+    """The main button of an informational screen (result, print failure, fault)."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Try the step again (card, face capture, printing)."""
+
+
+@dataclass(frozen=True)
+class Rated:
+    score: int | None  # 1-5, None when skipped
+
+
+@dataclass(frozen=True)
+class HelpRequested:
+    reason: str = "resident"
+
+
+@dataclass(frozen=True)
+class HelpDismissed:
+    pass
+
+
+@dataclass(frozen=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True)
+class MoreTimeAnswered:
+    more: bool
+
+
+@dataclass(frozen=True)
+class StaffUnlocked:
+    """A staff member unlocked the assisted check (帮办) with their PIN."""
+
+    staff_id: str
+
+
+# -- devices and services (the driver emits these) ---------------------------------------
+@dataclass(frozen=True)
+class CardRead:
+    identity: Any
+
+
+@dataclass(frozen=True)
+class CardReadFailed:
+    reason: str  # e.g. "torn_read", "invalid_card", "not_supported", "pin_required"
+
+
+@dataclass(frozen=True)
+class CardRemoved:
+    pass
+
+
+@dataclass(frozen=True)
+class DeviceFailed:
+    device: str  # card_reader | camera | printer | store
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceRecovered:
+    device: str
+
+
+@dataclass(frozen=True)
+class FaceProgress:
+    """A liveness update while capturing: passed through to the screen."""
+
+    view: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LivenessDone:
+    passed: bool
+    reason: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MatchDone:
+    outcome: Outcome
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseRecorded:
+    case_id: str
+
+
+@dataclass(frozen=True)
+class CaseRecordFailed:
+    reason: str
+
+
+@dataclass(frozen=True)
+class LookupDone:
+    outcome: Outcome
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrintDone:
+    pass
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    status: str  # paper_out | cover_open | offline | error
+
+
+@dataclass(frozen=True)
+class TimerExpired:
+    name: str
+
+
+Event = (
+    Touched
+    | ServiceChosen
+    | Confirmed
+    | ConsentAnswered
+    | Continue
+    | Retry
+    | Rated
+    | HelpRequested
+    | HelpDismissed
+    | Back
+    | Cancel
+    | MoreTimeAnswered
+    | StaffUnlocked
+    | CardRead
+    | CardReadFailed
+    | CardRemoved
+    | DeviceFailed
+    | DeviceRecovered
+    | FaceProgress
+    | LivenessDone
+    | MatchDone
+    | CaseRecorded
+    | CaseRecordFailed
+    | LookupDone
+    | PrintDone
+    | PrintFailed
+    | TimerExpired
+)

@@ -1,0 +1,101 @@
+"""What the flow knows: its steps, the services, the session's data and its limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Step(StrEnum):
+    IDLE = "idle"  # welcome / attract screen
+    READ_CARD = "read_card"
+    CONFIRM_IDENTITY = "confirm_identity"
+    CONSENT = "consent"
+    FACE_CAPTURE = "face_capture"
+    MATCHING = "matching"
+    LOOKUP = "lookup"  # reprint / query: asking the store and platform for the last check
+    RESULT = "result"
+    PRINT = "print"
+    RATE = "rate"
+    THANKS = "thanks"
+    HELP = "help"  # call staff; the resident can always come back
+    DEVICE_FAULT = "device_fault"
+
+
+class Service(StrEnum):
+    PENSION_CHECK = "pension_check"  # 养老金资格认证
+    REPRINT = "reprint"  # 补打认证凭证
+    QUERY = "query"  # 查询认证结果
+
+
+class Outcome(StrEnum):
+    VERIFIED = "verified"
+    NOT_VERIFIED = "not_verified"
+    PENDING = "pending"  # reference or platform out of reach: decided later
+    NOT_FOUND = "not_found"  # reprint/query: no check on record
+
+
+class Resident(Protocol):
+    """What the flow may see of a card holder: masked values only."""
+
+    @property
+    def masked_name(self) -> str: ...
+
+    @property
+    def masked_id_number(self) -> str: ...
+
+
+# Where "back" leads; steps not listed have no back.
+BACK = {
+    Step.READ_CARD: Step.IDLE,
+    Step.CONFIRM_IDENTITY: Step.READ_CARD,
+    Step.CONSENT: Step.CONFIRM_IDENTITY,
+    Step.FACE_CAPTURE: Step.CONSENT,
+}
+
+# The resident-visible step number for "第 N 步，共 M 步".
+STEP_NUMBERS = {
+    Service.PENSION_CHECK: {
+        Step.READ_CARD: 1,
+        Step.CONFIRM_IDENTITY: 2,
+        Step.CONSENT: 3,
+        Step.FACE_CAPTURE: 4,
+        Step.MATCHING: 4,
+        Step.RESULT: 5,
+        Step.PRINT: 5,
+    },
+    Service.REPRINT: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.PRINT: 3},
+    Service.QUERY: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.RESULT: 3},
+}
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    idle_timeout_s: float = 90.0  # no touch for this long -> "还需要更多时间吗?"
+    more_time_answer_s: float = 30.0  # no answer -> back to welcome
+    max_card_attempts: int = 3
+    max_capture_attempts: int = 3
+    thanks_s: float = 8.0  # the thank-you screen, then welcome
+
+
+@dataclass
+class Session:
+    """One resident's visit. Wiped (replaced by a fresh one) when the visit ends."""
+
+    service: Service | None = None
+    resident: Any = None  # the card's identity; only masked fields reach the screens
+    card_attempts: int = 0
+    capture_attempts: int = 0
+    outcome: Outcome | None = None
+    reason: str = ""  # a reason code for not_verified / help
+    case_id: str = ""
+    print_failed: str = ""  # printer status when the job was kept
+    rating: int | None = None
+    assisted_by: str = ""
+    fault_device: str = ""
+    fault_return: Step | None = None
+    help_return: Step | None = None
+    help_reason: str = ""
+    asking_more_time: bool = False
+    details: dict[str, Any] = field(default_factory=dict)  # match / lookup details for screens
