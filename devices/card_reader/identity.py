@@ -132,5 +132,5 @@ class Identity:
             "ssc_expiry": day(self.ssc_expiry),
             "photo_format": self.photo_format,
             "photo_bytes": len(self.photo_bytes) if self.photo_bytes else 0,
-            **({"photo_base64": b64encode(self.photo_bytes).decode()} if show_photo else {}),
+            **({"photo_base64": b64encode(self.photo_bytes or b"").decode()} if show_photo else {}),
         }
