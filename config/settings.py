@@ -92,12 +92,15 @@ class CameraSettings:
 
 @dataclass(frozen=True)
 class FaceSettings:
-    threshold: float = _range(0.5, 0.2, 1.0)
+    # Frozen on faces/tune: 0 false accepts, 5.0% false rejects (kiosk face evaluate).
+    threshold: float = _range(0.51, 0.2, 1.0)
     challenge_actions: int = _range(2, 1, 5)
     actions: tuple[str, ...] = ("blink", "mouth_open", "turn_left", "turn_right", "nod")
     action_timeout_s: float = _range(20.0, 3.0, 120.0)
     max_capture_attempts: int = _range(3, 1, 10)
     analysis_fps: float = _range(10.0, 1.0, 30.0)
+    face_lost_s: float = _range(1.5, 0.2, 10.0)
+    max_restarts: int = _range(3, 0, 20)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class PrinterSettings:
     text_mode: Literal["gb18030", "raster"] = "gb18030"
     qr_mode: Literal["native", "image"] = "native"
     timeout_s: float = _range(5.0, 0.5, 60.0)
+    status_timeout_s: float = _range(0.5, 0.05, 10.0)
+    font_file: str = ""
     fault: Literal["none", "paper_out", "offline", "cover_open"] = "none"
 
 

@@ -1,0 +1,134 @@
+"""Paint a receipt (or a run of its blocks) as pixels: the PNG preview and raster printing.
+
+One dot of a 203 dpi printer is one pixel here, so a preview is the size of the paper.
+Text sits on the printer's grid (12-dot half-width cells, 24-dot Chinese cells), broken
+into lines by `devices.printer.text` exactly as the ESC/POS text renderer breaks them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import qrcode
+import qrcode.constants
+from PIL import Image, ImageDraw
+
+from devices.printer.fonts import find_cjk_font
+from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
+from devices.printer.text import (
+    CELL_DOTS,
+    LINE_DOTS,
+    LINE_PITCH,
+    char_width,
+    columns_for,
+    display_width,
+    key_value_lines,
+    rule_line,
+    wrap,
+)
+
+WHITE, BLACK = 255, 0
+QR_QUIET_MODULES = 4  # quiet zone each side, in modules
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    """The QR symbol (error correction M: survives smudges on thermal paper)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(data.encode("utf-8"))
+    code.make(fit=True)
+    return [list(row) for row in code.get_matrix()]
+
+
+def qr_module_dots(modules: int, wanted: int, width_dots: int) -> int:
+    """The module size: as asked, shrunk until the symbol and its quiet zone fit the paper."""
+    return max(1, min(wanted, width_dots // (modules + 2 * QR_QUIET_MODULES)))
+
+
+class _Painter:
+    def __init__(self, width_dots: int, font_file: str) -> None:
+        self.width = width_dots
+        self.regular = find_cjk_font(font_file)
+        self.bold = find_cjk_font(font_file, bold=True) if not font_file else self.regular
+        self.pieces: list[Image.Image] = []
+
+    def line(self, text: str, size: int = 1, bold: bool = False, align: str = "left") -> None:
+        face = self.bold if bold else self.regular
+        font = face.load(LINE_DOTS * size)
+        image = Image.new("L", (self.width, LINE_PITCH * size), WHITE)
+        draw = ImageDraw.Draw(image)
+        used = display_width(text) * CELL_DOTS * size
+        x = {"center": (self.width - used) // 2, "right": self.width - used}.get(align, 0)
+        # Baseline at 0.88 em, where CJK fonts put it in their em box: descenders stay inside.
+        y = (LINE_PITCH - LINE_DOTS) * size // 2 + round(0.88 * LINE_DOTS * size)
+        if "Mono" in face.name:  # the font's own advances match the grid
+            draw.text((max(0, x), y), text, font=font, fill=BLACK, anchor="ls")
+        else:
+            for char in text:
+                draw.text((x, y), char, font=font, fill=BLACK, anchor="ls")
+                x += char_width(char) * CELL_DOTS * size
+        self.pieces.append(image)
+
+    def blank(self, dots: int) -> None:
+        self.pieces.append(Image.new("L", (self.width, dots), WHITE))
+
+    def qr(self, block: QrCode) -> None:
+        matrix = qr_matrix(block.data)
+        module = qr_module_dots(len(matrix), block.module_size, self.width)
+        side = len(matrix) * module
+        symbol = Image.new("L", (len(matrix), len(matrix)), WHITE)
+        symbol.putdata([BLACK if dark else WHITE for row in matrix for dark in row])
+        symbol = symbol.resize((side, side), Image.Resampling.NEAREST)
+        image = Image.new("L", (self.width, side + 2 * QR_QUIET_MODULES * module), WHITE)
+        image.paste(symbol, ((self.width - side) // 2, QR_QUIET_MODULES * module))
+        self.pieces.append(image)
+        for text in wrap(block.caption, columns_for(self.width)) if block.caption else ():
+            self.line(text, align="center")
+
+    def block(self, block: Block) -> None:
+        cols = columns_for(self.width)
+        if isinstance(block, Text):
+            for text in wrap(block.text, columns_for(self.width, block.size)):
+                self.line(text, block.size, block.bold, block.align)
+        elif isinstance(block, KeyValue):
+            for text in key_value_lines(block.key, block.value, cols):
+                self.line(text)
+        elif isinstance(block, Rule):
+            self.line(rule_line(block.char, cols))
+        elif isinstance(block, Feed):
+            self.blank(LINE_PITCH * block.lines)
+        else:
+            self.qr(block)
+
+    def image(self) -> Image.Image:
+        height = sum(piece.height for piece in self.pieces)
+        canvas = Image.new("L", (self.width, max(1, height)), WHITE)
+        top = 0
+        for piece in self.pieces:
+            canvas.paste(piece, (0, top))
+            top += piece.height
+        return canvas
+
+
+def paint_blocks(blocks: Iterable[Block], width_dots: int, font_file: str = "") -> Image.Image:
+    """Grey-scale image of the blocks, `width_dots` wide."""
+    painter = _Painter(width_dots, font_file)
+    for block in blocks:
+        painter.block(block)
+    return painter.image()
+
+
+def to_print_bitmap(image: Image.Image) -> Image.Image:
+    """Threshold to black and white (no dithering: crisp glyph edges on thermal paper)."""
+    return image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+
+
+def render_png(receipt: Receipt, width_dots: int, font_file: str = "") -> bytes:
+    """The receipt as a PNG, margins included, as the screen and the docs show it."""
+    body = paint_blocks(receipt.blocks, width_dots, font_file)
+    margin = CELL_DOTS * 2
+    page = Image.new("L", (body.width + 2 * margin, body.height + 2 * margin), WHITE)
+    page.paste(body, (margin, margin))
+    out = io.BytesIO()
+    page.save(out, format="PNG", optimize=True)
+    return out.getvalue()
