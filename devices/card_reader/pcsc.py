@@ -203,7 +203,7 @@ class PcscCardReader(CardReader):
                 return ReadFailed(exc)
             except CardReaderError as exc:
                 error = exc
-                log.warning("read attempt %d of %d failed: %s", attempt, self._attempts, exc)
+                log.info("read attempt %d of %d failed: %s", attempt, self._attempts, exc)
                 if not self._still_present(reader):
                     break
         if not isinstance(error, ReaderUnavailable):
@@ -274,7 +274,7 @@ class PcscCardReader(CardReader):
 
     def _service_lost(self, detail: str) -> None:
         if self._context is not None:
-            log.warning("PC/SC service lost: %s", detail)
+            log.info("PC/SC service lost: %s", detail)
         self._release()
         self._card_gone()
         self._report(ReaderState.SERVICE_DOWN, f"PC/SC service not available: {detail}")

@@ -160,7 +160,7 @@ class SamSerialCardReader(CardReader):
             self._lost(ReaderState.ERROR, f"reader not answering: {exc}")
             return
         except CardReadError as exc:  # a torn or garbled answer to "find"
-            log.warning("find card: %s", exc)
+            log.info("find card: %s", exc)
             return
         if found.sw3 == ga467.SW3_CARD_FOUND:
             self._misses = 0
@@ -198,7 +198,7 @@ class SamSerialCardReader(CardReader):
                 return ReadFailed(exc)
             except CardReaderError as exc:
                 error = exc
-                log.warning("read attempt %d of %d failed: %s", attempt, self._attempts, exc)
+                log.info("read attempt %d of %d failed: %s", attempt, self._attempts, exc)
                 if attempt < self._attempts:
                     time.sleep(MIN_POLL_S)  # a retry is a new find: keep the polling pace
         return ReadFailed(error)

@@ -19,6 +19,7 @@ EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 # Add a module here to add a subcommand group; each defines register(subparsers).
 COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
+    "kiosk.cli.card_cmd",
 ]
 
 

@@ -12,7 +12,7 @@ wire time a real line would take).
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import os
 import random
 import select
@@ -98,10 +98,8 @@ class SamEmulator:
         if self._thread.is_alive():
             self._thread.join(5.0)
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def _serve(self) -> None:
         buffer = b""
@@ -167,7 +165,3 @@ class SamEmulator:
             os.write(self._master, data[pos : pos + step])
             pos += step
             time.sleep(0.0005)
-
-
-def birth_date(id_number: str) -> dt.date:
-    return dt.datetime.strptime(id_number[6:14], "%Y%m%d").date()
