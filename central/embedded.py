@@ -1,0 +1,103 @@
+"""The platform inside the kiosk process, for the demo and for tests: uvicorn on a thread
+named `kiosk-central`, listening on 127.0.0.1 at a free port.
+
+    platform = EmbeddedPlatform(data_dir / "central.sqlite3")
+    url = platform.start()
+    keys = platform.register_local_terminal(data_dir, "SIM-0001")
+    ...
+    platform.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from central.app import create_app
+from central.db import PlatformDB
+from central.server import bind, make_server
+from offline_queue.keys import TerminalKeys
+from offline_queue.registration import register
+
+log = logging.getLogger(__name__)
+
+THREAD_NAME = "kiosk-central"
+START_TIMEOUT_S = 15.0
+
+
+class EmbeddedPlatformError(Exception):
+    """The embedded platform did not start."""
+
+
+class EmbeddedPlatform:
+    def __init__(
+        self, db_path: Path, *, host: str = "127.0.0.1", operator_token: str | None = None
+    ) -> None:
+        self.db_path = db_path
+        self.host = host
+        self.operator_token = operator_token
+        self.db: PlatformDB | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start(self) -> str:
+        """Start serving; return the base URL (http://127.0.0.1:PORT)."""
+        if self._thread is not None:
+            return self.url
+        self.db = PlatformDB(self.db_path)
+        server = make_server(create_app(self.db, operator_token=self.operator_token))
+        sock = bind(self.host, 0)
+        port = sock.getsockname()[1]
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=THREAD_NAME, daemon=True
+        )
+        self._server, self._thread, self._sock = server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise EmbeddedPlatformError("the embedded platform did not start")
+            time.sleep(0.01)
+        self.url = f"http://{self.host}:{port}"
+        log.info("embedded platform listening on %s", self.url)
+        return self.url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._sock.close()
+        if self.db is not None:
+            self.db.close()
+        self._server, self._thread, self.db, self.url = None, None, None, ""
+
+    def __enter__(self) -> EmbeddedPlatform:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _running_db(self) -> PlatformDB:
+        if self.db is None:
+            raise EmbeddedPlatformError("the embedded platform is not running")
+        return self.db
+
+    def add_terminal(self, terminal_id: str) -> str:
+        """A one-time registration code for `terminal_id`."""
+        return self._running_db().add_terminal(terminal_id)
+
+    def register_local_terminal(self, data_dir: Path, terminal_id: str) -> TerminalKeys:
+        """Demo helper: make a code and register this kiosk's keys with it, over HTTP."""
+        code = self.add_terminal(terminal_id)
+        return register(data_dir, self.url, terminal_id, code).keys
+
+    def add_reference_face(self, id_number: str, jpeg: bytes) -> None:
+        self._running_db().put_reference_face(id_number, jpeg)

@@ -1,0 +1,43 @@
+"""Running the platform with uvicorn: in the foreground (`kiosk-central serve`) or on a thread.
+
+Access logs stay off: reference-face URLs carry an ID number, and logs never hold one.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl as ssl_module
+
+import uvicorn
+from fastapi import FastAPI
+
+
+def make_server(
+    app: FastAPI, *, certfile: str = "", keyfile: str = "", log_level: str = "warning"
+) -> uvicorn.Server:
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=False,
+        log_config=None,
+        log_level=log_level,
+        ssl_certfile=certfile or None,
+        ssl_keyfile=keyfile or None,
+        ssl_version=ssl_module.PROTOCOL_TLS_SERVER,
+        timeout_graceful_shutdown=5,
+    )
+    return uvicorn.Server(config)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket (port 0 = a free port chosen by the OS)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock

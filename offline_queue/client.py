@@ -1,0 +1,188 @@
+"""HTTP client for the central platform (`requests`); every terminal request is signed.
+
+TLS verification is always on: `ca_bundle` may name the PEM bundle to trust instead of the
+system store, but nothing here can switch verification off. Failures come out typed:
+`PlatformUnreachable` (retry later), `PlatformBusy` (retry after its Retry-After),
+`PlatformRefused` (the request itself is wrong; retrying the same will not help).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import ipaddress
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from offline_queue import wire
+from offline_queue.errors import PlatformBusy, PlatformRefused, PlatformUnreachable
+from offline_queue.keys import TerminalKeys
+
+log = logging.getLogger(__name__)
+
+BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class PlatformClient:
+    def __init__(
+        self,
+        base_url: str,
+        keys: TerminalKeys | None = None,
+        *,
+        ca_bundle: str = "",
+        timeout_s: float = 10.0,
+        probe_timeout_s: float = 3.0,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(f"platform URL must be https://host[:port]/..., not {base_url!r}")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            log.warning("platform %s is plain HTTP: use https outside a lab", parts.hostname)
+        self.base_url = base_url.rstrip("/")
+        self._prefix = parts.path.rstrip("/")
+        self.keys = keys
+        self.timeout_s = timeout_s
+        self.probe_timeout_s = probe_timeout_s
+        self._session = requests.Session()
+        # Verification stays on; a CA bundle only changes whom we trust.
+        self._session.verify = ca_bundle or True
+        self._session.headers["User-Agent"] = "village-kiosk/0.1"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> PlatformClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        signed: bool = False,
+        timeout: float | None = None,
+        content_type: str = "application/json",
+    ) -> requests.Response:
+        headers = {"Content-Type": content_type} if body else {}
+        if signed:
+            if self.keys is None:
+                raise PlatformRefused("this terminal has no keys yet: register it first")
+            full_path = self._prefix + path
+            headers.update(
+                wire.sign_request(self.keys.signing_key, self.keys.key_id, method, full_path, body)
+            )
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                data=body or None,
+                headers=headers,
+                timeout=timeout or self.timeout_s,
+            )
+            response.content  # noqa: B018 - read the whole body now, so a cut-off reply fails here
+        except requests.exceptions.SSLError as exc:
+            raise PlatformUnreachable(f"TLS verification failed: {_short(exc)}") from None
+        except requests.exceptions.RequestException as exc:
+            raise PlatformUnreachable(f"{type(exc).__name__}: {_short(exc)}") from None
+        if response.status_code in BUSY_STATUSES:
+            raise PlatformBusy(
+                f"platform answered {response.status_code}",
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if response.status_code >= 400 and response.status_code != 404:
+            raise PlatformRefused(
+                f"platform refused ({response.status_code}): {_detail(response)}",
+                response.status_code,
+            )
+        return response
+
+    def _json(self, response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise PlatformUnreachable("the platform's reply was cut off or is not JSON") from None
+
+    # --- calls --------------------------------------------------------------------------
+
+    def probe(self) -> bool:
+        """Cheap connectivity check: is the platform answering right now?"""
+        try:
+            response = self._request("GET", "/api/v1/health", timeout=self.probe_timeout_s)
+        except (PlatformUnreachable, PlatformBusy, PlatformRefused):
+            return False
+        return response.status_code == 200
+
+    def register(self, terminal_id: str, code: str, public_key_b64: str) -> dict[str, Any]:
+        body = json.dumps(
+            {"terminal_id": terminal_id, "code": code, "public_key": public_key_b64}
+        ).encode()
+        response = self._request("POST", "/api/v1/terminals/register", body=body)
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no registration endpoint", 404)
+        result: dict[str, Any] = self._json(response)
+        return result
+
+    def send_batch(self, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """POST signed cases; return one {"case_id", "status", "reason"?} per case."""
+        body = wire.canonical({"cases": cases})
+        response = self._request("POST", "/api/v1/cases/batch", body=body, signed=True)
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no batch endpoint", 404)
+        results = self._json(response).get("results")
+        if not isinstance(results, list) or len(results) != len(cases):
+            raise PlatformUnreachable("the platform's reply does not answer every case")
+        return results
+
+    def reference_face(self, id_number: str) -> bytes | None:
+        """The enrolled reference face JPEG, None if there is none; PlatformUnreachable offline."""
+        response = self._request("GET", f"/api/v1/reference-faces/{id_number}", signed=True)
+        if response.status_code == 404:
+            return None
+        if not response.content.startswith(b"\xff\xd8"):
+            raise PlatformUnreachable("the platform's reference face is not a JPEG")
+        return response.content
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+def _detail(response: requests.Response) -> str:
+    # Only a plain-text detail: a validation error may echo the request (personal data).
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail[:200] if isinstance(detail, str) else response.reason or ""

@@ -1,0 +1,59 @@
+"""Errors of the offline queue, for technicians and logs.
+
+The session flow catches `StoreError` around `CaseStore.enqueue` and shows "please ask staff":
+a case that cannot be stored is refused loudly, never dropped silently.
+"""
+
+from __future__ import annotations
+
+
+class QueueError(Exception):
+    """Something in the offline queue failed."""
+
+
+class StoreError(QueueError):
+    """The case store cannot take or give a case."""
+
+
+class StoreFull(StoreError):
+    """The disk (or the store's configured size limit) is full: the new case was refused."""
+
+
+class StoreBroken(StoreError):
+    """The database failed (corrupt, unreadable, locked by another writer, I/O error)."""
+
+
+class CaseNotFound(StoreError):
+    """No case with that id."""
+
+
+class SyncError(QueueError):
+    """Talking to the platform failed."""
+
+
+class PlatformUnreachable(SyncError):
+    """No connection, a timeout, a TLS failure or a reply cut off: try again later."""
+
+
+class PlatformBusy(SyncError):
+    """The platform answered 429/5xx; `retry_after_s` is its Retry-After, if any."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PlatformRefused(SyncError):
+    """The platform refused the request itself (bad signature, unknown terminal, bad code)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotRegistered(QueueError):
+    """The terminal has no registration with a platform yet (`kiosk register`)."""
+
+
+class BundleError(QueueError):
+    """An export bundle cannot be written or read."""

@@ -1,0 +1,82 @@
+"""Terminal identity: create the key pair and register its public key with the platform.
+
+The registration (platform URL, terminal id, key id, the platform's bundle key) is kept in
+`<data_dir>/platform.json`; the keys stay in `<data_dir>/keys/` (see `offline_queue.keys`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from offline_queue import wire
+from offline_queue.client import PlatformClient
+from offline_queue.errors import NotRegistered, PlatformRefused
+from offline_queue.keys import TerminalKeys, load_or_create, public_key_raw
+
+REGISTRATION_FILE = "platform.json"
+
+
+@dataclass(frozen=True)
+class Registration:
+    platform_url: str
+    terminal_id: str
+    key_id: str
+    platform_public_key: str
+    registered_at: str
+
+
+@dataclass(frozen=True)
+class RegisteredTerminal:
+    registration: Registration
+    keys: TerminalKeys
+
+
+def register(
+    data_dir: Path,
+    platform_url: str,
+    terminal_id: str,
+    code: str,
+    *,
+    ca_bundle: str = "",
+    timeout_s: float = 10.0,
+) -> RegisteredTerminal:
+    """Create the keys if needed, register the public key, remember the registration."""
+    keys = load_or_create(data_dir)
+    with PlatformClient(platform_url, keys, ca_bundle=ca_bundle, timeout_s=timeout_s) as client:
+        answer = client.register(terminal_id, code, wire.b64e(public_key_raw(keys.public_key)))
+    if answer.get("key_id") != keys.key_id or answer.get("terminal_id") != terminal_id:
+        raise PlatformRefused("the platform registered a different key or terminal")
+    registration = Registration(
+        platform_url=platform_url.rstrip("/"),
+        terminal_id=terminal_id,
+        key_id=keys.key_id,
+        platform_public_key=str(answer["platform_public_key"]),
+        registered_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    _write_atomically(data_dir / REGISTRATION_FILE, json.dumps(asdict(registration), indent=2))
+    return RegisteredTerminal(registration, keys)
+
+
+def load_registration(data_dir: Path) -> Registration:
+    path = data_dir / REGISTRATION_FILE
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        return Registration(**table)
+    except FileNotFoundError:
+        raise NotRegistered(f"no registration in {data_dir}: run `kiosk register`") from None
+    except (ValueError, TypeError) as exc:
+        raise NotRegistered(f"{path} is unreadable ({exc}): run `kiosk register` again") from None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
