@@ -1,0 +1,1 @@
+"""Face analysis: detection, quality gate, active liveness and matching (no Qt)."""
