@@ -129,6 +129,15 @@ class PlatformSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    file: str = "queue.sqlite3"
+    max_db_mb: int = _range(2048, 1, 1_000_000)
+    min_free_mb: int = _range(50, 0, 100_000)
+    backoff_base_s: float = _range(5.0, 0.01, 3600.0)
+    probe_interval_s: float = _range(30.0, 1.0, 3600.0)
+
+
+@dataclass(frozen=True)
 class LoggingSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: str = "logs/kiosk.log"
@@ -147,6 +156,7 @@ class Settings:
     face: FaceSettings = field(default_factory=FaceSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     platform: PlatformSettings = field(default_factory=PlatformSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     # Where the file(s) came from, for messages and for resolving relative paths.
     source: str = field(default="<defaults>", metadata={"internal": True})
