@@ -30,6 +30,7 @@ class DeviceWorker:
         name: str,
         idle: Callable[[], None] | None = None,
         idle_pause_s: float = 0.05,
+        thread_prefix: str = THREAD_PREFIX,
     ) -> None:
         self.name = name
         self._idle = idle
@@ -37,7 +38,7 @@ class DeviceWorker:
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]]
         self._jobs = queue.SimpleQueue()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=THREAD_PREFIX + name, daemon=True)
+        self._thread = threading.Thread(target=self._run, name=thread_prefix + name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()

@@ -100,7 +100,8 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
-    assert record.outcome is Outcome.VERIFIED and record.details == {"distance": 0.3}
+    assert record.outcome is Outcome.VERIFIED
+    assert record.details == {"distance": 0.3, "liveness": {"best_frame": "x"}}
 
     out = flow.handle(ev.CaseRecorded("case-1"))
     assert flow.step is Step.RESULT

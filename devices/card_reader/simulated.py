@@ -65,6 +65,7 @@ class SimulatedCardReader(CardReader):
         fault: str = "none",
         insert_after_s: float | None = None,
         slow_delay_s: float = 3.0,
+        lift_after_s: float = 3.0,
     ) -> None:
         self._identity = identity
         self._fault = fault
@@ -74,9 +75,12 @@ class SimulatedCardReader(CardReader):
         self._opened = False
         self._present = False
         self._reported_state: ReaderState | None = None
-        self._auto_insert_at = (
-            time.monotonic() + insert_after_s if insert_after_s is not None else None
-        )
+        # Auto mode acts as a resident: places the card insert_after_s after the reader is
+        # free and lifts it again lift_after_s after it was read.
+        self._insert_after_s = insert_after_s
+        self._lift_after_s = lift_after_s
+        self._auto_insert_at: float | None = None
+        self._auto_lift_at: float | None = None
 
     @classmethod
     def from_settings(cls, settings: CardReaderSettings) -> SimulatedCardReader:
@@ -118,14 +122,28 @@ class SimulatedCardReader(CardReader):
         state_event = self._state_event()
         if state_event is not None:
             return state_event
-        if self._auto_insert_at is not None and time.monotonic() >= self._auto_insert_at:
-            self._auto_insert_at = None
-            self._actions.put("insert")
+        self._auto_step(time.monotonic())
         try:
             action = self._actions.get(timeout=timeout_s)
         except queue.Empty:
             return None
         return self._act(action)
+
+    def _auto_step(self, now: float) -> None:
+        if self._insert_after_s is None:
+            return
+        if self._present:
+            if self._auto_lift_at is None:
+                self._auto_lift_at = now + self._lift_after_s
+            elif now >= self._auto_lift_at:
+                self._auto_lift_at = None
+                self._actions.put("remove")
+            return
+        if self._auto_insert_at is None:
+            self._auto_insert_at = now + self._insert_after_s
+        elif now >= self._auto_insert_at:
+            self._auto_insert_at = None
+            self._actions.put("insert")
 
     def _state_event(self) -> CardEvent | None:
         with self._lock:
@@ -152,6 +170,7 @@ class SimulatedCardReader(CardReader):
         if fault == "slow":
             time.sleep(self._slow_delay_s)
         if fault == "unreadable":
+            self._present = False  # a torn read: the resident has to place it again
             return ReadFailed(CardReadError("simulated torn read: card lifted during the read"))
         if identity is None:
             return ReadFailed(CardReadError("simulated card holds no valid identity"))

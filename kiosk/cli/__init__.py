@@ -20,6 +20,7 @@ EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
     "kiosk.cli.card_cmd",
+    "kiosk.cli.run_cmd",
 ]
 
 

@@ -319,6 +319,7 @@ class SessionFlow:
     def _on_liveness(self, event: ev.LivenessDone) -> list[cmd.Command]:
         if self.step is not Step.FACE_CAPTURE or self._view_extra.get("liveness_failed"):
             return []
+        self.session.details["liveness"] = dict(event.evidence)
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
@@ -329,7 +330,7 @@ class SessionFlow:
     def _on_match(self, event: ev.MatchDone) -> list[cmd.Command]:
         if self.step is not Step.MATCHING or self.session.outcome is not None:
             return []
-        self.session.details = dict(event.details)
+        self.session.details.update(event.details)
         return self._record(event.outcome, event.reason)
 
     def _record(self, outcome: Outcome, reason: str) -> list[cmd.Command]:

@@ -1,0 +1,179 @@
+"""The app shell: builds the services, devices and window from the settings and owns them.
+
+    runtime = KioskRuntime.build(settings)
+    runtime.start(); ...; runtime.shutdown()
+
+Everything is opened explicitly here and closed explicitly in `shutdown()` (never in __del__).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from config.settings import Settings
+from devices.camera import create_camera
+from devices.card_reader import create_card_reader
+from devices.printer import create_printer
+from kiosk.face.engine import FaceEngine
+from kiosk.flow import FlowConfig, SessionFlow
+from kiosk.pin import verify_pin
+from kiosk.qt.camera_service import CameraService
+from kiosk.qt.card_service import CardReaderService
+from kiosk.qt.controller import KioskController, Voice
+from kiosk.qt.face_service import FaceService
+from kiosk.qt.printer_service import PrinterService
+from kiosk.qt.record_service import RecordService
+from kiosk.receipts import ReceiptBuilder
+from kiosk.records import CaseRecorder
+from kiosk.services import Matcher
+from offline_queue.client import PlatformClient
+from offline_queue.keys import TerminalKeys, load_or_create
+from offline_queue.store import CaseStore
+from offline_queue.sync import SyncWorker
+from screens.window import KioskWindow
+
+log = logging.getLogger(__name__)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_CLIP = REPO_ROOT.parent / "shared" / "testdata" / "videos" / "tune" / "blink_frontal_male_v1.mp4"
+
+
+def data_dir_of(settings: Settings) -> Path:
+    path = settings.terminal.data_dir
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path.resolve()
+
+
+def setup_file_logging(settings: Settings, data_dir: Path) -> None:
+    log_path = Path(settings.logging.file)
+    if not log_path.is_absolute():
+        log_path = data_dir / log_path
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        log_path, maxBytes=settings.logging.max_bytes, backupCount=settings.logging.backups,
+        encoding="utf-8",
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(settings.logging.level)
+
+
+@dataclass
+class KioskRuntime:
+    settings: Settings
+    data_dir: Path
+    keys: TerminalKeys
+    store: CaseStore
+    client: PlatformClient | None
+    sync: SyncWorker | None
+    controller: KioskController
+    window: KioskWindow
+    platform: Any = None  # the embedded central platform, when running one
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, *, rng: random.Random | None = None) -> KioskRuntime:
+        data_dir = data_dir_of(settings)
+        keys = load_or_create(data_dir)
+        platform, url = _platform(settings, data_dir)
+        store = CaseStore.open(
+            data_dir / "queue.db", keys, retention_days=settings.terminal.retention_days
+        )
+        client = (
+            PlatformClient(url, keys, ca_bundle=settings.platform.ca_bundle,
+                           timeout_s=settings.platform.timeout_s)
+            if url
+            else None
+        )
+        sync = SyncWorker(store, client, settings.platform) if client else None
+        window = KioskWindow()
+        controller = _controller(settings, data_dir, keys, store, client, window, rng)
+        return cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
+
+    def start(self) -> None:
+        self.controller.start()
+        if self.sync is not None:
+            self.sync.start()
+
+    def shutdown(self) -> None:
+        self.controller.shutdown()
+        if self.sync is not None:
+            self.sync.stop()
+        if self.client is not None:
+            self.client.close()
+        self.store.close()
+        if self.platform is not None:
+            self.platform.stop()
+
+
+def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
+    """The configured platform URL, or an embedded platform when none is configured."""
+    if settings.platform.url or not settings.platform.embedded:
+        return None, settings.platform.url
+    from central.embedded import EmbeddedPlatform  # only demo terminals run one
+
+    platform = EmbeddedPlatform(data_dir / "central.db")
+    url = platform.start()
+    platform.register_local_terminal(data_dir, settings.terminal.id)
+    return platform, url
+
+
+def _camera_settings(settings: Settings) -> Any:
+    camera = settings.camera
+    if camera.backend == "simulated" and not camera.source and DEMO_CLIP.exists():
+        import dataclasses
+
+        return dataclasses.replace(camera, source=str(DEMO_CLIP))
+    return camera
+
+
+def _voice(settings: Settings) -> Voice:
+    if not settings.voice.enabled:
+        return Voice()  # silent: everything is on screen anyway
+    from kiosk.voice.player import PromptPlayer
+
+    return PromptPlayer(  # type: ignore[no-any-return]
+        settings.terminal.locale, settings.voice.prompts_dir, True, settings.voice.volume
+    )
+
+
+def _controller(
+    settings: Settings,
+    data_dir: Path,
+    keys: TerminalKeys,
+    store: CaseStore,
+    client: PlatformClient | None,
+    window: KioskWindow,
+    rng: random.Random | None,
+) -> KioskController:
+    card = CardReaderService(create_card_reader(settings.card_reader))
+    camera_settings = _camera_settings(settings)
+    camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
+    matcher = Matcher(settings.face.threshold, client.reference_face if client else None)
+    face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
+    recorder = CaseRecorder(store, settings, keys, data_dir)
+    records = RecordService(recorder.record, recorder.lookup)
+    printer = PrinterService(create_printer(settings.printer, data_dir))
+    voice = _voice(settings)
+    flow = SessionFlow(
+        FlowConfig(
+            idle_timeout_s=settings.ui.idle_timeout_s,
+            more_time_answer_s=settings.ui.more_time_answer_s,
+            max_card_attempts=settings.card_reader.max_read_attempts,
+            max_capture_attempts=settings.face.max_capture_attempts,
+        )
+    )
+
+    def staff_pin_ok(pin: str) -> str | None:
+        encoded = settings.technician.staff_pin_hash or settings.technician.pin_hash
+        return "staff" if verify_pin(pin, encoded) else None
+
+    return KioskController(
+        flow, window, card, camera, face, records, printer, voice,
+        ReceiptBuilder(settings, keys, recorder).build, staff_pin_ok,
+    )

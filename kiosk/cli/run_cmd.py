@@ -1,0 +1,121 @@
+"""`kiosk run` (the kiosk window) and `kiosk demo` (one simulated check, saved as PNGs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from config import load_settings
+from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="start the kiosk")
+    run.add_argument("--config", type=Path, help="terminal file (default: built-in defaults)")
+    run.add_argument("--windowed", action="store_true", help="not full screen (development)")
+    run.set_defaults(handler=_run)
+    demo = subparsers.add_parser("demo", help="walk one simulated pension check")
+    demo.add_argument("--config", type=Path)
+    demo.add_argument("--headless", action="store_true", help="offscreen, no window")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for the PNGs")
+    demo.add_argument("--size", default="", help="WxH, default from ui.orientation")
+    demo.add_argument("--timeout", type=float, default=180.0)
+    demo.add_argument("--audit", action="store_true", help="measure fonts, targets, contrast")
+    demo.add_argument("--json", action="store_true", help="print the result as JSON")
+    demo.set_defaults(handler=_demo)
+
+
+def _size(text: str, orientation: str) -> tuple[int, int]:
+    if not text:
+        return (1080, 1920) if orientation == "portrait" else (1920, 1080)
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size must look like 1920x1080, not {text!r}") from None
+    if not (320 <= width <= 7680 and 320 <= height <= 7680):
+        raise UsageError("--size must be between 320 and 7680 pixels each way")
+    return width, height
+
+
+def _qt_app(headless: bool) -> Any:
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    from screens.theme import install_font
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    return app, install_font
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    app, install_font = _qt_app(headless=False)
+    install_font(app, settings.ui.font_file)
+    from kiosk.app import KioskRuntime, setup_file_logging
+
+    runtime = KioskRuntime.build(settings)
+    setup_file_logging(settings, runtime.data_dir)
+    width, height = _size("", settings.ui.orientation)
+    runtime.window.resize(width, height)
+    if settings.ui.fullscreen and not args.windowed:
+        runtime.window.showFullScreen()
+    else:
+        runtime.window.show()
+    runtime.start()
+    try:
+        app.exec()
+    finally:
+        runtime.shutdown()
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    base = load_settings(args.config)
+    width, height = _size(args.size, base.ui.orientation)
+    app, install_font = _qt_app(args.headless)
+    family = install_font(app, base.ui.font_file)
+    from kiosk.app import KioskRuntime
+    from kiosk.demo import DemoDriver, DemoError, demo_settings
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*.png"):
+        old.unlink()
+    try:
+        settings, _data_dir = demo_settings(base, args.out)
+    except DemoError as exc:
+        print(f"kiosk demo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    runtime = KioskRuntime.build(settings)
+    runtime.window.resize(width, height)
+    runtime.window.show()
+    driver = DemoDriver(runtime, args.out, timeout_s=args.timeout)
+    runtime.start()
+    try:
+        app.exec()
+    finally:
+        runtime.shutdown()
+    result = driver.result
+    summary = {
+        "ok": result.ok,
+        "error": result.error,
+        "font": family,
+        "size": f"{width}x{height}",
+        "screens": [p.name for p in result.screens],
+        "receipt": result.receipt.name if result.receipt else None,
+        "out": str(args.out),
+    }
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        for path in result.screens:
+            print(path)
+        if result.receipt:
+            print(result.receipt)
+        print(("demo finished: " if result.ok else "demo FAILED: ") + (result.error or str(args.out)),
+              file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILED

@@ -1,0 +1,157 @@
+"""The headless demo: one simulated pension check through the real flow, devices and screens.
+
+It acts as the resident (taps the buttons a resident would tap, by object name), lets the
+simulated card reader, camera and printer do their parts, and saves `NN-<screen>.png` for
+every screen shown plus the printed receipt's preview.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from config.settings import Settings
+from kiosk.app import DEMO_CLIP, KioskRuntime
+
+log = logging.getLogger(__name__)
+
+# What the resident taps on each screen (None: wait for the machine).
+TAPS = {
+    "idle": "service_pension_check",
+    "confirm_identity": "confirm_yes",
+    "consent": "consent_yes",
+    "result": "result_continue",
+    "rate": "rate_5",
+    "thanks": "thanks_done",
+}
+SETTLE_MS = 400  # let a screen render before grabbing it
+REFERENCE_AT_S = 1.0  # the card photo: a frame of the demo clip well before the checked part
+
+
+class DemoError(Exception):
+    """The demo could not run or did not finish."""
+
+
+def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
+    """The settings the demo runs with: its own data folder and a card photo from the clip."""
+    data_dir = out_dir / "data"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    clip = Path(base.camera.source) if base.camera.source else DEMO_CLIP
+    if not clip.exists():
+        raise DemoError(f"demo camera clip not found: {clip} (set camera.source)")
+    reference = data_dir / "card_photo.jpg"
+    _save_frame(clip, REFERENCE_AT_S, reference)
+    card = dataclasses.replace(
+        base.card_reader,
+        simulated=dataclasses.replace(base.card_reader.simulated, photo=str(reference)),
+    )
+    settings = dataclasses.replace(
+        base,
+        terminal=dataclasses.replace(base.terminal, data_dir=data_dir),
+        card_reader=card,
+        camera=dataclasses.replace(base.camera, source=str(clip), pace="realtime"),
+        # The demo clip shows blinks; other actions need a live person.
+        face=dataclasses.replace(base.face, actions=("blink",), challenge_actions=1),
+        ui=dataclasses.replace(base.ui, fullscreen=False),
+    )
+    return settings, data_dir
+
+
+def _save_frame(clip: Path, at_s: float, target: Path) -> None:
+    capture = cv2.VideoCapture(str(clip))
+    try:
+        capture.set(cv2.CAP_PROP_POS_MSEC, at_s * 1000)
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok:
+        raise DemoError(f"cannot read a frame from {clip}")
+    cv2.imwrite(str(target), frame)
+
+
+@dataclass
+class DemoResult:
+    screens: list[Path] = field(default_factory=list)
+    receipt: Path | None = None
+    steps: list[str] = field(default_factory=list)
+    ok: bool = False
+    error: str = ""
+
+
+class DemoDriver(QObject):
+    """Plays the resident; finishes when the kiosk is back on the welcome screen."""
+
+    def __init__(self, runtime: KioskRuntime, out_dir: Path, timeout_s: float = 180.0) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.out_dir = out_dir
+        self.result = DemoResult()
+        self._last_key = ""
+        self._welcomed = 0
+        runtime.controller.screen_shown.connect(self._on_screen)
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._timed_out)
+        self._deadline.start(int(timeout_s * 1000))
+
+    def _on_screen(self, step: str, view: dict[str, object]) -> None:
+        key = f"{step}:{view.get('action') or ''}:{view.get('liveness_failed') or ''}"
+        if key == self._last_key:
+            return
+        self._last_key = key
+        self.result.steps.append(step)
+        if step == "idle":
+            self._welcomed += 1
+            if self._welcomed > 1:
+                self._finish()
+                return
+        QTimer.singleShot(SETTLE_MS, lambda s=step, k=key: self._grab_and_act(s, k))
+
+    def _grab_and_act(self, step: str, key: str) -> None:
+        if key != self._last_key:
+            return  # the screen moved on before it settled
+        name = f"{len(self.result.screens) + 1:02d}-{step}.png"
+        path = self.out_dir / name
+        self.runtime.window.grab().save(str(path))
+        self.result.screens.append(path)
+        tap = TAPS.get(step)
+        if step == "face_capture" and self.runtime.controller.flow.view().get("liveness_failed"):
+            tap = "face_retry"
+        if tap:
+            self._tap(tap)
+
+    def _tap(self, name: str) -> None:
+        screen = self.runtime.window.current_screen()
+        button = screen.findChild(QPushButton, name)
+        if button is None:
+            self._fail(f"no button {name!r} on screen {screen.step}")
+            return
+        button.click()
+
+    def _finish(self) -> None:
+        printed = sorted((self.runtime.data_dir / "printer").glob("*.png"))
+        if printed:
+            target = self.out_dir / f"{len(self.result.screens) + 1:02d}-receipt.png"
+            shutil.copyfile(printed[-1], target)
+            self.result.receipt = target
+        self.result.ok = printed != [] and "result" in self.result.steps
+        if not self.result.ok:
+            self.result.error = "the session ended without a printed receipt"
+        QApplication.instance().quit()  # type: ignore[union-attr]
+
+    def _timed_out(self) -> None:
+        self._fail(f"timed out on screen {self.runtime.controller.flow.step}")
+
+    def _fail(self, why: str) -> None:
+        self.result.error = why
+        self.result.ok = False
+        QApplication.instance().quit()  # type: ignore[union-attr]

@@ -1,0 +1,96 @@
+"""The card reader on its own device thread; its events reach the GUI as a queued signal."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from devices.card_reader.base import (
+    CardInserted,
+    CardReader,
+    CardRemoved,
+    ReaderState,
+    ReaderStateChanged,
+    ReaderUnavailable,
+)
+from devices.worker import DeviceWorker
+
+log = logging.getLogger(__name__)
+REOPEN_PAUSE_S = 1.0
+
+
+class CardReaderService(QObject):
+    """Owns a CardReader on thread `device-card_reader`. `event` carries CardEvent objects."""
+
+    event = Signal(object)
+
+    def __init__(self, reader: CardReader, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.reader = reader
+        self._watching = threading.Event()
+        self._stop = threading.Event()
+        self._opened = False
+        self._present: CardInserted | None = None  # a card already lying on the reader
+        self.state = ReaderState.NO_READER
+        self._worker = DeviceWorker("card_reader", idle=self._step)
+
+    def start(self) -> None:
+        self._worker.start()
+
+    def start_watching(self) -> None:
+        """Report cards from now on, starting with one already lying on the reader."""
+        self._watching.set()
+        self._worker.submit(self._replay_present)
+
+    def stop_watching(self) -> None:
+        self._watching.clear()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._watching.clear()
+        if self._worker.running:
+            self._worker.submit(self._close)
+        self._worker.stop()
+
+    # -- on the device thread ---------------------------------------------------------------
+    def _step(self) -> None:
+        if self._stop.is_set():
+            self._stop.wait(0.05)
+            return
+        if not self._opened and not self._open():
+            self._stop.wait(REOPEN_PAUSE_S)
+            return
+        event = self.reader.wait_event(0.2)
+        if event is None:
+            return
+        if isinstance(event, ReaderStateChanged):
+            self.state = event.state
+        elif isinstance(event, CardInserted):
+            self._present = event
+        elif isinstance(event, CardRemoved):
+            self._present = None
+        if self._watching.is_set() or isinstance(event, ReaderStateChanged):
+            self.event.emit(event)
+
+    def _replay_present(self) -> None:
+        if self._present is not None and self._watching.is_set():
+            self.event.emit(self._present)
+
+    def _open(self) -> bool:
+        try:
+            self.reader.open()
+        except ReaderUnavailable as exc:
+            if self.state is not ReaderState.NO_READER:
+                self.state = ReaderState.NO_READER
+                self.event.emit(ReaderStateChanged(ReaderState.NO_READER, str(exc)))
+            return False
+        self._opened = True
+        return True
+
+    def _close(self) -> None:
+        self._present = None
+        if self._opened:
+            self.reader.close()
+            self._opened = False

@@ -1,0 +1,220 @@
+"""The controller: runs the session flow, carries out its commands, feeds back events.
+
+It is the only place where screens, device services and the flow meet. Everything here runs
+on the GUI thread and only ever posts work to the services' threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from devices.card_reader.base import (
+    CardInserted,
+    CardReaderError,
+    CardRemoved,
+    InvalidCardData,
+    NotSupportedCard,
+    PinRequired,
+    ReaderState,
+    ReaderStateChanged,
+    ReadFailed,
+)
+from devices.camera.base import Frame
+from kiosk.flow import SessionFlow, Step
+from kiosk.flow import commands as cmd
+from kiosk.flow import events as ev
+from kiosk.flow.model import Outcome
+from kiosk.qt.camera_service import CameraService
+from kiosk.qt.card_service import CardReaderService
+from kiosk.qt.face_service import FaceService
+from kiosk.qt.printer_service import PrinterService
+from kiosk.qt.record_service import RecordService
+from kiosk.qt.timers import FlowTimers
+from screens.base import ReplayVoice
+from screens.special import StaffPin
+from screens.window import KioskWindow
+
+log = logging.getLogger(__name__)
+
+READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
+
+
+class Voice:
+    """What the controller needs from the prompt player."""
+
+    def play(self, prompt_id: str) -> None: ...
+
+    def replay(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def card_failure_reason(error: CardReaderError) -> str:
+    if isinstance(error, PinRequired):
+        return "pin_required"
+    if isinstance(error, NotSupportedCard):
+        return "not_supported"
+    if isinstance(error, InvalidCardData):
+        return "invalid_card"
+    return "torn_read"
+
+
+class KioskController(QObject):
+    screen_shown = Signal(str, dict)  # step, view: for the demo, tests and the technician
+    staff_called = Signal(str)
+
+    def __init__(
+        self,
+        flow: SessionFlow,
+        window: KioskWindow,
+        card: CardReaderService,
+        camera: CameraService,
+        face: FaceService,
+        records: RecordService,
+        printer: PrinterService,
+        voice: Voice,
+        build_receipt: Callable[[cmd.PrintReceipt], Any],
+        staff_pin_ok: Callable[[str], str | None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        self.window = window
+        self.card, self.camera, self.face = card, camera, face
+        self.records, self.printer, self.voice = records, printer, voice
+        self._build_receipt = build_receipt
+        self._staff_pin_ok = staff_pin_ok
+        self.timers = FlowTimers(self)
+        self._wire()
+
+    def _wire(self) -> None:
+        self.window.intent.connect(self.on_intent)
+        self.timers.expired.connect(lambda name: self.dispatch(ev.TimerExpired(name)))
+        self.card.event.connect(self._on_card_event)
+        self.camera.frame.connect(self._on_frame)
+        self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
+        self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
+        self.face.progress.connect(lambda view: self.dispatch(ev.FaceProgress(view)))
+        self.face.liveness_done.connect(
+            lambda ok, reason, evidence: self.dispatch(ev.LivenessDone(ok, reason, evidence))
+        )
+        self.face.match_done.connect(
+            lambda outcome, reason, details: self.dispatch(
+                ev.MatchDone(Outcome(outcome), reason, details)
+            )
+        )
+        self.records.recorded.connect(lambda case_id: self.dispatch(ev.CaseRecorded(case_id)))
+        self.records.record_failed.connect(lambda why: self.dispatch(ev.CaseRecordFailed(why)))
+        self.records.lookup_done.connect(
+            lambda outcome, details: self.dispatch(ev.LookupDone(Outcome(outcome), details))
+        )
+        self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
+        self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        for service in (self.card, self.camera, self.face, self.records, self.printer):
+            service.start()
+        self.apply(self.flow.start())
+
+    def shutdown(self) -> None:
+        self.timers.cancel_all()
+        self.voice.stop()
+        for service in (self.card, self.camera, self.face, self.records, self.printer):
+            service.shutdown()
+
+    # -- in ---------------------------------------------------------------------------------
+    def on_intent(self, intent: object) -> None:
+        if isinstance(intent, ReplayVoice):
+            self.voice.replay()
+            self.dispatch(ev.Touched())
+        elif isinstance(intent, StaffPin):
+            staff_id = self._staff_pin_ok(intent.pin)
+            if staff_id:
+                self.dispatch(ev.StaffUnlocked(staff_id))
+            else:
+                self.dispatch(ev.Touched())
+        else:
+            self.dispatch(intent)  # type: ignore[arg-type]
+
+    def dispatch(self, event: ev.Event) -> None:
+        self.apply(self.flow.handle(event))
+
+    def _on_card_event(self, event: object) -> None:
+        if isinstance(event, CardInserted):
+            self.dispatch(ev.CardRead(event.identity))
+        elif isinstance(event, ReadFailed):
+            self.dispatch(ev.CardReadFailed(card_failure_reason(event.error)))
+        elif isinstance(event, CardRemoved):
+            self.dispatch(ev.CardRemoved())
+        elif isinstance(event, ReaderStateChanged):
+            if event.state in READER_DOWN:
+                self.dispatch(ev.DeviceFailed("card_reader", event.detail))
+            else:
+                self.dispatch(ev.DeviceRecovered("card_reader"))
+
+    def _on_frame(self, frame: Frame) -> None:
+        if self.flow.step is Step.FACE_CAPTURE:
+            self.window.show_frame(frame_to_qimage(frame))
+
+    # -- out --------------------------------------------------------------------------------
+    def apply(self, commands: list[cmd.Command]) -> None:
+        for command in commands:
+            self._apply_one(command)
+
+    def _apply_one(self, c: cmd.Command) -> None:  # noqa: PLR0912 - one branch per command
+        if isinstance(c, cmd.ShowScreen):
+            self.window.show_step(c.step, c.view)
+            self.screen_shown.emit(str(c.step), c.view)
+        elif isinstance(c, cmd.PlayPrompt):
+            self.voice.play(c.prompt_id)
+        elif isinstance(c, cmd.StartTimer):
+            self.timers.start(c.name, c.seconds)
+        elif isinstance(c, cmd.CancelTimer):
+            self.timers.cancel(c.name)
+        elif isinstance(c, cmd.StartCardReader):
+            self.card.start_watching()
+        elif isinstance(c, cmd.StopCardReader):
+            self.card.stop_watching()
+        elif isinstance(c, cmd.StartFaceCapture):
+            self.camera.start_capture()
+            self.face.start_capture(c.attempt)
+        elif isinstance(c, cmd.StopFaceCapture):
+            self.face.stop_capture()
+            self.camera.stop_capture()
+        elif isinstance(c, cmd.StartMatching):
+            self.face.match(c.resident)
+        elif isinstance(c, cmd.RecordCase):
+            self.records.record(c, self.face.best_jpeg)
+        elif isinstance(c, cmd.Lookup):
+            self.records.lookup(c.service, c.resident)
+        elif isinstance(c, cmd.PrintReceipt):
+            self._print(c)
+        elif isinstance(c, cmd.CallStaff):
+            log.info("staff called: %s", c.reason)
+            self.staff_called.emit(c.reason)
+        elif isinstance(c, cmd.WipeSession):
+            self.face.wipe()
+            self.voice.stop()
+
+    def _print(self, command: cmd.PrintReceipt) -> None:
+        try:
+            receipt = self._build_receipt(command)
+        except Exception:  # a layout bug must not strand the resident
+            log.exception("building the receipt failed")
+            self.dispatch(ev.PrintFailed("error"))
+            return
+        self.printer.print_receipt(receipt)
+
+
+def frame_to_qimage(frame: Frame) -> QImage:
+    """A BGR frame as a QImage (copied: the numpy buffer may be reused by the camera)."""
+    image = frame.image
+    height, width = image.shape[:2]
+    qimage = QImage(image.data, width, height, image.strides[0], QImage.Format.Format_BGR888)
+    return qimage.copy()

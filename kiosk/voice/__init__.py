@@ -1,0 +1,1 @@
+"""Voice prompts: every screen and prompt has an id; audio comes from files per locale."""

@@ -1,0 +1,35 @@
+"""The default Mandarin prompt texts, by prompt id. Rendered to WAV by `render.py` at setup.
+
+A deployer can record any prompt (a local dialect, a familiar voice) as `<prompt-id>.wav` in
+the folder named by `voice.prompts_dir`; a recorded file always wins over the rendered one.
+"""
+
+from __future__ import annotations
+
+PROMPTS_ZH: dict[str, str] = {
+    "screen.idle": "您好，欢迎使用自助服务。请点击屏幕上的大按钮，选择您要办理的事情。",
+    "screen.read_card": "请把身份证或社保卡，放到屏幕下方的读卡区。放好后不要移动。",
+    "card.again": "没有读到卡片。请把卡拿起来，再重新放好。",
+    "screen.confirm_identity": "请核对屏幕上的姓名。是您本人，请点是我。",
+    "screen.consent": "需要拍一下您的脸，确认是您本人。同意请点绿色按钮。不想拍照，可以请工作人员帮您办理。",
+    "screen.face_capture": "请看着屏幕，按提示做动作。",
+    "face.blink": "请眨眨眼。",
+    "face.mouth_open": "请张张嘴。",
+    "face.turn_left": "请慢慢向左转头。",
+    "face.turn_right": "请慢慢向右转头。",
+    "face.nod": "请点点头。",
+    "face.closer": "请靠近一点。",
+    "face.farther": "请离远一点。",
+    "face.dark": "光线太暗，请到亮一点的地方。",
+    "face.retry": "没有完成，请再试一次。",
+    "screen.matching": "正在核对，请稍等。",
+    "screen.lookup": "正在查询，请稍等。",
+    "screen.result": "结果出来了，请看屏幕。",
+    "screen.print": "正在打印凭证，请稍等。",
+    "print.failed": "打印机暂时不能打印，已经通知工作人员。您的凭证已经保存。",
+    "screen.rate": "请为这次服务打个分，也可以跳过。",
+    "screen.thanks": "谢谢您，再见。请拿好您的卡片和凭证。",
+    "screen.help": "已经通知工作人员，请稍等。",
+    "screen.device_fault": "设备暂时不能使用，已经通知工作人员。",
+    "more_time": "还需要更多时间吗？需要，请点需要。",
+}

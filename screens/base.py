@@ -1,0 +1,147 @@
+"""A step screen: step indicator, title, body, one main action, and the footer every screen
+has (back where it makes sense, replay the voice, call staff). Screens render the flow's view
+and emit intents (flow events); they never touch devices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from kiosk.flow import events as ev
+from screens.texts import tr
+from screens.widgets import button, label
+
+
+@dataclass(frozen=True)
+class Action:
+    text: str
+    name: str  # objectName: tests and the demo click buttons by it
+    event: Callable[[], object]
+    role: str = ""  # primary | help | ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    body: str = ""
+    actions: list[Action] = field(default_factory=list)
+    tone: str = ""  # "warning" for bad news
+    emphasis: str = ""  # a big line under the title (masked identity, validity)
+
+
+class ReplayVoice:
+    """Intent: play this screen's prompt again (not a flow event)."""
+
+
+class StepScreen(QWidget):
+    intent = Signal(object)
+
+    def __init__(self, step: str, spec: Callable[[dict[str, Any]], Spec]) -> None:
+        super().__init__()
+        self.step = step
+        self._spec = spec
+        self.setObjectName("screen")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(64, 40, 64, 40)
+        layout.setSpacing(28)
+        self.step_label = label("", "step")
+        self.title = label("", "title")
+        self.emphasis = label("", "identity")
+        self.body = label("", "body")
+        self.content = QVBoxLayout()
+        self.actions_row = QHBoxLayout()
+        self.actions_row.setSpacing(40)
+        layout.addWidget(self.step_label)
+        layout.addWidget(self.title)
+        layout.addWidget(self.emphasis)
+        layout.addLayout(self.content, stretch=1)
+        layout.addWidget(self.body)
+        layout.addLayout(self.actions_row)
+        self.more_time = self._more_time_panel()
+        layout.addWidget(self.more_time)
+        layout.addLayout(self._footer())
+        self._view: dict[str, Any] = {}
+
+    # -- building -------------------------------------------------------------------------
+    def _footer(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(40)
+        self.back_button = button(tr("返回上一步"), "back", lambda: self.emit(ev.Back()), "footer")
+        self.replay_button = button(
+            tr("再听一遍"), "replay", lambda: self.intent.emit(ReplayVoice()), "footer"
+        )
+        self.help_button = button(
+            tr("呼叫工作人员"), "call_staff", lambda: self.emit(ev.HelpRequested()), "help"
+        )
+        self.help_button.setProperty("footer", "true")
+        for widget in (self.back_button, self.replay_button, self.help_button):
+            row.addWidget(widget)
+        return row
+
+    def _more_time_panel(self) -> QFrame:
+        panel = QFrame()
+        panel.setObjectName("moretime")
+        box = QVBoxLayout(panel)
+        box.addWidget(label(tr("还需要更多时间吗？"), "title"))
+        row = QHBoxLayout()
+        row.addWidget(
+            button(tr("需要"), "more_time_yes", lambda: self.emit(ev.MoreTimeAnswered(True)),
+                   "primary")
+        )
+        row.addWidget(
+            button(tr("不需要，结束"), "more_time_no",
+                   lambda: self.emit(ev.MoreTimeAnswered(False)))
+        )
+        box.addLayout(row)
+        panel.hide()
+        return panel
+
+    # -- rendering ------------------------------------------------------------------------
+    def emit(self, event: object) -> None:
+        self.intent.emit(event)
+
+    def render(self, view: dict[str, Any]) -> None:
+        self._view = view
+        spec = self._spec(view)
+        self.step_label.setText(self._step_text(view))
+        self.step_label.setVisible(bool(view.get("step_no")))
+        self.title.setText(spec.title)
+        self.title.setProperty("tone", spec.tone)
+        self.title.style().unpolish(self.title)
+        self.title.style().polish(self.title)
+        self.emphasis.setText(spec.emphasis)
+        self.emphasis.setVisible(bool(spec.emphasis))
+        self.body.setText(spec.body)
+        self.body.setVisible(bool(spec.body))
+        self._set_actions(spec.actions)
+        self.back_button.setVisible(bool(view.get("can_go_back")))
+        more = bool(view.get("more_time"))
+        self.more_time.setVisible(more)
+        self.render_content(view)
+
+    def render_content(self, view: dict[str, Any]) -> None:
+        """Subclasses with extra widgets (camera preview, rating faces) update them here."""
+
+    def _step_text(self, view: dict[str, Any]) -> str:
+        if not view.get("step_no"):
+            return ""
+        return tr("第 {n} 步，共 {total} 步").format(n=view["step_no"], total=view["step_total"])
+
+    def _set_actions(self, actions: list[Action]) -> None:
+        while self.actions_row.count():
+            item = self.actions_row.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for action in actions:
+            make = action.event
+            self.actions_row.addWidget(
+                button(action.text, action.name, lambda m=make: self.emit(m()), action.role, self)
+            )
+
+    def labels(self) -> list[QLabel]:
+        return self.findChildren(QLabel)

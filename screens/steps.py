@@ -1,0 +1,185 @@
+"""What each step's screen says and offers, as a function of the flow's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.flow import events as ev
+from kiosk.flow.model import Service
+from screens.base import Action, Spec
+from screens.texts import (
+    ACTION_TEXT,
+    CARD_ERROR_DEFAULT,
+    CARD_ERROR_TEXT,
+    FAULT_TEXT,
+    HELP_TEXT,
+    NOT_VERIFIED_NEXT,
+    NOT_VERIFIED_TEXT,
+    PRINT_FAILED_TEXT,
+    tr,
+)
+
+View = dict[str, Any]
+
+
+def idle(_view: View) -> Spec:
+    return Spec(
+        title=tr("您好，欢迎使用自助服务"),
+        body=tr("请点击您要办理的事情"),
+        actions=[
+            Action(tr("养老金资格认证"), "service_pension_check",
+                   lambda: ev.ServiceChosen(Service.PENSION_CHECK), "primary"),
+            Action(tr("补打认证凭证"), "service_reprint", lambda: ev.ServiceChosen(Service.REPRINT)),
+            Action(tr("查询认证结果"), "service_query", lambda: ev.ServiceChosen(Service.QUERY)),
+        ],
+    )
+
+
+def read_card(view: View) -> Spec:
+    if view.get("card_error"):
+        body = tr(CARD_ERROR_TEXT.get(view["card_error"], CARD_ERROR_DEFAULT))
+    elif view.get("wrong_card"):
+        body = tr("请放上您本人的身份证或社保卡。")
+    else:
+        body = tr("放好后请不要移动，听到提示再拿开。")
+    return Spec(title=tr("请把身份证或社保卡放到读卡区"), body=body)
+
+
+def confirm_identity(view: View) -> Spec:
+    return Spec(
+        title=tr("请核对您的信息"),
+        emphasis=f"{view.get('masked_name') or ''}\n{view.get('masked_id_number') or ''}",
+        body=tr("是您本人吗？"),
+        actions=[
+            Action(tr("是我"), "confirm_yes", lambda: ev.Confirmed(True), "primary"),
+            Action(tr("不是我"), "confirm_no", lambda: ev.Confirmed(False)),
+        ],
+    )
+
+
+def consent(_view: View) -> Spec:
+    return Spec(
+        title=tr("需要拍一下您的脸"),
+        body=tr(
+            "为了确认是您本人，摄像头会拍摄您的脸，和证件照片比对。"
+            "照片只用于这次认证，上传后就从本机删除。"
+            "不想拍照，可以请工作人员帮您办理。"
+        ),
+        actions=[
+            Action(tr("同意，开始拍照"), "consent_yes", lambda: ev.ConsentAnswered(True), "primary"),
+            Action(tr("不拍照，请工作人员办理"), "consent_no", lambda: ev.ConsentAnswered(False)),
+        ],
+    )
+
+
+def face_capture(view: View) -> Spec:
+    if view.get("liveness_failed"):
+        return Spec(
+            title=tr("没有完成，请再试一次"),
+            body=tr("请正对屏幕，按提示慢慢做动作。"),
+            tone="warning",
+            actions=[Action(tr("再试一次"), "face_retry", lambda: ev.Retry(), "primary")],
+        )
+    action = view.get("action")
+    title = tr(ACTION_TEXT.get(action, "请看着屏幕")) if action else tr("请看着屏幕")
+    return Spec(title=title, body=view.get("guidance_text") or "")
+
+
+def matching(view: View) -> Spec:
+    body = tr("已通知工作人员。") if view.get("staff_called") else ""
+    return Spec(title=tr("正在核对，请稍等"), body=body)
+
+
+def lookup(view: View) -> Spec:
+    body = tr("已通知工作人员。") if view.get("staff_called") else ""
+    return Spec(title=tr("正在查询，请稍等"), body=body)
+
+
+def result(view: View) -> Spec:
+    outcome = view.get("outcome")
+    printing = view.get("service") == str(Service.PENSION_CHECK)
+    next_text = tr("打印凭证") if printing else tr("继续")
+    go_on = [Action(next_text, "result_continue", lambda: ev.Continue(), "primary")]
+    if outcome == "verified":
+        until = view.get("valid_until") or ""
+        return Spec(
+            title=tr("认证成功"),
+            emphasis=tr("有效期至 {date}").format(date=until) if until else "",
+            body=tr("明年同一时间再来认证。"),
+            actions=go_on,
+        )
+    if outcome == "pending":
+        return Spec(
+            title=tr("认证已受理"),
+            body=tr("网络暂时不通，您的认证已经保存，会自动提交。请 3 个工作日后来查询结果。"),
+            actions=go_on,
+        )
+    if outcome == "not_found":
+        return Spec(
+            title=tr("没有找到您的认证记录"),
+            body=tr("请先办理养老金资格认证，或请工作人员帮忙。"),
+            actions=go_on,
+            tone="warning",
+        )
+    reason = tr(NOT_VERIFIED_TEXT.get(view.get("reason") or "", "认证没有通过。"))
+    return Spec(
+        title=tr("认证没有通过"),
+        body=f"{reason}{tr(NOT_VERIFIED_NEXT)}",
+        actions=go_on,
+        tone="warning",
+    )
+
+
+def print_(view: View) -> Spec:
+    failed = view.get("print_failed")
+    if failed:
+        what = tr(PRINT_FAILED_TEXT.get(failed, "打印机暂时不能打印。"))
+        return Spec(
+            title=tr("请联系工作人员"),
+            body=what + tr("您的凭证已经保存，可以稍后补打。"),
+            tone="warning",
+            actions=[
+                Action(tr("再试一次"), "print_retry", lambda: ev.Retry(), "primary"),
+                Action(tr("先不打印"), "print_skip", lambda: ev.Continue()),
+            ],
+        )
+    return Spec(title=tr("正在打印凭证，请稍等"), body=tr("凭证从打印口出来后，请拿好。"))
+
+
+def rate(_view: View) -> Spec:
+    return Spec(
+        title=tr("请为这次服务评价"),
+        actions=[Action(tr("跳过"), "rate_skip", lambda: ev.Rated(None))],
+    )
+
+
+def thanks(_view: View) -> Spec:
+    return Spec(
+        title=tr("谢谢您，再见"),
+        body=tr("请拿好您的卡片和凭证。"),
+        actions=[Action(tr("完成"), "thanks_done", lambda: ev.Continue(), "primary")],
+    )
+
+
+def help_(view: View) -> Spec:
+    reason = view.get("help_reason") or "resident"
+    return Spec(
+        title=tr("已通知工作人员"),
+        body=tr(HELP_TEXT.get(reason, HELP_TEXT["resident"])),
+        actions=[
+            Action(tr("我不需要帮助了"), "help_dismiss", lambda: ev.HelpDismissed(), "primary"),
+        ],
+    )
+
+
+def device_fault(view: View) -> Spec:
+    what = tr(FAULT_TEXT.get(view.get("fault_device") or "", "设备暂时不能使用。"))
+    return Spec(
+        title=tr("请联系工作人员"),
+        body=what + tr("已经通知工作人员。"),
+        tone="warning",
+        actions=[
+            Action(tr("再试一次"), "fault_retry", lambda: ev.Retry(), "primary"),
+            Action(tr("结束"), "fault_end", lambda: ev.Continue()),
+        ],
+    )

@@ -1,0 +1,65 @@
+"""Every resident-facing text, in plain Chinese, through Qt's translation system.
+
+Source strings are zh_CN (the default locale, complete by construction); other locales are
+translation files. Reason codes from the flow map to what happened and what to do next.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("kiosk", text)
+
+
+ACTION_TEXT = {
+    "blink": "请眨眨眼",
+    "mouth_open": "请张张嘴",
+    "turn_left": "请慢慢向左转头",
+    "turn_right": "请慢慢向右转头",
+    "nod": "请点点头",
+}
+
+CARD_ERROR_TEXT = {
+    "invalid_card": "这张卡的信息不完整，请换一张卡，或请工作人员帮忙。",
+    "not_supported": "这张卡不是身份证或社保卡，请换一张卡。",
+    "pin_required": "这张社保卡需要密码，请请工作人员帮忙。",
+}
+CARD_ERROR_DEFAULT = "没有读到卡片。请把卡拿起来，再重新放好。"
+
+NOT_VERIFIED_TEXT = {
+    "face_mismatch": "照片比对没有通过。",
+    "liveness_failed": "没有完成规定的动作。",
+    "action_timeout": "没有完成规定的动作。",
+    "no_face": "没有看清您的脸。",
+    "face_changed": "拍摄中换了人或出现了多张脸。",
+}
+NOT_VERIFIED_NEXT = "请联系工作人员帮您办理，或带上身份证到社保经办机构办理。"
+
+HELP_TEXT = {
+    "consent_declined": "工作人员会帮您办理，不用拍照。请稍等。",
+    "card_unreadable": "多次没有读到卡片，工作人员马上过来帮您。",
+    "store_failed": "终端暂时不能保存记录，工作人员马上过来。您的信息没有丢失。",
+    "resident": "工作人员马上过来帮您，请稍等。",
+}
+
+FAULT_TEXT = {
+    "card_reader": "读卡器暂时不能使用。",
+    "camera": "摄像头暂时不能使用。",
+    "printer": "打印机暂时不能使用。",
+}
+
+PRINT_FAILED_TEXT = {
+    "paper_out": "打印机没有纸了。",
+    "cover_open": "打印机的盖子开着。",
+    "offline": "打印机没有连接。",
+}
+
+RATINGS = [
+    (1, "😞", "很不满意"),
+    (2, "🙁", "不满意"),
+    (3, "😐", "一般"),
+    (4, "🙂", "满意"),
+    (5, "😄", "很满意"),
+]
