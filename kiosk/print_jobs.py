@@ -264,7 +264,7 @@ def _attempt(printer: Printer, store: PrintJobStore, receipt: Receipt) -> PrintO
         data = printer.print_receipt(receipt)
     except PrinterError as exc:
         store.record_attempt(receipt.job_id, exc.status, printed=False)
-        log.warning("print job %s kept: %s (%s)", receipt.job_id, exc.status, exc)
+        log.info("print job %s kept: %s (%s)", receipt.job_id, exc.status, exc)
         return PrintOutcome(receipt.job_id, False, exc.status, reason=str(exc))
     store.record_attempt(receipt.job_id, PrinterStatus.READY, printed=True)
     return PrintOutcome(receipt.job_id, True, PrinterStatus.READY, len(data))
@@ -289,3 +289,18 @@ def reprint(printer: Printer, store: PrintJobStore, job_id: str) -> PrintOutcome
     if job is None:
         raise PrintJobError(f"no print job {job_id}")
     return _attempt(printer, store, job.receipt)
+
+
+def keep_unprinted(
+    store: PrintJobStore,
+    receipt: Receipt,
+    error: PrinterError,
+    *,
+    holder: str = "",
+    certificate_no: str = "",
+) -> PrintOutcome:
+    """Keep a job the printer could not even take (open() failed)."""
+    store.add(receipt, holder=holder, certificate_no=certificate_no)
+    store.record_attempt(receipt.job_id, error.status, printed=False)
+    log.info("print job %s kept: %s (%s)", receipt.job_id, error.status, error)
+    return PrintOutcome(receipt.job_id, False, error.status, reason=str(error))

@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "kiosk.cli.config_cmd",
     "kiosk.cli.card_cmd",
     "kiosk.cli.run_cmd",
+    "kiosk.cli.print_cmd",
+    "kiosk.cli.queue_cmd",
 ]
 
 
