@@ -236,17 +236,7 @@ class CaseStore:
     def status(self) -> dict[str, Any]:
         """Counts by status, the oldest pending case's age and the last sync (for technicians)."""
         rows = self._read("SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status")
-        counts: dict[str, Any] = dict.fromkeys(STATUSES, 0)
-        oldest = None
-        for status, count, first in rows:
-            counts[status] = count
-            if status == "pending":
-                oldest = first
-        counts["oldest_pending_age_s"] = (
-            None if oldest is None else round(max(0.0, time.time() - oldest), 1)
-        )
-        counts["last_sync"] = self.get_meta("last_sync")
-        return counts
+        return _status_from(rows, self.get_meta("last_sync"))
 
     # --- the sync worker's side ----------------------------------------------------------
 
@@ -439,6 +429,42 @@ class CaseStore:
             self.set_meta({"last_sync": now, "last_sync_error": ""})
         else:
             self.set_meta({"last_sync_attempt": now, "last_sync_error": error[:500]})
+
+
+def read_status(path: Path) -> dict[str, Any]:
+    """`CaseStore.status()` without keys or the writer lock (the kiosk may be running)."""
+    empty: dict[str, Any] = dict.fromkeys(STATUSES, 0)
+    empty.update(oldest_pending_age_s=None, last_sync=None)
+    if not path.exists():
+        return empty
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    try:
+        rows = conn.execute(
+            "SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status"
+        ).fetchall()
+        meta = conn.execute("SELECT value FROM meta WHERE key = 'last_sync'").fetchone()
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    finally:
+        conn.close()
+    return _status_from(rows, meta[0] if meta else None)
+
+
+def _status_from(rows: list[tuple[Any, ...]], last_sync: str | None) -> dict[str, Any]:
+    counts: dict[str, Any] = dict.fromkeys(STATUSES, 0)
+    oldest = None
+    for status, count, first in rows:
+        counts[status] = count
+        if status == "pending":
+            oldest = first
+    counts["oldest_pending_age_s"] = (
+        None if oldest is None else round(max(0.0, time.time() - oldest), 1)
+    )
+    counts["last_sync"] = last_sync
+    return counts
 
 
 def _check_case(kind: str, payload: dict[str, Any], attachments: dict[str, bytes]) -> None:
