@@ -130,7 +130,7 @@ class PlatformSettings:
 
 @dataclass(frozen=True)
 class QueueSettings:
-    file: str = "queue.sqlite3"
+    file: str = "queue.db"
     max_db_mb: int = _range(2048, 1, 1_000_000)
     min_free_mb: int = _range(50, 0, 100_000)
     backoff_base_s: float = _range(5.0, 0.01, 3600.0)
