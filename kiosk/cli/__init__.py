@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "kiosk.cli.run_cmd",
     "kiosk.cli.print_cmd",
     "kiosk.cli.queue_cmd",
+    "kiosk.cli.face_cmd",
 ]
 
 

@@ -27,6 +27,8 @@ BLINK_MAX_CLOSED_S = 1.5
 MOUTH_OPEN_MAR = 0.35
 MOUTH_OPEN_RISE = 0.2
 TURN_DEG = 18.0
+# ...and at least this far from facing the camera, so coming back from a side glance is no turn.
+TURN_MIN_ABS_DEG = 12.0
 NOD_DEG = 10.0
 NEUTRAL_SAMPLES = 5
 
@@ -90,10 +92,10 @@ class ActionDetector:
         return s.mar >= max(MOUTH_OPEN_MAR, self.neutral.mar + MOUTH_OPEN_RISE)
 
     def _turn_left(self, s: Sample) -> bool:
-        return s.yaw - self.neutral.yaw >= TURN_DEG
+        return s.yaw - self.neutral.yaw >= TURN_DEG and s.yaw >= TURN_MIN_ABS_DEG
 
     def _turn_right(self, s: Sample) -> bool:
-        return self.neutral.yaw - s.yaw >= TURN_DEG
+        return self.neutral.yaw - s.yaw >= TURN_DEG and s.yaw <= -TURN_MIN_ABS_DEG
 
     def _nod(self, s: Sample) -> bool:
         # Down, then back up: a tilted photo holds one pitch, a nod goes and returns.

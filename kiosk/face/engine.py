@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 Embedding = npt.NDArray[np.float64]
 Points = npt.NDArray[np.float64]
 
+EMBEDDING_SIZE = 128
 # Photos are detected at this size at most: enough for a 150 px aligned chip, fast on 2 cores.
 STILL_MAX_SIDE = 1024
 # Card photos (102x126) and small crops hold faces smaller than HOG's 80 px window.

@@ -29,6 +29,7 @@ from kiosk.face.actions import (
     Sample,
 )
 from kiosk.face.engine import Embedding, Face, FaceEngine, fit_within
+from kiosk.face.errors import FaceError
 from kiosk.face.geometry import HeadPose, eye_aspect_ratio, head_pose, mouth_aspect_ratio
 from kiosk.face.images import Image, encode_jpeg
 from kiosk.face.quality import GUIDANCE_TEXT, Guidance, Quality, assess
@@ -135,6 +136,7 @@ class LivenessSession:
     _best: BestFace | None
     _action_start: float | None
     _last_t: float | None
+    _previous_t: float
     _frames_in_action: int
     _faces_in_action: int
 
@@ -157,6 +159,12 @@ class LivenessSession:
     @property
     def best(self) -> BestFace | None:
         return self._best
+
+    def result(self) -> LivenessUpdate:
+        """The final update once finished; raises FaceError before that."""
+        if self._final is None:
+            raise FaceError("liveness session has not finished")
+        return self._final
 
     def feed(self, frame: Frame) -> LivenessUpdate:
         if self._final is not None:
@@ -185,6 +193,7 @@ class LivenessSession:
     # -- per frame -----------------------------------------------------------------------
 
     def _analyse(self, image: Image, faces: list[Face], t: float) -> str | None:
+        self._previous_t = self._last_t if self._last_t is not None else t
         self._last_t = t
         self._frames_in_action += 1
         if len(faces) > 1:
@@ -192,7 +201,11 @@ class LivenessSession:
         if not faces:
             return self._no_face(t)
         face = faces[0]
-        if self._track is not None and _jumped(self._track.face, face):
+        if self._track is not None and self._track.seen_at < self._previous_t:
+            # The face was out of view for a moment (a far turn): it may come back anywhere,
+            # so prove it is the same one by its embedding on the next good frame instead.
+            self._anchor_checked_at = float("-inf")
+        elif self._track is not None and _jumped(self._track.face, face):
             return self._restart(Restart.FACE_CHANGED, t)
         self._track = _Track(face, t)
         self._faces_in_action += 1
@@ -286,6 +299,7 @@ class LivenessSession:
         self._best = None
         self._action_start = t
         self._last_t = t
+        self._previous_t = t if t is not None else 0.0
         self._frames_in_action = 0
         self._faces_in_action = 0
 

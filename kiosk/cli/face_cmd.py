@@ -1,0 +1,129 @@
+"""`kiosk face compare|liveness|evaluate`: the face engine on files, as the kiosk runs it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from config import load_settings
+from devices.camera.base import CameraError
+from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
+from kiosk.face.actions import ACTIONS
+from kiosk.face.errors import FaceError
+
+if TYPE_CHECKING:
+    from kiosk.face.engine import FaceEngine
+
+
+def register(subparsers: Any) -> None:
+    face = subparsers.add_parser("face", help="face matching and liveness on files")
+    sub = face.add_subparsers(dest="face_command", required=True, metavar="ACTION")
+
+    compare = sub.add_parser("compare", help="compare the faces of two photos")
+    compare.add_argument("image1", type=Path)
+    compare.add_argument("image2", type=Path)
+    _common(compare)
+    compare.set_defaults(handler=_compare)
+
+    liveness = sub.add_parser("liveness", help="judge a video as the kiosk judges the camera")
+    liveness.add_argument("video", type=Path, help="video, animated GIF or image folder")
+    liveness.add_argument(
+        "--challenge", required=True, help=f"comma-separated actions from: {','.join(ACTIONS)}"
+    )
+    liveness.add_argument(
+        "--analysis-fps", type=float, help="frames analysed per second (default: config)"
+    )
+    _common(liveness)
+    liveness.set_defaults(handler=_liveness)
+
+    evaluate = sub.add_parser("evaluate", help="genuine/impostor error rates of a folder")
+    evaluate.add_argument("dir", type=Path, help="one sub-folder of photos per identity")
+    evaluate.add_argument("--threshold", type=float, help="override face.threshold")
+    _common(evaluate)
+    evaluate.set_defaults(handler=_evaluate)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="terminal file (default: built-in defaults)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _engine() -> FaceEngine:
+    from kiosk.face.engine import FaceEngine  # noqa: PLC0415 (dlib only for face commands)
+
+    return FaceEngine.load()
+
+
+def _fail(reason: str) -> int:
+    print(f"kiosk: {reason}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    # dlib and the models load only when a face command runs, not for every kiosk command.
+    from kiosk.face.matching import reference_embedding  # noqa: PLC0415
+
+    threshold = load_settings(args.config).face.threshold
+    engine = _engine()
+    embeddings = []
+    for path in (args.image1, args.image2):
+        try:
+            embeddings.append(reference_embedding(engine, path))
+        except FaceError as exc:
+            return _fail(str(exc) if str(path) in str(exc) else f"{path}: {exc}")
+    distance = round(engine.distance(*embeddings), 4)
+    _print(args, {"distance": distance, "threshold": threshold, "match": distance <= threshold})
+    return EXIT_OK
+
+
+def _liveness(args: argparse.Namespace) -> int:
+    # dlib and the models load only when a face command runs, not for every kiosk command.
+    from kiosk.face.replay import analyse_file  # noqa: PLC0415
+
+    challenge = [a.strip() for a in args.challenge.split(",") if a.strip()]
+    unknown = [a for a in challenge if a not in ACTIONS]
+    if not challenge or unknown:
+        raise UsageError(f"--challenge: unknown action(s) {unknown}; use {','.join(ACTIONS)}")
+    if args.analysis_fps is not None and not 1.0 <= args.analysis_fps <= 120.0:
+        raise UsageError("--analysis-fps must be between 1 and 120")
+    settings = load_settings(args.config).face
+    engine = _engine()
+    try:
+        update = analyse_file(engine, args.video, challenge, settings, args.analysis_fps)
+    except (CameraError, FaceError) as exc:
+        return _fail(f"{args.video}: {exc}")
+    result = {
+        "passed": update.passed,
+        "actions": [
+            {"action": a.action, "passed": a.passed, "at_s": a.at_s} for a in update.actions
+        ],
+        "reason": update.reason_code,
+    }
+    _print(args, result)
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    # dlib and the models load only when a face command runs, not for every kiosk command.
+    from kiosk.face.evaluate import evaluate  # noqa: PLC0415
+
+    if not args.dir.is_dir():
+        raise UsageError(f"{args.dir} is not a folder")
+    threshold = args.threshold if args.threshold is not None else None
+    if threshold is None:
+        threshold = load_settings(args.config).face.threshold
+    engine = _engine()
+    report = evaluate(engine, args.dir, threshold)
+    _print(args, report.as_dict())
+    return EXIT_OK
