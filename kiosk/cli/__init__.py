@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "kiosk.cli.print_cmd",
     "kiosk.cli.queue_cmd",
     "kiosk.cli.face_cmd",
+    "kiosk.cli.selftest_cmd",
 ]
 
 
