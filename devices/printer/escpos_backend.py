@@ -81,13 +81,19 @@ class EscposPrinter(Printer):
 
         try:
             device = self._make_device()
-            device.open()
+            if self.target.scheme == "tcp":
+                # escpos's Network.open() leaks the socket when the connection is refused.
+                link = socket.create_connection(
+                    (self.target.host, self.target.port), timeout=self.timeout_s
+                )
+                link.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                device.device = link
+            else:
+                device.open()
         except (DeviceNotFoundError, OSError) as exc:
             raise PrinterNotReady(
                 f"printer {self.target} unreachable: {_short(exc)}", PrinterStatus.OFFLINE
             ) from None
-        if self.target.scheme == "tcp":
-            device.device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return device
 
     def _make_device(self) -> Any:
