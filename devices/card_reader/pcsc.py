@@ -59,6 +59,7 @@ _CARD_GONE = {
 _READER_GONE = {_code(scard.SCARD_E_UNKNOWN_READER), _code(scard.SCARD_E_READER_UNAVAILABLE)}
 _NO_READERS = _code(scard.SCARD_E_NO_READERS_AVAILABLE)
 _TIMEOUT = _code(scard.SCARD_E_TIMEOUT)
+_MAX_RETRY_S = 30.0
 _READER_MISSING_FLAGS = scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_UNAVAILABLE
 # Errors that are the card's answer, not a broken connection: no point in reading again.
 _FINAL = (NotSupportedCard, PinRequired, InvalidCardData)
@@ -88,6 +89,9 @@ class PcscCardReader(CardReader):
         self._reader: str | None = None
         self._known_state = scard.SCARD_STATE_UNAWARE
         self._card_present = False
+        self._seen_count = 0  # pcsc-lite's insert/remove count when the card was read
+        self._retry_at: float | None = None  # when to try a card whose read broke off
+        self._retry_delay = 1.0
         self._reported: ReaderState | None = None
         self._events: deque[CardEvent] = deque()
         self._opened = False
@@ -147,6 +151,7 @@ class PcscCardReader(CardReader):
         )
         if _code(rc) == _TIMEOUT:
             self._ensure_state_reported()
+            self._maybe_recover(reader)
             return
         if rc != scard.SCARD_S_SUCCESS:
             self._check_service(rc)
@@ -164,15 +169,20 @@ class PcscCardReader(CardReader):
             self._reader_lost(f"{reader} went away")
             return
         present = bool(event_state & scard.SCARD_STATE_PRESENT)
+        # pcsc-lite counts insertions and removals in the upper 16 bits: a card pulled and put
+        # back between two looks shows as "present" both times, but with a new count.
+        count = event_state >> 16
+        if present and self._card_present and count != self._seen_count:
+            self._card_present = False
+            self._events.append(CardRemoved())
         if present and not self._card_present:
             self._card_present = True
+            self._seen_count = count
             self._report(ReaderState.CARD_PRESENT)
-            if event_state & scard.SCARD_STATE_MUTE:
-                self._events.append(ReadFailed(CardReadError("the card does not answer (mute)")))
-            else:
-                self._events.append(self._read(reader))
+            self._card_arrived(reader, event_state)
         elif not present and self._card_present:
             self._card_present = False
+            self._retry_at = None
             self._events.append(CardRemoved())
             self._report(ReaderState.READY)
         else:
@@ -194,6 +204,49 @@ class PcscCardReader(CardReader):
         return chosen
 
     # -- reading ----------------------------------------------------------------------
+    def _card_arrived(self, reader: str, event_state: int) -> None:
+        if event_state & scard.SCARD_STATE_MUTE:
+            event: CardEvent = ReadFailed(CardReadError("the card does not answer (mute)"))
+        else:
+            event = self._read(reader)
+        self._after_read(event)
+
+    def _after_read(self, event: CardEvent) -> None:
+        """Queue the read's outcome with the reader state it leaves behind."""
+        if isinstance(event, ReadFailed) and not isinstance(event.error, _FINAL):
+            self._events.append(event)
+            # The link to the card broke while pcscd still sees one: try again later, slower
+            # each time, until it reads or is taken away.
+            self._report(ReaderState.ERROR, f"card connection lost during the read: {event.error}")
+            self._retry_delay = min(self._retry_delay * 2, _MAX_RETRY_S) if self._retry_at else 1.0
+            self._retry_at = time.monotonic() + self._retry_delay
+        else:
+            self._retry_at = None
+            self._report(ReaderState.CARD_PRESENT)
+            self._events.append(event)
+
+    def _maybe_recover(self, reader: str) -> None:
+        if not self._card_present or self._retry_at is None or time.monotonic() < self._retry_at:
+            return
+        if not self._card_answers(reader):
+            self._retry_at = time.monotonic() + self._retry_delay
+            return
+        log.info("card answers again, reading it")
+        self._after_read(self._read(reader))
+
+    def _card_answers(self, reader: str) -> bool:
+        assert self._context is not None
+        rc, handle, _ = scard.SCardConnect(
+            self._context,
+            reader,
+            scard.SCARD_SHARE_SHARED,
+            scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+        )
+        if rc != scard.SCARD_S_SUCCESS:
+            return False
+        scard.SCardDisconnect(handle, scard.SCARD_LEAVE_CARD)
+        return True
+
     def _read(self, reader: str) -> CardEvent:
         error: CardReaderError = CardReadError("card could not be read")
         for attempt in range(1, self._attempts + 1):
@@ -206,8 +259,6 @@ class PcscCardReader(CardReader):
                 log.info("read attempt %d of %d failed: %s", attempt, self._attempts, exc)
                 if not self._still_present(reader):
                     break
-        if not isinstance(error, ReaderUnavailable):
-            self._report(ReaderState.ERROR, f"card connection lost during the read: {error}")
         return ReadFailed(error)
 
     def _still_present(self, reader: str) -> bool:
@@ -285,6 +336,7 @@ class PcscCardReader(CardReader):
         self._report(ReaderState.NO_READER, detail)
 
     def _card_gone(self) -> None:
+        self._retry_at = None
         if self._card_present:
             self._card_present = False
             self._events.append(CardRemoved())
