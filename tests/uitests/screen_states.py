@@ -1,0 +1,62 @@
+"""Plausible views for every screen and state a resident can meet, as the flow's view() has them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.flow.model import Step
+
+PENSION: dict[str, Any] = {
+    "service": "pension_check",
+    "step_total": 5,
+    "masked_name": "张*英",
+    "masked_id_number": "110101********1239",
+}
+
+# name -> (step, view)
+STATES: dict[str, tuple[Step, dict[str, Any]]] = {
+    "welcome": (Step.IDLE, {"service": None}),
+    "read_card": (Step.READ_CARD, {**PENSION, "step_no": 1, "can_go_back": True}),
+    "read_card_error": (
+        Step.READ_CARD,
+        {**PENSION, "step_no": 1, "can_go_back": True, "card_error": "torn_read"},
+    ),
+    "confirm": (Step.CONFIRM_IDENTITY, {**PENSION, "step_no": 2, "can_go_back": True}),
+    "consent": (Step.CONSENT, {**PENSION, "step_no": 3, "can_go_back": True}),
+    "face_capture": (
+        Step.FACE_CAPTURE,
+        {
+            **PENSION,
+            "step_no": 4,
+            "can_go_back": True,
+            "action": "turn_left",
+            "actions_total": 2,
+            "action_index": 0,
+            "guidance_text": "请靠近一点",
+        },
+    ),
+    "face_retry": (
+        Step.FACE_CAPTURE,
+        {**PENSION, "step_no": 4, "can_go_back": True, "liveness_failed": True},
+    ),
+    "matching": (Step.MATCHING, {**PENSION, "step_no": 4}),
+    "result_verified": (
+        Step.RESULT,
+        {**PENSION, "step_no": 5, "outcome": "verified", "valid_until": "2027年11月24日"},
+    ),
+    "result_not_verified": (
+        Step.RESULT,
+        {**PENSION, "step_no": 5, "outcome": "not_verified", "reason": "face_mismatch"},
+    ),
+    "result_pending": (Step.RESULT, {**PENSION, "step_no": 5, "outcome": "pending"}),
+    "printing": (Step.PRINT, {**PENSION, "step_no": 5}),
+    "print_paper_out": (Step.PRINT, {**PENSION, "step_no": 5, "print_failed": "paper_out"}),
+    "rate": (Step.RATE, {**PENSION}),
+    "thanks": (Step.THANKS, {**PENSION}),
+    "help": (Step.HELP, {**PENSION, "help_reason": "resident"}),
+    "device_fault": (Step.DEVICE_FAULT, {**PENSION, "fault_device": "camera"}),
+    "more_time": (
+        Step.CONSENT,
+        {**PENSION, "step_no": 3, "can_go_back": True, "more_time": True},
+    ),
+}
