@@ -24,6 +24,7 @@ SECONDARY = "#E8E8E8"
 SECONDARY_TEXT = "#111111"
 WARNING = "#8A1C00"  # dark red-brown for "not verified" headings, 9.3:1 on white
 HELP = "#0A3D91"  # deep blue for the call-staff button, 10.3:1 with white
+PROGRESS = "#8FC79A"  # light green: the bar's dark text stays readable over it (9.7:1)
 
 TITLE_PX = 64
 BODY_PX = 44
@@ -82,5 +83,5 @@ QFrame#moretime {{ background: #FFF4C2; border: 4px solid #7A5C00; border-radius
 QFrame#pinpad {{ background: #F2F2F2; border: 3px solid #555555; border-radius: 24px; }}
 QProgressBar {{ min-height: 48px; font-size: {SMALL_PX}px; border: 3px solid #555555;
     border-radius: 12px; text-align: center; color: {TEXT}; }}
-QProgressBar::chunk {{ background: {PRIMARY}; }}
+QProgressBar::chunk {{ background: {PROGRESS}; }}
 """
