@@ -35,23 +35,36 @@ class EmbeddedPlatformError(Exception):
 
 class EmbeddedPlatform:
     def __init__(
-        self, db_path: Path, *, host: str = "127.0.0.1", operator_token: str | None = None
+        self,
+        db_path: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        operator_token: str | None = None,
+        certfile: str = "",
+        keyfile: str = "",
     ) -> None:
         self.db_path = db_path
         self.host = host
+        self.port = port
         self.operator_token = operator_token
+        self.certfile, self.keyfile = certfile, keyfile
         self.db: PlatformDB | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
 
     def start(self) -> str:
-        """Start serving; return the base URL (http://127.0.0.1:PORT)."""
+        """Start serving; return the base URL (http://127.0.0.1:PORT, https with a certificate)."""
         if self._thread is not None:
             return self.url
         self.db = PlatformDB(self.db_path)
-        server = make_server(create_app(self.db, operator_token=self.operator_token))
-        sock = bind(self.host, 0)
+        server = make_server(
+            create_app(self.db, operator_token=self.operator_token),
+            certfile=self.certfile,
+            keyfile=self.keyfile,
+        )
+        sock = bind(self.host, self.port)
         port = sock.getsockname()[1]
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=THREAD_NAME, daemon=True
@@ -64,7 +77,8 @@ class EmbeddedPlatform:
                 self.stop()
                 raise EmbeddedPlatformError("the embedded platform did not start")
             time.sleep(0.01)
-        self.url = f"http://{self.host}:{port}"
+        scheme = "https" if self.certfile else "http"
+        self.url = f"{scheme}://{self.host}:{port}"
         log.info("embedded platform listening on %s", self.url)
         return self.url
 

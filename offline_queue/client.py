@@ -70,8 +70,9 @@ class PlatformClient:
         self.timeout_s = timeout_s
         self.probe_timeout_s = probe_timeout_s
         self._session = requests.Session()
-        # Verification stays on; a CA bundle only changes whom we trust.
-        self._session.verify = ca_bundle or True
+        # Verification stays on; a CA bundle only changes whom we trust. It is passed on every
+        # request: requests lets $REQUESTS_CA_BUNDLE override a session-level setting.
+        self.verify: str | bool = ca_bundle or True
         self._session.headers["User-Agent"] = "village-kiosk/0.1"
 
     def close(self) -> None:
@@ -110,6 +111,7 @@ class PlatformClient:
                 data=body or None,
                 headers=headers,
                 timeout=timeout or self.timeout_s,
+                verify=self.verify,
             )
             response.content  # noqa: B018 - read the whole body now, so a cut-off reply fails here
         except requests.exceptions.SSLError as exc:

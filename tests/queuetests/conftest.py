@@ -1,0 +1,68 @@
+"""Queue and platform fixtures: a real uvicorn platform on loopback and a registered terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from central.embedded import EmbeddedPlatform
+from config.settings import PlatformSettings
+from offline_queue.client import PlatformClient
+from offline_queue.keys import TerminalKeys
+from offline_queue.store import CaseStore
+from offline_queue.sync import SyncWorker
+
+TERMINAL_ID = "TEST-0001"
+NAME = "张秀英"
+ID_NUMBER = "110101195001011239"
+
+
+def case_payload(index: int = 0) -> dict[str, object]:
+    return {
+        "service": "pension_check",
+        "outcome": "verified",
+        "identity": {"name": NAME, "id_number": ID_NUMBER, "sex": "2"},
+        "match": {"distance": 0.41, "threshold": 0.5},
+        "index": index,
+    }
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[EmbeddedPlatform]:
+    running = EmbeddedPlatform(tmp_path / "central.sqlite3")
+    running.start()
+    yield running
+    running.stop()
+
+
+@dataclass
+class Terminal:
+    data_dir: Path
+    keys: TerminalKeys
+    store: CaseStore
+    url: str
+
+
+@pytest.fixture
+def terminal(platform: EmbeddedPlatform, tmp_path: Path) -> Iterator[Terminal]:
+    data_dir = tmp_path / "kiosk"
+    keys = platform.register_local_terminal(data_dir, TERMINAL_ID)
+    store = CaseStore.open(data_dir / "queue.db", keys)
+    yield Terminal(data_dir, keys, store, platform.url)
+    store.close()
+
+
+def fast_settings(batch_size: int = 20) -> PlatformSettings:
+    return PlatformSettings(batch_size=batch_size, sync_interval_s=5, max_backoff_s=10)
+
+
+def make_worker(
+    store: CaseStore, keys: TerminalKeys, url: str, *, timeout_s: float = 5.0, batch_size: int = 20
+) -> SyncWorker:
+    client = PlatformClient(url, keys, timeout_s=timeout_s, probe_timeout_s=1.0)
+    return SyncWorker(
+        store, client, fast_settings(batch_size), backoff_base_s=0.05, probe_interval_s=0.1
+    )
