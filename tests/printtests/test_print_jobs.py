@@ -1,0 +1,129 @@
+"""Kept print jobs in SQLite: survive reopening, round-trip receipts, find a resident's
+certificate again without the ID number, purge only what printed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devices.printer.base import PrinterStatus
+from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
+from kiosk.certificate import Certificate, certificate_receipt
+from kiosk.print_jobs import (
+    PrintJobError,
+    PrintJobStore,
+    holder_ref,
+    receipt_from_json,
+    receipt_to_json,
+    reprint,
+)
+
+KEY = bytes(range(32))
+
+
+def test_receipts_round_trip_through_json(certificate: Certificate) -> None:
+    receipt = Receipt(
+        "test_page",
+        "j1",
+        (
+            Text("中文", size=2, bold=True, align="center"),
+            KeyValue("k", "v"),
+            QrCode("q", 5, "c"),
+            Rule("="),
+            Feed(3),
+        ),
+        cut=False,
+    )
+    assert receipt_from_json(receipt_to_json(receipt)) == receipt
+    cert = certificate_receipt(certificate, "tok")
+    assert receipt_from_json(receipt_to_json(cert)) == cert
+
+
+def test_jobs_survive_reopening_in_wal_mode(tmp_path: Path, certificate: Certificate) -> None:
+    store = PrintJobStore.in_data_dir(tmp_path)
+    receipt = certificate_receipt(certificate, "tok")
+    store.add(
+        receipt,
+        holder=holder_ref("110101195001011239", KEY),
+        certificate_no=certificate.certificate_no,
+    )
+    store.add(receipt)  # a second add of the same job changes nothing
+    store.record_attempt(receipt.job_id, PrinterStatus.COVER_OPEN, printed=False)
+    store.close()
+    raw = sqlite3.connect(tmp_path / "print_jobs.sqlite3")
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        stored = raw.execute("SELECT receipt, holder_ref FROM jobs").fetchall()
+    finally:
+        raw.close()
+    assert len(stored) == 1
+    assert "110101195001011239" not in stored[0][0] + stored[0][1]  # only masked data, an HMAC
+
+    again = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        job = again.get(receipt.job_id)
+        assert job is not None
+        assert (job.state, job.printer_status, job.attempts) == ("kept", "cover_open", 1)
+        assert job.receipt == receipt
+        assert job.summary()["certificate_no"] == certificate.certificate_no
+        assert "receipt" not in job.summary()
+    finally:
+        again.close()
+
+
+def test_a_resident_finds_their_latest_certificate(
+    tmp_path: Path, certificate: Certificate
+) -> None:
+    store = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        mine, other = holder_ref("110101195001011239", KEY), holder_ref("11010119500101123X", KEY)
+        assert mine != other and len(mine) == 32
+        assert mine != holder_ref("110101195001011239", bytes(32))  # keyed per terminal
+        store.add(certificate_receipt(certificate, "tok"), holder=mine)
+        store.add(Receipt("failure_notice", "f1"), holder=mine)
+        found = store.latest_certificate(mine)
+        assert found is not None and found.job_id == certificate.job_id
+        assert store.latest_certificate(other) is None
+        assert store.latest_certificate("") is None
+    finally:
+        store.close()
+
+
+def test_purge_forgets_printed_jobs_only(tmp_path: Path) -> None:
+    store = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        store.add(Receipt("test_page", "printed"))
+        store.record_attempt("printed", PrinterStatus.READY, printed=True)
+        store.add(Receipt("test_page", "kept"))
+        future = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        assert store.purge(future) == 1
+        assert [job.job_id for job in store.jobs()] == ["kept"]
+    finally:
+        store.close()
+
+
+def test_unknown_jobs_are_errors(tmp_path: Path) -> None:
+    store = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        with pytest.raises(PrintJobError):
+            store.record_attempt("nope", PrinterStatus.READY, printed=True)
+        from devices.printer.escpos_render import RenderOptions  # noqa: PLC0415
+        from devices.printer.simulated import SimulatedPrinter  # noqa: PLC0415
+
+        with pytest.raises(PrintJobError):
+            reprint(SimulatedPrinter(tmp_path, RenderOptions()), store, "nope")
+    finally:
+        store.close()
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "print_jobs.sqlite3"
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA user_version = 99")
+    raw.close()
+    with pytest.raises(PrintJobError, match="newer"):
+        PrintJobStore(path)
