@@ -40,6 +40,13 @@ from devices.card_reader.wlt import WltDecoder
 log = logging.getLogger(__name__)
 
 MIN_POLL_S = 0.3
+_PORT_ERRORS: tuple[type[Exception], ...] = (OSError, serial.SerialException)
+try:  # pyserial lets termios errors through on POSIX (e.g. tcflush on a vanished pty)
+    import termios
+
+    _PORT_ERRORS += (termios.error,)
+except ImportError:  # pragma: no cover - Windows
+    pass
 _REMOVED_AFTER = 2  # "no card" answers in a row
 
 
@@ -94,14 +101,14 @@ class SamSerialCardReader(CardReader):
         if self._port is not None:
             try:
                 self._port.close()
-            except (OSError, serial.SerialException):
+            except _PORT_ERRORS:
                 log.debug("closing %s failed", self.port_name, exc_info=True)
             self._port = None
 
     def _open_port(self) -> None:
         try:
             self._port = serial.Serial(self.port_name, self._baud, timeout=0.05, write_timeout=1.0)
-        except (OSError, ValueError, serial.SerialException) as exc:
+        except (*_PORT_ERRORS, ValueError) as exc:
             self._port = None
             raise ReaderUnavailable(f"cannot open {self.port_name}: {exc}") from None
 
@@ -114,7 +121,7 @@ class SamSerialCardReader(CardReader):
             self._port.reset_input_buffer()  # stale bytes would be taken for the answer
             self._port.write(ga467.encode_command(command, data))
             return self._receive()
-        except (OSError, serial.SerialException) as exc:
+        except _PORT_ERRORS as exc:
             self.close()
             raise ReaderUnavailable(f"{self.port_name} failed: {exc}") from None
 
