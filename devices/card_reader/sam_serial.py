@@ -47,6 +47,7 @@ try:  # pyserial lets termios errors through on POSIX (e.g. tcflush on a vanishe
     _PORT_ERRORS += (termios.error,)
 except ImportError:  # pragma: no cover - Windows
     pass
+_OPEN_ERRORS = (*_PORT_ERRORS, ValueError)  # ValueError: a baud or setting the port refuses
 _REMOVED_AFTER = 2  # "no card" answers in a row
 
 
@@ -108,7 +109,7 @@ class SamSerialCardReader(CardReader):
     def _open_port(self) -> None:
         try:
             self._port = serial.Serial(self.port_name, self._baud, timeout=0.05, write_timeout=1.0)
-        except (*_PORT_ERRORS, ValueError) as exc:
+        except _OPEN_ERRORS as exc:
             self._port = None
             raise ReaderUnavailable(f"cannot open {self.port_name}: {exc}") from None
 
