@@ -47,7 +47,7 @@ try:  # pyserial lets termios errors through on POSIX (e.g. tcflush on a vanishe
     _PORT_ERRORS += (termios.error,)
 except ImportError:  # pragma: no cover - Windows
     pass
-_OPEN_ERRORS = (*_PORT_ERRORS, ValueError)  # ValueError: a baud or setting the port refuses
+_OPEN_ERRORS: tuple[type[Exception], ...] = (*_PORT_ERRORS, ValueError)  # bad settings
 _REMOVED_AFTER = 2  # "no card" answers in a row
 
 
