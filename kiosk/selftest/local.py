@@ -1,7 +1,8 @@
 """Self-test of what lives on this terminal: the case queue and its disk, the face models.
 
-The queue is read through a read-only SQLite connection: the running kiosk holds the
-store's writer lock, and a self-test must neither wait for it nor create a store.
+The queue is read with `offline_queue.store.read_status` (read-only, no keys, no writer
+lock): the running kiosk holds the store's lock, and a self-test must neither wait for it nor
+create a store.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
@@ -17,15 +17,15 @@ from config.settings import Settings
 from kiosk.face.engine import FaceEngine, ModelPaths
 from kiosk.face.errors import ModelLoadError
 from kiosk.selftest.result import Check, CheckFailed, said
-from offline_queue.store import DEFAULT_MIN_FREE_BYTES
+from offline_queue.errors import StoreError
+from offline_queue.runtime import MB, store_path
+from offline_queue.store import read_status
 
 log = logging.getLogger(__name__)
 
-QUEUE_FILE = "queue.db"  # as kiosk.app opens it: <data_dir>/queue.db
-# Below this the store starts refusing cases (its reserve plus room for a few cases).
-MIN_FREE_BYTES = 2 * DEFAULT_MIN_FREE_BYTES
+# The store refuses cases below its reserve: fail before that, while a few still fit.
+RESERVE_FACTOR = 2
 OLD_PENDING_S = 3 * 86400
-MIB = 1024 * 1024
 
 
 def _existing(path: Path) -> Path:
@@ -35,46 +35,33 @@ def _existing(path: Path) -> Path:
     return Path.cwd()
 
 
-def _free_space(data_dir: Path) -> str:
-    folder = _existing(data_dir.absolute())
-    if folder == data_dir.absolute() and not os.access(folder, os.W_OK | os.X_OK):
-        raise CheckFailed(said("queue", "数据目录不能写入", f"{data_dir} is not writable"))
+def _free_space(settings: Settings, db_path: Path) -> str:
+    folder = _existing(db_path.parent.absolute())
+    if folder == db_path.parent.absolute() and not os.access(folder, os.W_OK | os.X_OK):
+        raise CheckFailed(said("queue", "数据目录不能写入", f"{folder} is not writable"))
     free = shutil.disk_usage(folder).free
-    if free < MIN_FREE_BYTES:
+    needed = max(1, settings.queue.min_free_mb) * MB * RESERVE_FACTOR
+    if free < needed:
         raise CheckFailed(
-            said("queue", "磁盘空间不足", f"only {free // MIB} MiB free for {data_dir}"),
+            said("queue", "磁盘空间不足", f"only {free // MB} MiB free in {folder}"),
         )
-    return f"{free // MIB} MiB free"
-
-
-def _counts(db_path: Path) -> dict[str, tuple[int, float | None]]:
-    uri = db_path.absolute().as_uri() + "?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=2.0)
-        try:
-            rows = conn.execute(
-                "SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status"
-            ).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise CheckFailed(said("queue", "数据库打不开", f"{db_path} unreadable: {exc}")) from None
-    return {str(status): (int(count), first) for status, count, first in rows}
+    return f"{free // MB} MiB free"
 
 
 def check_queue(settings: Settings) -> str:
-    data_dir = settings.terminal.data_dir
-    free = _free_space(data_dir)
-    db_path = data_dir / QUEUE_FILE
+    db_path = store_path(settings)
+    free = _free_space(settings, db_path)
     if not db_path.exists():
         return said("queue", "正常（还没有记录）", f"no cases yet; {free}")
-    counts = _counts(db_path)
-    depth = sum(counts.get(s, (0, None))[0] for s in ("pending", "sending"))
-    rejected = counts.get("rejected", (0, None))[0]
-    first = counts.get("pending", (0, None))[1]
-    oldest = "" if first is None else f", oldest {(time.time() - first) / 3600:.1f} h"
-    detail = f"{depth} waiting to send{oldest}, {rejected} rejected; {free}"
-    if first is not None and time.time() - first > OLD_PENDING_S:
+    try:
+        status = read_status(db_path)
+    except StoreError as exc:
+        raise CheckFailed(said("queue", "数据库打不开", f"{db_path}: {exc}")) from None
+    depth = status["pending"] + status["sending"]
+    age = status["oldest_pending_age_s"]
+    oldest = "" if age is None else f", oldest {age / 3600:.1f} h"
+    detail = f"{depth} waiting to send{oldest}, {status['rejected']} rejected; {free}"
+    if age is not None and age > OLD_PENDING_S:
         return said("queue", "正常，但有记录超过3天没有上传", detail)
     return said("queue", "正常", detail)
 
