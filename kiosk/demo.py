@@ -114,15 +114,18 @@ class DemoDriver(QObject):
             if self._welcomed > 1:
                 self._finish()
                 return
-        QTimer.singleShot(SETTLE_MS, lambda s=step, k=key: self._grab_and_act(s, k))
+        self._grab(step)
+        QTimer.singleShot(SETTLE_MS, lambda s=step, k=key: self._act(s, k))
 
-    def _grab_and_act(self, step: str, key: str) -> None:
-        if key != self._last_key:
-            return  # the screen moved on before it settled
-        name = f"{len(self.result.screens) + 1:02d}-{step}.png"
-        path = self.out_dir / name
+    def _grab(self, step: str) -> None:
+        """Save what the resident sees now (grab() renders synchronously)."""
+        path = self.out_dir / f"{len(self.result.screens) + 1:02d}-{step}.png"
         self.runtime.window.grab().save(str(path))
         self.result.screens.append(path)
+
+    def _act(self, step: str, key: str) -> None:
+        if key != self._last_key:
+            return  # the screen moved on before the resident could tap
         tap = TAPS.get(step)
         if step == "face_capture" and self.runtime.controller.flow.view().get("liveness_failed"):
             tap = "face_retry"

@@ -176,7 +176,7 @@ class CaseRecorder:
 def sign_certificate(cert: Certificate, keys: TerminalKeys) -> str:
     from kiosk.tokens import sign_certificate as sign
 
-    return sign(cert, keys)
+    return sign(cert, keys.signing_key, keys.key_id)
 
 
 __all__ = ["CaseRecorder", "CheckIndex", "next_window_end"]

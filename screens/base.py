@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import events as ev
@@ -45,16 +45,17 @@ class StepScreen(QWidget):
         self.step = step
         self._spec = spec
         self.setObjectName("screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(64, 40, 64, 40)
-        layout.setSpacing(28)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.setSpacing(16)
         self.step_label = label("", "step")
         self.title = label("", "title")
         self.emphasis = label("", "identity")
         self.body = label("", "body")
         self.content = QVBoxLayout()
-        self.actions_row = QHBoxLayout()
-        self.actions_row.setSpacing(40)
+        self.actions_row = QVBoxLayout()  # one big button per row: easy to aim at
+        self.actions_row.setSpacing(20)
         layout.addWidget(self.step_label)
         layout.addWidget(self.title)
         layout.addWidget(self.emphasis)
@@ -139,9 +140,12 @@ class StepScreen(QWidget):
                 widget.deleteLater()
         for action in actions:
             make = action.event
-            self.actions_row.addWidget(
-                button(action.text, action.name, lambda m=make: self.emit(m()), action.role, self)
-            )
+            widget = button(action.text, action.name, lambda m=make: self.emit(m()), action.role)
+            self.actions_row.addWidget(widget)
+            widget.show()  # addWidget only queues the show: a screenshot must see it now
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
 
     def labels(self) -> list[QLabel]:
         return self.findChildren(QLabel)

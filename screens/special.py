@@ -23,7 +23,7 @@ class StaffPin:
 
 
 class FaceCaptureScreen(StepScreen):
-    PREVIEW_W, PREVIEW_H = 800, 600
+    PREVIEW_W, PREVIEW_H = 640, 480
 
     def __init__(self) -> None:
         super().__init__("face_capture", steps.face_capture)

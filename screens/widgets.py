@@ -30,5 +30,5 @@ def button(
         widget.setProperty("role", role)
     widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    widget.clicked.connect(on_click)
+    widget.clicked.connect(lambda _checked=False: on_click())
     return widget

@@ -91,7 +91,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
     runtime = KioskRuntime.build(settings)
-    runtime.window.resize(width, height)
+    runtime.window.setFixedSize(width, height)  # the panel's size: layouts must fit it
     runtime.window.show()
     driver = DemoDriver(runtime, args.out, timeout_s=args.timeout)
     runtime.start()
