@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from devices.printer.base import PrinterError
 
@@ -91,5 +91,12 @@ def find_cjk_font(font_file: str = "", bold: bool = False) -> FontFace:
 
 def missing_glyphs(font: ImageFont.FreeTypeFont, text: str) -> list[str]:
     """Characters of `text` the font would draw as the .notdef box."""
-    notdef = font.getmask(_NOTDEF_PROBE).tobytes()
-    return [c for c in set(text) if not c.isspace() and font.getmask(c).tobytes() == notdef]
+    notdef = _bitmap(font, _NOTDEF_PROBE)
+    return sorted(c for c in set(text) if not c.isspace() and _bitmap(font, c) == notdef)
+
+
+def _bitmap(font: ImageFont.FreeTypeFont, char: str) -> bytes:
+    side = int(font.size * 2)
+    image = Image.new("L", (side, side), 0)
+    ImageDraw.Draw(image).text((side // 4, side // 4), char, font=font, fill=255)
+    return image.tobytes()

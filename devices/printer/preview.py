@@ -20,7 +20,6 @@ from devices.printer.text import (
     CELL_DOTS,
     LINE_DOTS,
     LINE_PITCH,
-    char_width,
     columns_for,
     display_width,
     key_value_lines,
@@ -45,6 +44,17 @@ def qr_module_dots(modules: int, wanted: int, width_dots: int) -> int:
     return max(1, min(wanted, width_dots // (modules + 2 * QR_QUIET_MODULES)))
 
 
+def _runs(text: str) -> list[str]:
+    """Split a line into ASCII runs and single non-ASCII characters."""
+    runs: list[str] = []
+    for char in text:
+        if char.isascii() and runs and runs[-1].isascii():
+            runs[-1] += char
+        else:
+            runs.append(char)
+    return runs
+
+
 class _Painter:
     def __init__(self, width_dots: int, font_file: str) -> None:
         self.width = width_dots
@@ -61,12 +71,12 @@ class _Painter:
         x = {"center": (self.width - used) // 2, "right": self.width - used}.get(align, 0)
         # Baseline at 0.88 em, where CJK fonts put it in their em box: descenders stay inside.
         y = (LINE_PITCH - LINE_DOTS) * size // 2 + round(0.88 * LINE_DOTS * size)
-        if "Mono" in face.name:  # the font's own advances match the grid
-            draw.text((max(0, x), y), text, font=font, fill=BLACK, anchor="ls")
-        else:
-            for char in text:
-                draw.text((x, y), char, font=font, fill=BLACK, anchor="ls")
-                x += char_width(char) * CELL_DOTS * size
+        # ASCII runs in one call when the font is monospaced (its advances are the grid);
+        # every other character sits in its own full-width cell.
+        runs = _runs(text) if "Mono" in face.name else list(text)
+        for run in runs:
+            draw.text((x, y), run, font=font, fill=BLACK, anchor="ls")
+            x += display_width(run) * CELL_DOTS * size
         self.pieces.append(image)
 
     def blank(self, dots: int) -> None:

@@ -7,8 +7,6 @@ preview all break lines here, so paper and preview wrap at the same places.
 
 from __future__ import annotations
 
-import unicodedata
-
 CELL_DOTS = 12  # width of one half-width character of printer font A (12x24)
 LINE_DOTS = 24  # height of a character row at magnification 1
 LINE_PITCH = 34  # the printer's default line spacing (1/6 inch at 203 dpi)
@@ -20,7 +18,10 @@ def columns_for(width_dots: int, size: int = 1) -> int:
 
 
 def char_width(char: str) -> int:
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    """Columns a character takes on a Chinese printer: ASCII is one byte and half width;
+    everything else is a GB18030 multi-byte character, printed full width (so are the
+    "ambiguous" ones such as “ ” and ……, which a Western terminal would draw narrow)."""
+    return 1 if char < "\x80" else 2
 
 
 def display_width(text: str) -> int:

@@ -23,8 +23,16 @@ from devices.printer import create_printer
 from devices.printer.base import Printer, PrinterError
 from devices.printer.escpos_render import RenderOptions
 from devices.printer.layout import Receipt
+from devices.printer.preview import render_png
 from devices.printer.target import InvalidTarget
-from kiosk.certificate import certificate_receipt, issue_certificate, technician_test_page
+from kiosk.certificate import (
+    Certificate,
+    certificate_receipt,
+    failure_notice_receipt,
+    issue_certificate,
+    pending_slip_receipt,
+    technician_test_page,
+)
 from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
 from kiosk.print_jobs import (
     PrintJobError,
@@ -64,6 +72,10 @@ def register(subparsers: Any) -> None:
     jobs.add_argument("--config", type=Path, help="terminal file (default: built-in defaults)")
     jobs.add_argument("--json", action="store_true", help="print JSON")
     jobs.set_defaults(handler=_jobs)
+    previews = sub.add_parser("previews", help="write a PNG preview of every receipt kind")
+    previews.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    previews.add_argument("--config", type=Path, help="terminal file (default: built-in defaults)")
+    previews.set_defaults(handler=_previews)
     again = sub.add_parser("reprint", help="print a stored job again")
     again.add_argument("job_id")
     _common(again)
@@ -256,4 +268,55 @@ def _reprint(args: argparse.Namespace) -> int:
         return _fail(f"printer {outcome.status}: job {outcome.job_id} still kept")
     if not args.json:
         print(f"job {outcome.job_id} printed: {outcome.bytes_sent} bytes")
+    return EXIT_OK
+
+
+def sample_receipts(cert: Certificate, token: str) -> list[Receipt]:
+    """One receipt of each kind for a certificate's (masked) holder, as the docs show them."""
+    point, terminal, when = cert.service_point, cert.terminal_id, cert.verified_at
+    name, id_number = cert.masked_name, cert.masked_id_number
+    return [
+        certificate_receipt(cert, token),
+        failure_notice_receipt(
+            "face_mismatch",
+            job_id="failure-notice",
+            masked_name=name,
+            masked_id_number=id_number,
+            when=when,
+            service_point=point,
+            terminal_id=terminal,
+        ),
+        pending_slip_receipt(
+            "P-" + cert.certificate_no,
+            job_id="pending-slip",
+            masked_name=name,
+            masked_id_number=id_number,
+            when=when,
+            check_after=(when + dt.timedelta(days=7)).date(),
+            where=point,
+            terminal_id=terminal,
+        ),
+        technician_test_page(
+            job_id="test-page", terminal_id=terminal, service_point=point, when=when
+        ),
+    ]
+
+
+def _previews(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    keys = terminal_keys.load_or_create(_data_dir(settings))
+    identity = identity_from_settings(settings.card_reader.simulated)
+    cert = issue_certificate(
+        identity,
+        terminal_id=settings.terminal.id,
+        service_point=settings.terminal.service_point,
+        now=dt.datetime.now(dt.UTC),
+    )
+    token = sign_certificate(cert, keys.signing_key, keys.key_id)
+    options = RenderOptions.from_settings(settings.printer)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for receipt in sample_receipts(cert, token):
+        path = args.out / f"{receipt.kind}.png"
+        path.write_bytes(render_png(receipt, options.width_dots, options.font_file))
+        print(path)
     return EXIT_OK
