@@ -15,6 +15,7 @@ from offline_queue.keys import TerminalKeys
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TERMINAL_ID = "TEST-0001"
 NAME = "张秀英"
 ID_NUMBER = "110101195001011239"
