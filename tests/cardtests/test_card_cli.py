@@ -1,0 +1,176 @@
+"""`kiosk read-card` as a technician runs it: a real subprocess against the emulators."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cardtests.pcscd import VPCD_READER, Pcscd
+from cardtests.sam_emulator import READ, IdCard, SamEmulator
+from cardtests.ssc_card import OtherCard, gen1_card
+from cardtests.vpcd_card import VpcdCardEmulator
+
+REPO = Path(__file__).resolve().parents[2]
+CONTRACT_KEYS = {
+    "card_kind", "name", "id_number", "sex", "nation", "birth_date", "address",
+    "valid_from", "valid_to", "ssc_number", "photo_format", "photo_bytes",
+}  # fmt: skip
+
+
+def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "read-card", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip
+
+
+def one_line_reason(result: subprocess.CompletedProcess[str]) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def write_config(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "terminal.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# -- simulated ------------------------------------------------------------------------------
+def test_simulated_card_masked_by_default(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[card_reader.simulated]\ninsert_after_s = 0.2\n")
+    result = kiosk("--config", config, "--backend", "simulated", "--timeout", "10", "--json")
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card.keys() >= CONTRACT_KEYS
+    assert (card["name"], card["id_number"]) == ("张*英", "1101**********1239")
+    assert card["card_kind"] == "id_card"
+
+
+def test_simulated_card_revealed(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[card_reader.simulated]\ninsert_after_s = 0.2\n")
+    result = kiosk("--config", config, "--timeout", "10", "--reveal", "--json")
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert (card["name"], card["id_number"]) == ("张秀英", "110101195001011239")
+
+
+def test_simulated_no_card_in_time_exits_1(tmp_path: Path) -> None:
+    config = write_config(tmp_path, "[card_reader.simulated]\ninsert_after_s = 600.0\n")
+    result = kiosk("--config", config, "--timeout", "0.5", "--json")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "no card" in one_line_reason(result)
+
+
+def test_simulated_unreadable_card_exits_3(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path, '[card_reader.simulated]\ninsert_after_s = 0.1\nfault = "unreadable"\n'
+    )
+    result = kiosk("--config", config, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert "CardReadError" in one_line_reason(result)
+
+
+def test_simulated_unplugged_reader_exits_3(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[card_reader.simulated]\nfault = "unplugged"\n')
+    result = kiosk("--config", config, "--timeout", "2", "--json")
+    assert result.returncode == 3
+    assert "unplugged" in one_line_reason(result)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--timeout", "0"],
+        ["--timeout", "nan"],
+        ["--baud", "1234"],
+        ["--backend", "nfc"],
+        ["--config", "/no/such/terminal.toml"],
+    ],
+    ids=["zero-timeout", "nan-timeout", "bad-baud", "bad-backend", "missing-config"],
+)
+def test_bad_arguments_exit_2(args: list[str]) -> None:
+    result = kiosk(*args, "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[card_reader]\nbackend = "usb"\n')
+    result = kiosk("--config", config, "--json")
+    assert result.returncode == 2
+    assert "card_reader.backend" in result.stderr
+
+
+# -- sam-serial -----------------------------------------------------------------------------
+def test_sam_serial_reads_a_card(sam: SamEmulator) -> None:
+    sam.card = IdCard()
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--baud", "115200",
+                   "--timeout", "10", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card.keys() >= CONTRACT_KEYS
+    assert card["name"] == "张*英"
+    assert (card["photo_format"], card["photo_bytes"]) == ("wlt", 1024)
+    assert card["valid_to"] == "长期"
+
+
+def test_sam_serial_no_card_exits_1(sam: SamEmulator) -> None:
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "1", "--json")
+    assert result.returncode == 1, result.stderr
+
+
+def test_sam_serial_sam_error_exits_3(sam: SamEmulator) -> None:
+    sam.card = IdCard()
+    sam.status = {READ: 0x41}
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert "0x41" in one_line_reason(result)
+
+
+def test_sam_serial_silent_reader_exits_3(sam: SamEmulator) -> None:
+    sam.silent = True
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "5", "--json")
+    assert result.returncode == 3
+    assert "no GA 467 reader answers" in one_line_reason(result)
+
+
+# -- pcsc -----------------------------------------------------------------------------------
+@pytest.mark.pcsc
+def test_pcsc_reads_a_social_security_card(vpcd: VpcdCardEmulator) -> None:
+    vpcd.insert(gen1_card())
+    result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "10",
+                   "--reveal", "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card["card_kind"] == "social_security"
+    assert (card["name"], card["id_number"]) == ("张秀英", "110101195001011239")
+    assert card["ssc_number"] == "A12345678"
+
+
+@pytest.mark.pcsc
+def test_pcsc_no_card_exits_1(vpcd: VpcdCardEmulator) -> None:
+    result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "1", "--json")
+    assert result.returncode == 1, result.stderr
+
+
+@pytest.mark.pcsc
+def test_pcsc_other_card_exits_3(vpcd: VpcdCardEmulator) -> None:
+    vpcd.insert(OtherCard())
+    result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert "NotSupportedCard" in one_line_reason(result)
+
+
+@pytest.mark.pcsc
+def test_pcsc_missing_reader_exits_3(pcscd: Pcscd) -> None:
+    result = kiosk("--backend", "pcsc", "--reader", "No Such Reader", "--timeout", "1", "--json")
+    assert result.returncode == 3
+    assert "no_reader" in one_line_reason(result)
