@@ -51,7 +51,7 @@ class FaceCaptureScreen(StepScreen):
 
     def show_frame(self, image: QImage) -> None:
         """Draw the camera frame, mirrored like a mirror, with the oval the face goes in."""
-        scaled = image.mirrored(True, False).scaled(
+        scaled = image.flipped(Qt.Orientation.Horizontal).scaled(
             self.PREVIEW_W, self.PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.FastTransformation,
         )

@@ -1,0 +1,127 @@
+"""End to end through the real controller, screens and simulated devices, offscreen.
+
+Waits on the controller's signals (pytest-qt), never sleeps. Uses the real demo clip and a
+card photo taken from it, a real embedded central platform on loopback and real SQLite files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QPushButton
+
+from config import load_settings
+from kiosk.app import KioskRuntime
+from kiosk.demo import demo_settings
+
+pytestmark = [pytest.mark.faces, pytest.mark.slow]
+
+
+@pytest.fixture
+def runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
+    base = load_settings()
+    base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
+    settings, _ = demo_settings(base, tmp_path)
+    rt = KioskRuntime.build(settings)
+    qtbot.addWidget(rt.window)
+    rt.window.setFixedSize(1920, 1080)
+    rt.window.show()
+    rt.start()
+    yield rt
+    rt.shutdown()
+
+
+def tap(rt: KioskRuntime, name: str) -> None:
+    button = rt.window.current_screen().findChild(QPushButton, name)
+    assert button is not None, f"no {name} on {rt.window.current_screen().step}"
+    button.click()
+
+
+def wait_for(qtbot, rt: KioskRuntime, step: str, timeout_ms: int = 60_000) -> dict:
+    seen: dict = {}
+
+    def reached(shown: str, view: dict) -> bool:
+        if shown == step:
+            seen.update(view)
+            return True
+        return False
+
+    if str(rt.controller.flow.step) == step:
+        return rt.controller.flow.view()
+    qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms,
+                     check_params_cb=reached).wait()
+    return seen
+
+
+def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime) -> None:
+    rt = runtime
+    tap(rt, "service_pension_check")
+    view = wait_for(qtbot, rt, "confirm_identity")
+    assert view["masked_name"] == "张*英"
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    tap(rt, "consent_yes")
+    view = wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    assert view["outcome"] == "verified", view
+    assert view["distance"] <= view["threshold"]
+    tap(rt, "result_continue")
+    wait_for(qtbot, rt, "rate")
+    printed = list((rt.data_dir / "printer").glob("*.bin"))
+    assert len(printed) == 1
+    assert b"\x1c&" in printed[0].read_bytes()  # Chinese printed in GB18030 mode
+    assert rt.store.status()["pending"] + rt.store.status()["acked"] >= 1
+    tap(rt, "rate_5")
+    wait_for(qtbot, rt, "thanks")
+    tap(rt, "thanks_done")
+    wait_for(qtbot, rt, "idle")
+    assert rt.controller.flow.session.resident is None
+
+
+def test_paper_out_keeps_the_job_and_calls_staff(qtbot, runtime) -> None:
+    rt = runtime
+    rt.controller.printer.printer.set_fault("paper_out")  # type: ignore[attr-defined]
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    tap(rt, "consent_yes")
+    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    with qtbot.waitSignal(rt.controller.staff_called, timeout=10_000) as blocker:
+        tap(rt, "result_continue")
+    assert blocker.args == ["printer_paper_out"]
+    assert rt.controller.flow.view()["print_failed"] == "paper_out"
+    rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
+    tap(rt, "print_retry")
+    wait_for(qtbot, rt, "rate")
+
+
+def test_card_reader_unplugged_shows_the_fault_and_recovers(qtbot, runtime) -> None:
+    rt = runtime
+    reader = rt.controller.card.reader
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "read_card")
+    reader.set_fault("unplugged")  # type: ignore[attr-defined]
+    view = wait_for(qtbot, rt, "device_fault")
+    assert view["fault_device"] == "card_reader"
+    reader.set_fault("none")  # type: ignore[attr-defined]
+    wait_for(qtbot, rt, "read_card")
+
+
+def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime) -> None:
+    rt = runtime
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    tap(rt, "consent_no")
+    wait_for(qtbot, rt, "help")
+    tap(rt, "staff_unlock")
+    for digit in "246810":
+        tap(rt, f"pin_{digit}")
+    tap(rt, "pin_ok")
+    view = wait_for(qtbot, rt, "result")
+    assert view["outcome"] == "pending"
+    assert view["assisted"] is True
