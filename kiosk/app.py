@@ -39,7 +39,9 @@ from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_CLIP = REPO_ROOT.parent / "shared" / "testdata" / "videos" / "tune" / "blink_frontal_male_v1.mp4"
+DEMO_CLIP = (
+    REPO_ROOT.parent / "shared" / "testdata" / "videos" / "tune" / "blink_frontal_male_v1.mp4"
+)
 
 
 def data_dir_of(settings: Settings) -> Path:
@@ -54,7 +56,9 @@ def setup_file_logging(settings: Settings, data_dir: Path) -> None:
         log_path = data_dir / log_path
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
-        log_path, maxBytes=settings.logging.max_bytes, backupCount=settings.logging.backups,
+        log_path,
+        maxBytes=settings.logging.max_bytes,
+        backupCount=settings.logging.backups,
         encoding="utf-8",
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -85,8 +89,12 @@ class KioskRuntime:
             data_dir / "queue.db", keys, retention_days=settings.terminal.retention_days
         )
         client = (
-            PlatformClient(url, keys, ca_bundle=settings.platform.ca_bundle,
-                           timeout_s=settings.platform.timeout_s)
+            PlatformClient(
+                url,
+                keys,
+                ca_bundle=settings.platform.ca_bundle,
+                timeout_s=settings.platform.timeout_s,
+            )
             if url
             else None
         )
@@ -174,6 +182,14 @@ def _controller(
         return "staff" if verify_pin(pin, encoded) else None
 
     return KioskController(
-        flow, window, card, camera, face, records, printer, voice,
-        ReceiptBuilder(settings, keys, recorder).build, staff_pin_ok,
+        flow,
+        window,
+        card,
+        camera,
+        face,
+        records,
+        printer,
+        voice,
+        ReceiptBuilder(settings, keys, recorder).build,
+        staff_pin_ok,
     )

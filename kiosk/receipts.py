@@ -57,13 +57,21 @@ class ReceiptBuilder:
             return self._certificate(command)
         if command.kind == "failure_notice":
             return failure_notice_receipt(
-                failure_reason(command.reason), job_id=job_id, when=now,
-                service_point=terminal.service_point, terminal_id=terminal.id, **masked,
+                failure_reason(command.reason),
+                job_id=job_id,
+                when=now,
+                service_point=terminal.service_point,
+                terminal_id=terminal.id,
+                **masked,
             )
         return pending_slip_receipt(
-            command.case_id, job_id=job_id, when=now,
+            command.case_id,
+            job_id=job_id,
+            when=now,
             check_after=now.date() + dt.timedelta(days=PENDING_CHECK_AFTER_DAYS),
-            where=terminal.service_point, terminal_id=terminal.id, **masked,
+            where=terminal.service_point,
+            terminal_id=terminal.id,
+            **masked,
         )
 
     def _certificate(self, command: cmd.PrintReceipt) -> Receipt:

@@ -62,16 +62,30 @@ class CheckIndex:
     def person(self, id_number: str) -> str:
         return hmac.new(self._key, id_number.encode(), hashlib.sha256).hexdigest()
 
-    def add(self, id_number: str, case_id: str, outcome: str, cert: Certificate | None,
-            token: str, expires: dt.date) -> None:
+    def add(
+        self,
+        id_number: str,
+        case_id: str,
+        outcome: str,
+        cert: Certificate | None,
+        token: str,
+        expires: dt.date,
+    ) -> None:
         certificate = json.dumps(_cert_json(cert), ensure_ascii=False) if cert else None
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(
                     "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [self.person(id_number), case_id, outcome, certificate, token,
-                     dt.datetime.now(dt.UTC).timestamp(), expires.isoformat()],
+                    [
+                        self.person(id_number),
+                        case_id,
+                        outcome,
+                        certificate,
+                        token,
+                        dt.datetime.now(dt.UTC).timestamp(),
+                        expires.isoformat(),
+                    ],
                 )
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -88,14 +102,17 @@ class CheckIndex:
         if row is None:
             return None
         case_id, outcome, certificate, token = row
-        return {"case_id": case_id, "outcome": outcome,
-                "certificate": json.loads(certificate) if certificate else None, "token": token}
+        return {
+            "case_id": case_id,
+            "outcome": outcome,
+            "certificate": json.loads(certificate) if certificate else None,
+            "token": token,
+        }
 
     def purge(self, today: dt.date) -> int:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
-            cursor = self._conn.execute("DELETE FROM checks WHERE expires < ?",
-                                        [today.isoformat()])
+            cursor = self._conn.execute("DELETE FROM checks WHERE expires < ?", [today.isoformat()])
             self._conn.execute("COMMIT")
         return cursor.rowcount
 
@@ -127,8 +144,14 @@ def cert_from_json(data: dict[str, Any]) -> Certificate:
 class CaseRecorder:
     """Stores the case (queue) and the check (index); issues the certificate when verified."""
 
-    def __init__(self, store: CaseStore, settings: Settings, keys: TerminalKeys,
-                 data_dir: Path, sign: Callable[[Certificate], str] | None = None) -> None:
+    def __init__(
+        self,
+        store: CaseStore,
+        settings: Settings,
+        keys: TerminalKeys,
+        data_dir: Path,
+        sign: Callable[[Certificate], str] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.index = CheckIndex(data_dir / "checks.db", keys.storage_key)
@@ -140,18 +163,26 @@ class CaseRecorder:
         payload = case_payload(command, self.settings)
         cert, token = None, ""
         if command.outcome is Outcome.VERIFIED and command.resident is not None:
-            cert = issue_certificate(command.resident, terminal_id=self.settings.terminal.id,
-                                     service_point=self.settings.terminal.service_point, now=now)
+            cert = issue_certificate(
+                command.resident,
+                terminal_id=self.settings.terminal.id,
+                service_point=self.settings.terminal.service_point,
+                now=now,
+            )
             token = self._sign(cert)
-            payload["certificate"] = {"certificate_no": cert.certificate_no, "token": token,
-                                      "valid_until": cert.valid_until.isoformat()}
+            payload["certificate"] = {
+                "certificate_no": cert.certificate_no,
+                "token": token,
+                "valid_until": cert.valid_until.isoformat(),
+            }
         face = best_jpeg()
         attachments = {"face.jpg": face} if face else {}
         case_id = self.store.enqueue("pension_check", payload, attachments)
         if command.resident is not None:
             expires = cert.valid_until if cert else now.date() + dt.timedelta(days=365)
-            self.index.add(command.resident.id_number, case_id, str(command.outcome), cert,
-                           token, expires)
+            self.index.add(
+                command.resident.id_number, case_id, str(command.outcome), cert, token, expires
+            )
         self.last = {"case_id": case_id, "certificate": cert, "token": token}
         return case_id
 

@@ -90,12 +90,14 @@ class StepScreen(QWidget):
         box.addWidget(label(tr("还需要更多时间吗？"), "title"))
         row = QHBoxLayout()
         row.addWidget(
-            button(tr("需要"), "more_time_yes", lambda: self.emit(ev.MoreTimeAnswered(True)),
-                   "primary")
+            button(
+                tr("需要"), "more_time_yes", lambda: self.emit(ev.MoreTimeAnswered(True)), "primary"
+            )
         )
         row.addWidget(
-            button(tr("不需要，结束"), "more_time_no",
-                   lambda: self.emit(ev.MoreTimeAnswered(False)))
+            button(
+                tr("不需要，结束"), "more_time_no", lambda: self.emit(ev.MoreTimeAnswered(False))
+            )
         )
         box.addLayout(row)
         panel.hide()

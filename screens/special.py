@@ -52,7 +52,9 @@ class FaceCaptureScreen(StepScreen):
     def show_frame(self, image: QImage) -> None:
         """Draw the camera frame, mirrored like a mirror, with the oval the face goes in."""
         scaled = image.flipped(Qt.Orientation.Horizontal).scaled(
-            self.PREVIEW_W, self.PREVIEW_H, Qt.AspectRatioMode.KeepAspectRatio,
+            self.PREVIEW_W,
+            self.PREVIEW_H,
+            Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.FastTransformation,
         )
         pixmap = QPixmap.fromImage(scaled)
@@ -72,8 +74,12 @@ class RateScreen(StepScreen):
         row.setSpacing(24)
         for score, _face, text in RATINGS:
             row.addWidget(
-                button(tr(text), f"rate_{score}", lambda s=score: self.emit(ev.Rated(s)),
-                       "primary" if score >= 4 else "")
+                button(
+                    tr(text),
+                    f"rate_{score}",
+                    lambda s=score: self.emit(ev.Rated(s)),
+                    "primary" if score >= 4 else "",
+                )
             )
         self.content.addLayout(row)
 

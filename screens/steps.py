@@ -27,9 +27,15 @@ def idle(_view: View) -> Spec:
         title=tr("您好，欢迎使用自助服务"),
         body=tr("请点击您要办理的事情"),
         actions=[
-            Action(tr("养老金资格认证"), "service_pension_check",
-                   lambda: ev.ServiceChosen(Service.PENSION_CHECK), "primary"),
-            Action(tr("补打认证凭证"), "service_reprint", lambda: ev.ServiceChosen(Service.REPRINT)),
+            Action(
+                tr("养老金资格认证"),
+                "service_pension_check",
+                lambda: ev.ServiceChosen(Service.PENSION_CHECK),
+                "primary",
+            ),
+            Action(
+                tr("补打认证凭证"), "service_reprint", lambda: ev.ServiceChosen(Service.REPRINT)
+            ),
             Action(tr("查询认证结果"), "service_query", lambda: ev.ServiceChosen(Service.QUERY)),
         ],
     )
@@ -66,7 +72,9 @@ def consent(_view: View) -> Spec:
             "不想拍照，可以请工作人员帮您办理。"
         ),
         actions=[
-            Action(tr("同意，开始拍照"), "consent_yes", lambda: ev.ConsentAnswered(True), "primary"),
+            Action(
+                tr("同意，开始拍照"), "consent_yes", lambda: ev.ConsentAnswered(True), "primary"
+            ),
             Action(tr("不拍照，请工作人员办理"), "consent_no", lambda: ev.ConsentAnswered(False)),
         ],
     )
@@ -78,7 +86,7 @@ def face_capture(view: View) -> Spec:
             title=tr("没有完成，请再试一次"),
             body=tr("请正对屏幕，按提示慢慢做动作。"),
             tone="warning",
-            actions=[Action(tr("再试一次"), "face_retry", lambda: ev.Retry(), "primary")],
+            actions=[Action(tr("再试一次"), "face_retry", ev.Retry, "primary")],
         )
     action = view.get("action")
     title = tr(ACTION_TEXT.get(action, "请看着屏幕")) if action else tr("请看着屏幕")
@@ -99,7 +107,7 @@ def result(view: View) -> Spec:
     outcome = view.get("outcome")
     printing = view.get("service") == str(Service.PENSION_CHECK)
     next_text = tr("打印凭证") if printing else tr("继续")
-    go_on = [Action(next_text, "result_continue", lambda: ev.Continue(), "primary")]
+    go_on = [Action(next_text, "result_continue", ev.Continue, "primary")]
     if outcome == "verified":
         until = view.get("valid_until") or ""
         return Spec(
@@ -139,8 +147,8 @@ def print_(view: View) -> Spec:
             body=what + tr("您的凭证已经保存，可以稍后补打。"),
             tone="warning",
             actions=[
-                Action(tr("再试一次"), "print_retry", lambda: ev.Retry(), "primary"),
-                Action(tr("先不打印"), "print_skip", lambda: ev.Continue()),
+                Action(tr("再试一次"), "print_retry", ev.Retry, "primary"),
+                Action(tr("先不打印"), "print_skip", ev.Continue),
             ],
         )
     return Spec(title=tr("正在打印凭证，请稍等"), body=tr("凭证从打印口出来后，请拿好。"))
@@ -157,7 +165,7 @@ def thanks(_view: View) -> Spec:
     return Spec(
         title=tr("谢谢您，再见"),
         body=tr("请拿好您的卡片和凭证。"),
-        actions=[Action(tr("完成"), "thanks_done", lambda: ev.Continue(), "primary")],
+        actions=[Action(tr("完成"), "thanks_done", ev.Continue, "primary")],
     )
 
 
@@ -167,7 +175,7 @@ def help_(view: View) -> Spec:
         title=tr("已通知工作人员"),
         body=tr(HELP_TEXT.get(reason, HELP_TEXT["resident"])),
         actions=[
-            Action(tr("我不需要帮助了"), "help_dismiss", lambda: ev.HelpDismissed(), "primary"),
+            Action(tr("我不需要帮助了"), "help_dismiss", ev.HelpDismissed, "primary"),
         ],
     )
 
@@ -179,7 +187,7 @@ def device_fault(view: View) -> Spec:
         body=what + tr("已经通知工作人员。"),
         tone="warning",
         actions=[
-            Action(tr("再试一次"), "fault_retry", lambda: ev.Retry(), "primary"),
-            Action(tr("结束"), "fault_end", lambda: ev.Continue()),
+            Action(tr("再试一次"), "fault_retry", ev.Retry, "primary"),
+            Action(tr("结束"), "fault_end", ev.Continue),
         ],
     )

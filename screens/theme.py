@@ -74,10 +74,14 @@ QPushButton {{
     border-radius: 18px; border: 3px solid #555555;
     background: {SECONDARY}; color: {SECONDARY_TEXT};
 }}
-QPushButton[role="primary"] {{ background: {PRIMARY}; color: {PRIMARY_TEXT}; border-color: {PRIMARY}; }}
+QPushButton[role="primary"] {{
+    background: {PRIMARY}; color: {PRIMARY_TEXT}; border-color: {PRIMARY};
+}}
 QPushButton[role="help"] {{ background: {HELP}; color: #FFFFFF; border-color: {HELP}; }}
 QPushButton[role="footer"] {{ font-size: {SMALL_PX}px; min-height: {FOOTER_BUTTON_MIN_H}px; }}
-QPushButton[role="help"][footer="true"] {{ font-size: {SMALL_PX}px; min-height: {FOOTER_BUTTON_MIN_H}px; }}
+QPushButton[role="help"][footer="true"] {{
+    font-size: {SMALL_PX}px; min-height: {FOOTER_BUTTON_MIN_H}px;
+}}
 QPushButton:pressed {{ border-color: #000000; }}
 QFrame#moretime {{ background: #FFF4C2; border: 4px solid #7A5C00; border-radius: 24px; }}
 QFrame#pinpad {{ background: #F2F2F2; border: 3px solid #555555; border-radius: 24px; }}

@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
-from devices.worker import BACKGROUND_PREFIXES  # noqa: E402
+from devices.worker import BACKGROUND_PREFIXES
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -21,7 +21,9 @@ TESTDATA = SHARED / "testdata"
 
 
 def _device_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(BACKGROUND_PREFIXES) and t.is_alive()]
+    return [
+        t for t in threading.enumerate() if t.name.startswith(BACKGROUND_PREFIXES) and t.is_alive()
+    ]
 
 
 @pytest.fixture(autouse=True)

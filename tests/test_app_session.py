@@ -51,8 +51,7 @@ def wait_for(qtbot, rt: KioskRuntime, step: str, timeout_ms: int = 60_000) -> di
 
     if str(rt.controller.flow.step) == step:
         return rt.controller.flow.view()
-    qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms,
-                     check_params_cb=reached).wait()
+    qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms, check_params_cb=reached).wait()
     return seen
 
 

@@ -116,6 +116,8 @@ def _demo(args: argparse.Namespace) -> int:
             print(path)
         if result.receipt:
             print(result.receipt)
-        print(("demo finished: " if result.ok else "demo FAILED: ") + (result.error or str(args.out)),
-              file=sys.stderr)
+        print(
+            ("demo finished: " if result.ok else "demo FAILED: ") + (result.error or str(args.out)),
+            file=sys.stderr,
+        )
     return EXIT_OK if result.ok else EXIT_FAILED

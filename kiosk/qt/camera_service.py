@@ -47,8 +47,9 @@ class CameraService(QObject):
     fault = Signal(str)  # a technician-facing detail; the flow shows the resident text
     recovered = Signal()
 
-    def __init__(self, camera: Camera, stall_timeout_s: float = 3.0,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, camera: Camera, stall_timeout_s: float = 3.0, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.camera = camera
         self.latest = LatestFrame()

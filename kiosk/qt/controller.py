@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from devices.camera.base import Frame
 from devices.card_reader.base import (
     CardInserted,
     CardReaderError,
@@ -24,7 +25,6 @@ from devices.card_reader.base import (
     ReaderStateChanged,
     ReadFailed,
 )
-from devices.camera.base import Frame
 from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev

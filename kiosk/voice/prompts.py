@@ -11,7 +11,9 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.read_card": "请把身份证或社保卡，放到屏幕下方的读卡区。放好后不要移动。",
     "card.again": "没有读到卡片。请把卡拿起来，再重新放好。",
     "screen.confirm_identity": "请核对屏幕上的姓名。是您本人，请点是我。",
-    "screen.consent": "需要拍一下您的脸，确认是您本人。同意请点绿色按钮。不想拍照，可以请工作人员帮您办理。",
+    "screen.consent": (
+        "需要拍一下您的脸，确认是您本人。同意请点绿色按钮。不想拍照，可以请工作人员帮您办理。"
+    ),
     "screen.face_capture": "请看着屏幕，按提示做动作。",
     "face.blink": "请眨眨眼。",
     "face.mouth_open": "请张张嘴。",

@@ -40,7 +40,7 @@ def render_all(out_dir: Path, *, force: bool = False) -> int:
         if not force and wav.exists() and index.get(prompt_id) == digest:
             continue
         cmd = [espeak, "-v", VOICE, "-s", "130", "-w", str(wav), text]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+        subprocess.run(cmd, check=True, capture_output=True, timeout=60)  # noqa: S603 - fixed argv
         index[prompt_id] = digest
         written += 1
     index_path.write_text(json.dumps(index, indent=1, sort_keys=True))
