@@ -49,6 +49,7 @@ class Reason(StrEnum):
     NO_FACE = "no_face"
     FACE_CHANGED = "face_changed"
     TOO_MANY_RESTARTS = "too_many_restarts"
+    POOR_QUALITY = "poor_quality"
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -57,7 +58,12 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NO_FACE: "没有看到您的脸，请正对屏幕再试一次。",
     Reason.FACE_CHANGED: "检测中换了人，请本人一个人站在屏幕前再试一次。",
     Reason.TOO_MANY_RESTARTS: "画面里的人有变化，请本人一个人站在屏幕前再试一次。",
+    Reason.POOR_QUALITY: "没有拍到清楚的正脸，请正对屏幕、保持不动再试一次。",
 }
+
+# After the last action: the frame to match is still missing (every good frame so far was
+# turned, blurred or badly lit), so ask for one.
+CAPTURE_PROMPT = "请正对屏幕，保持不动。"
 
 
 class Restart(StrEnum):
@@ -97,8 +103,8 @@ class BestFace:
 
 @dataclass(frozen=True)
 class LivenessUpdate:
-    action: str | None  # the action asked for now (None once finished)
-    prompt: str | None  # what to ask the resident for, in Chinese
+    action: str | None  # the action asked for now (None once all are done)
+    prompt: str | None  # what to ask the resident for, in Chinese (None once finished)
     index: int  # 0-based index of the current action
     total: int
     guidance_code: str | None  # a Guidance or Restart code when the frame needs fixing
@@ -254,6 +260,10 @@ class LivenessSession:
             yaw=pose.yaw,
             pitch=pose.pitch,
         )
+        if self._index >= len(self._challenge):
+            if self._best is not None:
+                self._complete(t)
+            return
         if self._neutral is None:
             self._neutral_samples.append(sample)
             if len(self._neutral_samples) < NEUTRAL_SAMPLES:
@@ -268,14 +278,12 @@ class LivenessSession:
         self._detector = None
         self._action_start = t
         self._frames_in_action = self._faces_in_action = 0
-        if self._index == len(self._challenge):
+        if self._index == len(self._challenge) and self._best is not None:
             self._complete(t)
 
     def _complete(self, t: float) -> None:
         best = self._best
-        if best is None:
-            self._finish(t, Reason.NO_FACE)
-            return
+        assert best is not None
         embedding = self._engine.embed(best.image, best.face)
         if self._anchor is not None:
             distance = self._engine.distance(self._anchor, embedding)
@@ -320,6 +328,8 @@ class LivenessSession:
         return t - start > self._settings.action_timeout_s
 
     def _timeout_reason(self) -> Reason:
+        if self._index >= len(self._challenge) and self._faces_in_action:
+            return Reason.POOR_QUALITY
         if self._faces_in_action * 2 < self._frames_in_action or self._frames_in_action == 0:
             return Reason.NO_FACE
         return Reason.TIMEOUT
@@ -364,7 +374,7 @@ class LivenessSession:
         action = self._current_action()
         return LivenessUpdate(
             action=action,
-            prompt=None if action is None else ACTION_PROMPTS[action],
+            prompt=CAPTURE_PROMPT if action is None else ACTION_PROMPTS[action],
             index=self._index,
             total=len(self._challenge),
             guidance_code=problem,
