@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from devices.card_reader.base import CardEvent, CardReader
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def collect(
@@ -24,3 +30,17 @@ def collect(
         if until(event):
             return events
     raise AssertionError(f"no matching event within {timeout_s} s; got {events}")
+
+
+def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", "read-card", *args],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip
+
+
+def write_config(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "terminal.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)

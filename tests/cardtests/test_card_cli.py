@@ -3,43 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cardtests.helpers import kiosk, write_config
 from cardtests.pcscd import VPCD_READER, Pcscd
 from cardtests.sam_emulator import READ, IdCard, SamEmulator
 from cardtests.ssc_card import OtherCard, gen1_card
 from cardtests.vpcd_card import VpcdCardEmulator
 
-REPO = Path(__file__).resolve().parents[2]
 CONTRACT_KEYS = {
     "card_kind", "name", "id_number", "sex", "nation", "birth_date", "address",
     "valid_from", "valid_to", "ssc_number", "photo_format", "photo_bytes",
 }  # fmt: skip
 
 
-def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "KIOSK_CONFIG"}
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk", "read-card", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, check=False,
-    )  # fmt: skip
-
-
 def one_line_reason(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
-
-
-def write_config(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "terminal.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 # -- simulated ------------------------------------------------------------------------------
