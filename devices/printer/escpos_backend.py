@@ -77,7 +77,7 @@ class EscposPrinter(Printer):
                 log.debug("closing printer %s: %s", self.target, exc)
 
     def _connect(self) -> Any:
-        from escpos.exceptions import DeviceNotFoundError  # noqa: PLC0415 - backend-only import
+        from escpos.exceptions import DeviceNotFoundError  # backend-only import
 
         try:
             device = self._make_device()
@@ -97,7 +97,7 @@ class EscposPrinter(Printer):
         return device
 
     def _make_device(self) -> Any:
-        from escpos import printer as escpos  # noqa: PLC0415 - imported only when chosen
+        from escpos import printer as escpos  # imported only when chosen
 
         t = self.target
         if t.scheme == "tcp":

@@ -19,7 +19,12 @@ from escpos.printer import Dummy
 
 from config.settings import PrinterSettings
 from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
-from devices.printer.preview import paint_blocks, qr_matrix, qr_module_dots, to_print_bitmap
+from devices.printer.preview import (
+    paint_blocks,
+    qr_module_dots,
+    qr_side_modules,
+    to_print_bitmap,
+)
 from devices.printer.text import columns_for, key_value_lines, rule_line, wrap
 
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
@@ -106,7 +111,7 @@ class _EscposWriter:
             self.image([block])
             return
         module = qr_module_dots(
-            len(qr_matrix(block.data)), block.module_size, self.options.width_dots
+            qr_side_modules(block.data), block.module_size, self.options.width_dots
         )
         self.style("center")
         self.printer.qr(block.data, ec=QR_ECLEVEL_M, size=min(module, 16), native=True)

@@ -39,6 +39,13 @@ def qr_matrix(data: str) -> list[list[bool]]:
     return [list(row) for row in code.get_matrix()]
 
 
+def qr_side_modules(data: str) -> int:
+    """Modules per side of the symbol, from its version alone (no matrix: cheap)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(data.encode("utf-8"))
+    return 17 + 4 * code.best_fit()
+
+
 def qr_module_dots(modules: int, wanted: int, width_dots: int) -> int:
     """The module size: as asked, shrunk until the symbol and its quiet zone fit the paper."""
     return max(1, min(wanted, width_dots // (modules + 2 * QR_QUIET_MODULES)))
