@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -95,6 +95,22 @@ class Feed(BaseModel):
         description="cursor after the last item; null when nothing new (ask again later with "
         "the last cursor you had)"
     )
+
+
+class SealedIn(BaseModel):
+    epk: str = Field(max_length=100)
+    ciphertext: str
+
+
+class BundleIn(BaseModel):
+    format: Literal["kiosk-bundle/1"]
+    key_id: str = Field(max_length=64)
+    terminal_id: str = Field(max_length=64)
+    created_at: str = Field(max_length=64)
+    count: int = Field(ge=0)
+    platform_key: str = Field(max_length=100)
+    sealed: SealedIn
+    signature: str = Field(max_length=200)
 
 
 class ImportOut(BaseModel):
@@ -200,9 +216,7 @@ def _terminal_routes(app: FastAPI, db: PlatformDB) -> None:
         """Every terminal and its public key (certificate tokens carry the key id)."""
         return db.terminals()
 
-    @app.post(
-        "/api/v1/cases/batch", response_model=BatchOut, responses=PROBLEMS, tags=["terminals"]
-    )
+    @app.post("/api/v1/ingest", response_model=BatchOut, responses=PROBLEMS, tags=["terminals"])
     def ingest(body: BatchIn, terminal: SignedTerminal) -> BatchOut:
         """Store signed cases; idempotent per case id. One outcome per case, in order."""
         outcomes = db.ingest(terminal, body.cases, "sync")
@@ -265,15 +279,19 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
         dependencies=[Operator],
         tags=["feed"],
     )
-    def import_bundle(bundle: dict[str, Any]) -> ImportOut:
-        """Import a bundle exported to a USB stick by a terminal without a link."""
-        terminal = db.terminal_by_key(str(bundle.get("key_id", "")))
+    def import_bundle(body: BundleIn) -> ImportOut:
+        """Import a bundle exported to a USB stick by a terminal without a link.
+
+        403 when it is not signed by a registered terminal or not sealed to this platform.
+        """
+        bundle = body.model_dump()
+        terminal = db.terminal_by_key(body.key_id)
         if terminal is None:
-            raise HTTPException(400, "the bundle comes from an unknown terminal key")
+            raise HTTPException(403, "the bundle comes from an unknown terminal key")
         try:
             cases = wire.open_bundle(bundle, terminal.public_key, db.bundle_key)
         except wire.WireError as exc:
-            raise HTTPException(400, str(exc)) from None
+            raise HTTPException(403, str(exc)) from None
         outcomes = db.ingest(terminal, cases, "bundle")
         return ImportOut(
             terminal_id=terminal.terminal_id,
@@ -299,7 +317,7 @@ def _face_routes(app: FastAPI, db: PlatformDB) -> None:
         return Response(jpeg, media_type="image/jpeg")
 
     @app.put(
-        "/api/v1/reference-faces/{id_number}",
+        "/api/v1/admin/reference-faces/{id_number}",
         status_code=204,
         responses=PROBLEMS,
         response_class=Response,

@@ -159,7 +159,7 @@ class PlatformClient:
     def send_batch(self, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """POST signed cases; return one {"case_id", "status", "reason"?} per case."""
         body = wire.canonical({"cases": cases})
-        response = self._request("POST", "/api/v1/cases/batch", body=body, signed=True)
+        response = self._request("POST", "/api/v1/ingest", body=body, signed=True)
         if response.status_code == 404:
             raise PlatformRefused("the platform has no batch endpoint", 404)
         results = self._json(response).get("results")

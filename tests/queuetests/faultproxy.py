@@ -37,7 +37,7 @@ class Seen:
 @dataclass
 class FaultScript:
     faults: deque[str]
-    fault_prefix: str = "/api/v1/cases/batch"
+    fault_prefix: str = "/api/v1/ingest"
     retry_after_s: int = 1
     slow_s: float = 2.0
     seen: list[Seen] = field(default_factory=list)

@@ -51,7 +51,7 @@ def test_every_case_arrives_exactly_once_through_a_faulty_link(terminal: Termina
     status = terminal.store.status()
     assert (status["pending"], status["sending"], status["acked"]) == (0, 0, 25)
 
-    batches = [s for s in script.seen if s.path.startswith("/api/v1/cases/batch")]
+    batches = [s for s in script.seen if s.path.startswith("/api/v1/ingest")]
     # 5 batches of 5, plus one resend per injected fault at most: bounded retries.
     assert len(batches) <= 5 + len(FAULTS)
     # The platform committed the batches whose replies were cut off or too slow; their resends

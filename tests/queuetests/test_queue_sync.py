@@ -98,7 +98,7 @@ def test_an_invalid_case_goes_to_dead_letter_and_does_not_block_the_rest(
 def test_a_replayed_request_is_refused(terminal: Terminal) -> None:
     case_id = terminal.store.enqueue("pension_check", case_payload(), {})
     body = wire.canonical({"cases": [terminal.store.envelope(case_id)]})
-    path = "/api/v1/cases/batch"
+    path = "/api/v1/ingest"
     headers = wire.sign_request(terminal.keys.signing_key, terminal.keys.key_id, "POST", path, body)
     headers["Content-Type"] = "application/json"
     first = requests.post(terminal.url + path, data=body, headers=headers, timeout=5)
@@ -111,7 +111,7 @@ def test_a_replayed_request_is_refused(terminal: Terminal) -> None:
 def test_altered_body_stale_clock_and_unknown_keys_are_refused(
     terminal: Terminal, tmp_path: Path
 ) -> None:
-    path = "/api/v1/cases/batch"
+    path = "/api/v1/ingest"
     body = b'{"cases":[]}'
     signed = wire.sign_request(terminal.keys.signing_key, terminal.keys.key_id, "POST", path, body)
     altered = requests.post(terminal.url + path, data=b'{"cases": []}', headers=signed, timeout=5)
@@ -129,7 +129,7 @@ def test_altered_body_stale_clock_and_unknown_keys_are_refused(
 def test_reference_face_for_online_matching(terminal: Terminal, platform: EmbeddedPlatform) -> None:
     jpeg = b"\xff\xd8\xff\xe0reference"
     upload = requests.put(
-        f"{terminal.url}/api/v1/reference-faces/{ID_NUMBER}",
+        f"{terminal.url}/api/v1/admin/reference-faces/{ID_NUMBER}",
         data=jpeg,
         headers={"Content-Type": "image/jpeg"},
         timeout=5,

@@ -1,0 +1,162 @@
+"""The reference platform's API on a real server: registration codes, the pull feed's cursor,
+operator token, bundle import, certificate verification page, OpenAPI (schemathesis).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from central.app import create_app
+from central.cli import main as central_main
+from central.db import PlatformDB
+from central.embedded import EmbeddedPlatform
+from kiosk.certificate import CHINA_TZ, Certificate
+from kiosk.tokens import sign_certificate
+from offline_queue import wire
+from offline_queue.bundle import export_bundle
+from offline_queue.client import PlatformClient
+from offline_queue.errors import PlatformRefused
+from offline_queue.ids import uuid7
+from offline_queue.keys import load_or_create, public_key_raw
+from offline_queue.registration import load_registration
+from tests.queuetests.conftest import ID_NUMBER, NAME, Terminal, case_payload, make_worker
+
+
+def test_terminals_add_prints_a_single_use_code_on_its_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db_path = tmp_path / "central.sqlite3"
+    assert central_main(["terminals", "add", "VILLAGE-7", "--db", str(db_path)]) == 0
+    code = capsys.readouterr().out.strip().splitlines()[-1]
+    with EmbeddedPlatform(db_path) as platform:
+        keys = load_or_create(tmp_path / "kiosk")
+        public = wire.b64e(public_key_raw(keys.public_key))
+        with PlatformClient(platform.url, keys) as client:
+            with pytest.raises(PlatformRefused) as wrong:
+                client.register("VILLAGE-8", code, public)  # the code is for another terminal
+            assert wrong.value.status == 403
+            answer = client.register("VILLAGE-7", code, public)
+            assert answer["key_id"] == keys.key_id
+            with pytest.raises(PlatformRefused, match="used or has expired"):
+                client.register("VILLAGE-7", code, public)
+        listed = requests.get(f"{platform.url}/api/v1/terminals", timeout=5).json()
+        assert listed[0]["terminal_id"] == "VILLAGE-7"
+        assert listed[0]["public_key"] == public
+
+
+def test_the_feed_cursor_stays_stable_while_cases_arrive(terminal: Terminal) -> None:
+    worker = make_worker(terminal.store, terminal.keys, terminal.url)
+    first = [terminal.store.enqueue("pension_check", case_payload(i), {}) for i in range(5)]
+    worker.drain(10)
+    page = requests.get(f"{terminal.url}/api/v1/cases?limit=3", timeout=5).json()
+    seen = [item["case_id"] for item in page["items"]]
+    cursor = page["next"]
+    later = [terminal.store.enqueue("pension_check", case_payload(i), {}) for i in range(5)]
+    worker.drain(10)
+    worker.client.close()
+    while cursor is not None:
+        page = requests.get(f"{terminal.url}/api/v1/cases?after={cursor}&limit=3", timeout=5)
+        body = page.json()
+        seen += [item["case_id"] for item in body["items"]]
+        cursor = body["next"] or None if body["items"] else None
+    assert seen == first + later
+    # asking again from the end gives nothing new, and a null cursor
+    end = requests.get(f"{terminal.url}/api/v1/cases?after=10", timeout=5).json()
+    assert end == {"items": [], "next": None}
+    detail = requests.get(f"{terminal.url}/api/v1/cases/{first[0]}", timeout=5).json()
+    assert detail["payload"]["identity"]["name"] == NAME
+    missing = requests.get(f"{terminal.url}/api/v1/cases/{uuid7()}", timeout=5)
+    assert missing.status_code == 404
+
+
+def test_operator_endpoints_need_the_token_when_one_is_set(tmp_path: Path) -> None:
+    with EmbeddedPlatform(tmp_path / "c.sqlite3", operator_token="s3cret-token") as platform:
+        url = f"{platform.url}/api/v1/cases"
+        assert requests.get(url, timeout=5).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert requests.get(url, headers=wrong, timeout=5).status_code == 401
+        right = {"Authorization": "Bearer s3cret-token"}
+        assert requests.get(url, headers=right, timeout=5).json() == {"items": [], "next": None}
+        assert requests.get(f"{platform.url}/api/v1/health", timeout=5).status_code == 200
+
+
+def test_an_exported_bundle_imports_and_the_resend_acknowledges(terminal: Terminal) -> None:
+    ids = [
+        terminal.store.enqueue("pension_check", case_payload(i), {"f.jpg": b"\xff\xd8"})
+        for i in range(4)
+    ]
+    registration = load_registration(terminal.data_dir)
+    result = export_bundle(terminal.store, terminal.keys, registration, terminal.data_dir / "usb")
+    assert result.count == 4
+    raw = result.path.read_bytes()
+    assert NAME.encode() not in raw and ID_NUMBER.encode() not in raw
+    # the cases stay until the platform acknowledges them
+    assert terminal.store.status()["pending"] == 4
+    bundle = json.loads(raw)
+    tampered = dict(bundle, terminal_id="SOMEONE-ELSE")
+    refused = requests.post(f"{terminal.url}/api/v1/bundles", json=tampered, timeout=5)
+    assert refused.status_code == 403
+    imported = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
+    assert [r["status"] for r in imported["results"]] == ["accepted"] * 4
+    again = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 4
+    feed = requests.get(f"{terminal.url}/api/v1/cases", timeout=5).json()["items"]
+    assert [item["case_id"] for item in feed] == ids
+    assert {item["source"] for item in feed} == {"bundle"}
+    worker = make_worker(terminal.store, terminal.keys, terminal.url)
+    report = worker.drain(10)  # when the link comes: duplicates = acknowledged
+    worker.client.close()
+    assert report.acked == 4
+    assert terminal.store.status()["acked"] == 4
+
+
+def test_verify_page_checks_certificate_tokens_against_terminal_keys(terminal: Terminal) -> None:
+    certificate = Certificate(
+        certificate_no="261124-7KQ2M",
+        service="pension_check",
+        masked_name="张*英",
+        masked_id_number="1101**********1239",
+        verified_at=dt.datetime(2026, 11, 24, 9, 30, tzinfo=CHINA_TZ),
+        valid_until=dt.date(2099, 1, 31),
+        service_point="示范村便民服务站",
+        terminal_id="TEST-0001",
+    )
+    token = sign_certificate(certificate, terminal.keys.signing_key, terminal.keys.key_id)
+    page = requests.get(f"{terminal.url}/verify/{token}", timeout=5)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "证书有效" in page.text and "261124-7KQ2M" in page.text
+    as_json = requests.get(f"{terminal.url}/verify/{token}?format=json", timeout=5).json()
+    assert as_json["valid"] is True
+    assert as_json["fields"]["certificate_no"] == "261124-7KQ2M"
+    assert requests.get(f"{terminal.url}/api/v1/verify/{token}", timeout=5).json()["valid"]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    bad = requests.get(
+        f"{terminal.url}/verify/{forged}", headers={"Accept": "application/json"}, timeout=5
+    ).json()
+    assert bad["valid"] is False
+    html = requests.get(f"{terminal.url}/verify/%3Cscript%3E", timeout=5).text
+    assert "<script>" not in html and "证书无效" in html
+
+
+# schemathesis' lazy fixture loader does not run under this pytest, so the app is built once
+# at import, on an in-memory database.
+_SCHEMA_DB = PlatformDB(Path(":memory:"))
+_SCHEMA_DB.add_terminal("SCHEMA-1")
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SCHEMA_DB))
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
+    case.call_and_validate()
