@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kiosk.certificate import CHINA_TZ, Certificate, Outcome
@@ -234,6 +235,4 @@ def load_public_keys(path: Path) -> dict[str, Ed25519PublicKey]:
 
 def public_key_text(key: Ed25519PublicKey) -> str:
     """The base64url raw form used in key files."""
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-
     return _b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from devices.printer.base import PrinterStatus
+from devices.printer.escpos_render import RenderOptions
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
+from devices.printer.simulated import SimulatedPrinter
 from kiosk.certificate import Certificate, certificate_receipt
 from kiosk.print_jobs import (
     PrintJobError,
@@ -111,9 +113,6 @@ def test_unknown_jobs_are_errors(tmp_path: Path) -> None:
     try:
         with pytest.raises(PrintJobError):
             store.record_attempt("nope", PrinterStatus.READY, printed=True)
-        from devices.printer.escpos_render import RenderOptions  # noqa: PLC0415
-        from devices.printer.simulated import SimulatedPrinter  # noqa: PLC0415
-
         with pytest.raises(PrintJobError):
             reprint(SimulatedPrinter(tmp_path, RenderOptions()), store, "nope")
     finally:
