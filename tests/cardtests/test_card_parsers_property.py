@@ -6,6 +6,8 @@ Each example runs under a deadline, so a parser that loops on some input fails h
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,7 @@ from cardtests.ssc_card import Holder, SscCard, gen1_card, gen2_card, records_fo
 from devices.card_reader import ga467, ssc_codec, ssc_read
 from devices.card_reader.base import CardReaderError
 from devices.card_reader.identity import Identity
-from devices.card_reader.ssc_layouts import GENERATION_1, GENERATION_2, LAYOUTS
+from devices.card_reader.ssc_layouts import GENERATION_1, GENERATION_2, LAYOUTS, SscLayout
 
 FUZZ = settings(
     max_examples=300,
@@ -41,7 +43,7 @@ def mutations(data: bytes) -> st.SearchStrategy[bytes]:
     return mutate()
 
 
-def _identity_or_typed_error(parse, data):  # type: ignore[no-untyped-def]
+def _identity_or_typed_error(parse: Callable[[Any], Identity], data: Any) -> Identity | None:
     try:
         result = parse(data)
     except CardReaderError:
@@ -139,7 +141,9 @@ def test_tlv_on_random_bytes(data: bytes) -> None:
         max_size=16,
     ),
 )
-def test_record_parser_on_random_records(layout, records) -> None:  # type: ignore[no-untyped-def]
+def test_record_parser_on_random_records(
+    layout: SscLayout, records: dict[tuple[str, int], bytes]
+) -> None:
     _identity_or_typed_error(lambda r: ssc_codec.identity_from_records(layout, r), records)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -38,7 +38,7 @@ def reader(pcscd: Pcscd) -> Iterator[PcscCardReader]:
     card_reader.close()
 
 
-def _state(state: ReaderState):  # type: ignore[no-untyped-def]
+def _state(state: ReaderState) -> Callable[[CardEvent], bool]:
     return lambda e: isinstance(e, ReaderStateChanged) and e.state is state
 
 
