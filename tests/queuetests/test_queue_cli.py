@@ -1,0 +1,180 @@
+"""`kiosk register` / `kiosk queue ...` against a real `kiosk-central serve` process, and no
+clear-text personal data in the database file, the logs or the export bundle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.cli import main as kiosk_main
+from offline_queue.keys import load
+from offline_queue.store import CaseStore
+from tests.queuetests.conftest import REPO_ROOT
+
+STATUS_KEYS = {"pending", "sending", "acked", "rejected", "oldest_pending_age_s", "last_sync"}
+
+
+def central(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "central.cli", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    db = tmp_path / "central.sqlite3"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "central.cli", "serve", "--db", str(db), "--port", "0"],
+        cwd=REPO_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = ""
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        found = re.search(r"kiosk-central on (http://\S+)", line)
+        if found:
+            url = found.group(1)
+            break
+    assert url, "kiosk-central serve did not start"
+    yield url, db, proc
+    proc.terminate()
+    proc.communicate(timeout=15)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = kiosk_main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_register_fill_status_export_sync_and_failures(
+    served: tuple[str, Path, subprocess.Popen[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    url, db, server = served
+    data = str(tmp_path / "kiosk")
+    added = central("terminals", "add", "VILLAGE-9", "--db", str(db))
+    assert added.returncode == 0
+    code_line = added.stdout.strip().splitlines()[-1]
+
+    assert (
+        run(
+            capsys,
+            "register",
+            "--platform",
+            url,
+            "--code",
+            "WRONG-CODE",
+            "--terminal-id",
+            "VILLAGE-9",
+            "--data-dir",
+            data,
+        )[0]
+        == 3
+    )
+    assert run(capsys, "register", "--code", code_line, "--data-dir", data)[0] == 2  # no URL
+    code, out, _ = run(
+        capsys,
+        "register",
+        "--platform",
+        url,
+        "--code",
+        code_line,
+        "--terminal-id",
+        "VILLAGE-9",
+        "--data-dir",
+        data,
+    )
+    assert code == 0 and "VILLAGE-9" in out
+
+    assert run(capsys, "queue", "fill-demo", "--count", "6", "--data-dir", data)[0] == 0
+    code, out, _ = run(capsys, "queue", "status", "--json", "--data-dir", data)
+    status = json.loads(out)
+    assert code == 0 and set(status) == STATUS_KEYS
+    assert status["pending"] == 6 and status["last_sync"] is None
+
+    usb = tmp_path / "usb"
+    code, out, _ = run(capsys, "queue", "export", str(usb), "--data-dir", data)
+    assert code == 0 and "exported 6" in out
+    bundle_bytes = next(usb.iterdir()).read_bytes()
+
+    code, out, _ = run(capsys, "queue", "sync", "--until-empty", "--data-dir", data)
+    assert code == 0, out
+    status = json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])
+    assert (status["pending"], status["acked"]) == (0, 6) and status["last_sync"]
+
+    feed = requests.get(f"{url}/api/v1/cases", timeout=5).json()["items"]
+    assert len(feed) == 6 and all(item["test"] for item in feed)
+    assert all(len(item["attachments"]["face.jpg"]["sha256"]) == 64 for item in feed)
+    secrets = [item["payload"]["identity"]["name"] for item in feed]
+    secrets += [item["payload"]["identity"]["id_number"] for item in feed]
+
+    # the link goes down: sync fails with a reason and exit 3; the new case stays
+    assert run(capsys, "queue", "fill-demo", "--count", "1", "--data-dir", data)[0] == 0
+    server.terminate()
+    server.communicate(timeout=15)
+    code, _, err = run(capsys, "queue", "sync", "--data-dir", data)
+    assert code == 3 and "ConnectionError" in err
+    code, _, err = run(
+        capsys,
+        "queue",
+        "sync",
+        "--until-empty",
+        "--timeout",
+        "1",
+        "--data-dir",
+        data,
+        "--platform",
+        url,
+    )
+    assert code == 3 and err.strip()
+    assert (
+        json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])["pending"] == 1
+    )
+    secrets += [case["payload"]["identity"]["name"] for case in _pending_payloads(Path(data))]
+
+    # nothing personal in clear: database file (and WAL), logs, the bundle
+    database = (Path(data) / "queue.db").read_bytes()
+    wal = Path(data) / "queue.db-wal"
+    database += wal.read_bytes() if wal.exists() else b""
+    logs = caplog.text + capsys.readouterr().err
+    for secret in secrets:
+        assert secret.encode() not in database
+        assert secret not in logs
+        assert secret.encode() not in bundle_bytes
+
+
+def _pending_payloads(data_dir: Path) -> list[dict[str, object]]:
+    store = CaseStore.open(data_dir / "queue.db", load(data_dir))
+    try:
+        return [store.envelope(case_id) for case_id in store.case_ids("pending")]
+    finally:
+        store.close()
+
+
+def test_sync_without_registration_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "fresh")
+    assert run(capsys, "queue", "fill-demo", "--count", "1", "--data-dir", data)[0] == 0
+    code, _, err = run(capsys, "queue", "sync", "--data-dir", data)
+    assert code == 3 and "kiosk register" in err
+    assert run(capsys, "queue", "fill-demo", "--count", "0", "--data-dir", data)[0] == 2
