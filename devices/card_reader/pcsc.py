@@ -133,8 +133,15 @@ class PcscCardReader(CardReader):
                 self._step(min(timeout_s, self._poll_s))
             except _ServiceGone as exc:
                 self._service_lost(str(exc))
-                time.sleep(max(0.0, min(self._poll_s, deadline - time.monotonic())))
+                self._pause(deadline)
+            except CardReaderError as exc:  # any other PC/SC failure: report, never raise
+                self._report(ReaderState.ERROR, str(exc))
+                self._pause(deadline)
         return self._events.popleft() if self._events else None
+
+    def _pause(self, deadline: float) -> None:
+        # A failing service answers at once: without a pause the owner thread would spin.
+        time.sleep(max(0.0, min(self._poll_s, deadline - time.monotonic())))
 
     def _step(self, wait_s: float) -> None:
         if self._context is None:
@@ -158,8 +165,7 @@ class PcscCardReader(CardReader):
             if _code(rc) in _READER_GONE:
                 self._reader_lost(_message(rc))
                 return
-            self._report(ReaderState.ERROR, f"status of {reader} failed: {_message(rc)}")
-            return
+            raise CardReaderError(f"status of {reader} failed: {_message(rc)}")
         _, event_state, _atr = states[0]
         self._on_status(reader, event_state)
 
@@ -189,7 +195,10 @@ class PcscCardReader(CardReader):
             self._ensure_state_reported()
 
     def _ensure_state_reported(self) -> None:
-        if self._reported in (None, ReaderState.NO_READER, ReaderState.SERVICE_DOWN):
+        # After an outage the reader answers again: say so. An ERROR kept for a card whose
+        # read broke off stays until that card reads or leaves.
+        recovered = self._reported is ReaderState.ERROR and self._retry_at is None
+        if recovered or self._reported in (None, ReaderState.NO_READER, ReaderState.SERVICE_DOWN):
             self._report(ReaderState.CARD_PRESENT if self._card_present else ReaderState.READY)
 
     def _choose_reader(self) -> str | None:
