@@ -24,7 +24,7 @@ from kiosk.flow import FlowConfig, SessionFlow
 from kiosk.pin import verify_pin
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
-from kiosk.qt.controller import KioskController, Voice
+from kiosk.qt.controller import KioskController, SilentVoice, Voice
 from kiosk.qt.face_service import FaceService
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
@@ -142,10 +142,10 @@ def _camera_settings(settings: Settings) -> Any:
 
 def _voice(settings: Settings) -> Voice:
     if not settings.voice.enabled:
-        return Voice()  # silent: everything is on screen anyway
+        return SilentVoice()
     from kiosk.voice.player import PromptPlayer
 
-    return PromptPlayer(  # type: ignore[no-any-return]
+    return PromptPlayer(
         settings.terminal.locale, settings.voice.prompts_dir, True, settings.voice.volume
     )
 

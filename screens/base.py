@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -71,12 +72,12 @@ class StepScreen(QWidget):
     def _footer(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(40)
-        self.back_button = button(tr("返回上一步"), "back", lambda: self.emit(ev.Back()), "footer")
+        self.back_button = button(tr("返回上一步"), "back", lambda: self.send(ev.Back()), "footer")
         self.replay_button = button(
             tr("再听一遍"), "replay", lambda: self.intent.emit(ReplayVoice()), "footer"
         )
         self.help_button = button(
-            tr("呼叫工作人员"), "call_staff", lambda: self.emit(ev.HelpRequested()), "help"
+            tr("呼叫工作人员"), "call_staff", lambda: self.send(ev.HelpRequested()), "help"
         )
         self.help_button.setProperty("footer", "true")
         for widget in (self.back_button, self.replay_button, self.help_button):
@@ -91,12 +92,12 @@ class StepScreen(QWidget):
         row = QHBoxLayout()
         row.addWidget(
             button(
-                tr("需要"), "more_time_yes", lambda: self.emit(ev.MoreTimeAnswered(True)), "primary"
+                tr("需要"), "more_time_yes", lambda: self.send(ev.MoreTimeAnswered(True)), "primary"
             )
         )
         row.addWidget(
             button(
-                tr("不需要，结束"), "more_time_no", lambda: self.emit(ev.MoreTimeAnswered(False))
+                tr("不需要，结束"), "more_time_no", lambda: self.send(ev.MoreTimeAnswered(False))
             )
         )
         box.addLayout(row)
@@ -104,10 +105,10 @@ class StepScreen(QWidget):
         return panel
 
     # -- rendering ------------------------------------------------------------------------
-    def emit(self, event: object) -> None:
+    def send(self, event: object) -> None:
         self.intent.emit(event)
 
-    def render(self, view: dict[str, Any]) -> None:
+    def show_view(self, view: dict[str, Any]) -> None:
         self._view = view
         spec = self._spec(view)
         self.step_label.setText(self._step_text(view))
@@ -126,6 +127,9 @@ class StepScreen(QWidget):
         self.more_time.setVisible(more)
         self.render_content(view)
 
+    def _emit_made(self, make: Callable[[], object]) -> None:
+        self.send(make())
+
     def render_content(self, view: dict[str, Any]) -> None:
         """Subclasses with extra widgets (camera preview, rating faces) update them here."""
 
@@ -142,7 +146,7 @@ class StepScreen(QWidget):
                 widget.deleteLater()
         for action in actions:
             make = action.event
-            widget = button(action.text, action.name, lambda m=make: self.emit(m()), action.role)
+            widget = button(action.text, action.name, partial(self._emit_made, make), action.role)
             self.actions_row.addWidget(widget)
             widget.show()  # addWidget only queues the show: a screenshot must see it now
         layout = self.layout()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
@@ -77,7 +78,7 @@ class RateScreen(StepScreen):
                 button(
                     tr(text),
                     f"rate_{score}",
-                    lambda s=score: self.emit(ev.Rated(s)),
+                    partial(self.send, ev.Rated(score)),
                     "primary" if score >= 4 else "",
                 )
             )
@@ -114,7 +115,7 @@ class HelpScreen(StepScreen):
         for index, key in enumerate(keys):
             name = {"⌫": "pin_del", "OK": "pin_ok"}.get(key, f"pin_{key}")
             text = tr("删除") if key == "⌫" else (tr("确定") if key == "OK" else key)
-            grid.addWidget(button(text, name, lambda k=key: self._key(k)), index // 3, index % 3)
+            grid.addWidget(button(text, name, partial(self._key, key)), index // 3, index % 3)
         box.addLayout(grid)
         frame.hide()
         return frame

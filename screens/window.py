@@ -53,7 +53,7 @@ class KioskWindow(QStackedWidget):
 
     def show_step(self, step: Step, view: dict[str, Any]) -> StepScreen:
         screen = self.screens[step]
-        screen.render(view)
+        screen.show_view(view)
         self.setCurrentWidget(screen)
         return screen
 

@@ -22,9 +22,9 @@ REOPEN_PAUSE_S = 1.0
 
 
 class CardReaderService(QObject):
-    """Owns a CardReader on thread `device-card_reader`. `event` carries CardEvent objects."""
+    """Owns a CardReader on thread `device-card_reader`. `card_event` carries CardEvent objects."""
 
-    event = Signal(object)
+    card_event = Signal(object)
 
     def __init__(self, reader: CardReader, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,11 +72,11 @@ class CardReaderService(QObject):
         elif isinstance(event, CardRemoved):
             self._present = None
         if self._watching.is_set() or isinstance(event, ReaderStateChanged):
-            self.event.emit(event)
+            self.card_event.emit(event)
 
     def _replay_present(self) -> None:
         if self._present is not None and self._watching.is_set():
-            self.event.emit(self._present)
+            self.card_event.emit(self._present)
 
     def _open(self) -> bool:
         try:
@@ -84,7 +84,7 @@ class CardReaderService(QObject):
         except ReaderUnavailable as exc:
             if self.state is not ReaderState.NO_READER:
                 self.state = ReaderState.NO_READER
-                self.event.emit(ReaderStateChanged(ReaderState.NO_READER, str(exc)))
+                self.card_event.emit(ReaderStateChanged(ReaderState.NO_READER, str(exc)))
             return False
         self._opened = True
         return True

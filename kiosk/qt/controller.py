@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
 
 
-class Voice:
+class Voice(Protocol):
     """What the controller needs from the prompt player."""
 
     def play(self, prompt_id: str) -> None: ...
@@ -52,6 +52,19 @@ class Voice:
     def replay(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+class SilentVoice:
+    """Voice switched off in config: everything is on screen anyway."""
+
+    def play(self, prompt_id: str) -> None:
+        log.debug("voice off: %s", prompt_id)
+
+    def replay(self) -> None:
+        """Nothing to replay."""
+
+    def stop(self) -> None:
+        """Nothing playing."""
 
 
 def card_failure_reason(error: CardReaderError) -> str:
@@ -95,7 +108,7 @@ class KioskController(QObject):
     def _wire(self) -> None:
         self.window.intent.connect(self.on_intent)
         self.timers.expired.connect(lambda name: self.dispatch(ev.TimerExpired(name)))
-        self.card.event.connect(self._on_card_event)
+        self.card.card_event.connect(self._on_card_event)
         self.camera.frame.connect(self._on_frame)
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))

@@ -49,8 +49,8 @@ class PrinterService(QObject):
         except PrinterError as exc:
             log.warning("print job %s kept: %s", receipt.job_id, exc)
             self._close()
-            status = exc.status if exc.status is not PrinterStatus.UNKNOWN else "offline"
-            self.failed.emit(receipt.job_id, str(status))
+            known = exc.status is not PrinterStatus.UNKNOWN
+            self.failed.emit(receipt.job_id, str(exc.status) if known else "offline")
             return
         self.printed.emit(receipt.job_id)
 
