@@ -15,7 +15,7 @@ import logging
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QSoundEffect
 
 from kiosk.errors import KioskError
@@ -23,6 +23,7 @@ from kiosk.errors import KioskError
 log = logging.getLogger(__name__)
 
 PROMPTS_ROOT = Path(__file__).with_name("prompts")
+START_DEADLINE_S = 5.0  # a prompt not playing this long after play() has failed
 PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")  # also keeps ids from naming other paths
 
 
@@ -57,6 +58,10 @@ class PromptPlayer(QObject):
         self._current_id = ""
         self._last_id = ""
         self._missing: set[str] = set()
+        self._watchdog = QTimer(self)
+        self._watchdog.setSingleShot(True)
+        self._watchdog.setInterval(int(START_DEADLINE_S * 1000))
+        self._watchdog.timeout.connect(self._start_overdue)
         if self._override is not None and not self._override.is_dir():
             log.warning(
                 "voice.prompts_dir %s is not a folder: using the default prompts", self._override
@@ -73,9 +78,14 @@ class PromptPlayer(QObject):
         if path is None:
             return
         effect = self._effect(path)
+        if effect.status() == QSoundEffect.Status.Error:
+            self._fail(effect, prompt_id)  # failed at once: a cached decode, no device
+            return
         effect.setVolume(self.volume)
         self._current, self._current_id = effect, prompt_id
-        # While loading, play() is queued by Qt and starts once the file is decoded.
+        # While loading, play() is queued by Qt and starts once the file is decoded; if it
+        # has not started by the deadline, the prompt counts as failed (never wait forever).
+        self._watchdog.start()
         effect.play()
 
     def replay(self) -> None:
@@ -83,6 +93,7 @@ class PromptPlayer(QObject):
             self.play(self._last_id)
 
     def stop(self) -> None:
+        self._watchdog.stop()
         effect, prompt_id = self._current, self._current_id
         self._current, self._current_id = None, ""
         if effect is not None and effect.isPlaying():
@@ -125,6 +136,7 @@ class PromptPlayer(QObject):
         if effect is not self._current:
             return
         if effect.isPlaying():
+            self._watchdog.stop()
             self.started.emit(self._current_id)
         else:
             prompt_id = self._current_id
@@ -132,13 +144,26 @@ class PromptPlayer(QObject):
             self.finished.emit(prompt_id)
 
     def _status_changed(self, effect: QSoundEffect) -> None:
-        if effect.status() != QSoundEffect.Status.Error:
-            return
+        if effect.status() != QSoundEffect.Status.Error or effect is not self._current:
+            return  # play() checks a new effect's status itself
+        prompt_id = self._current_id
+        self._current, self._current_id = None, ""
+        self._fail(effect, prompt_id)
+
+    def _start_overdue(self) -> None:
+        effect, prompt_id = self._current, self._current_id
+        if effect is not None and not effect.isPlaying():
+            self._current, self._current_id = None, ""
+            effect.stop()
+            self._fail(effect, prompt_id)
+
+    def _fail(self, effect: QSoundEffect, prompt_id: str) -> None:
         # No audio device, or one that refuses the format: say so and carry on silently.
+        # The effect is dropped so a later play tries afresh (the device may be back), and
+        # `finished` comes after Qt's own signal handling is over, so a listener may play
+        # the next prompt from it.
+        self._watchdog.stop()
         log.warning("voice prompt could not play: %s", effect.source().toLocalFile())
         self._effects = {p: e for p, e in self._effects.items() if e is not effect}
-        if effect is self._current:
-            prompt_id = self._current_id
-            self._current, self._current_id = None, ""
-            self.finished.emit(prompt_id)
         effect.deleteLater()
+        QTimer.singleShot(0, self, lambda: self.finished.emit(prompt_id))

@@ -1,0 +1,73 @@
+"""Child process for the voice tests: play one prompt with PromptPlayer, print what happened.
+
+    python play_prompt.py PROMPT_ID [--override DIR] [--stop-after S] [--replay] [--limit S]
+
+Runs in its own process so that the PulseAudio server it talks to (PULSE_SERVER) and the Qt
+audio backend start fresh, whatever else the test session did. Prints one JSON object:
+{"events": [[name, seconds], ...], "file": path or null, "elapsed_s": s}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from PySide6.QtCore import QCoreApplication, QTimer
+
+from kiosk.voice.player import PromptPlayer
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("prompt_id")
+    parser.add_argument("--override", default="")
+    parser.add_argument("--stop-after", type=float, default=0.0)
+    parser.add_argument("--replay", action="store_true")
+    parser.add_argument("--limit", type=float, default=20.0)
+    args = parser.parse_args()
+
+    app = QCoreApplication([])
+    player = PromptPlayer("zh_CN", args.override, True, 1.0)
+    t0 = time.monotonic()
+    events: list[tuple[str, float]] = []
+    plays_left = [2 if args.replay else 1]
+
+    def note(name: str) -> None:
+        events.append((name, round(time.monotonic() - t0, 3)))
+
+    def on_started(_prompt: str) -> None:
+        note("started")
+        if args.stop_after:
+            QTimer.singleShot(int(args.stop_after * 1000), lambda: (note("stop"), player.stop()))
+
+    def on_finished(_prompt: str) -> None:
+        note("finished")
+        plays_left[0] -= 1
+        if plays_left[0] > 0:
+            note("replay")
+            player.replay()
+        else:
+            app.quit()
+
+    player.started.connect(on_started)
+    player.finished.connect(on_finished)
+    QTimer.singleShot(int(args.limit * 1000), lambda: (note("limit"), app.quit()))
+    note("play")
+    player.play(args.prompt_id)
+    if player.resolve(args.prompt_id) is None:
+        QTimer.singleShot(0, app.quit)
+    app.exec()
+    resolved = player.resolve(args.prompt_id)
+    out = {
+        "events": events,
+        "file": str(resolved) if resolved else None,
+        "elapsed_s": round(time.monotonic() - t0, 3),
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
