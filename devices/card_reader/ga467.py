@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from devices.card_reader.base import CardReaderError, CardReadError, InvalidCardData, SamError
+from devices.card_reader.base import CardReadError, InvalidCardData, SamError
 from devices.card_reader.identity import LONG_TERM, CardKind, Identity, InvalidIdentity
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
@@ -146,7 +146,7 @@ class FrameDecoder:
             self.discarded += count
 
 
-def status_error(sw3: int, doing: str) -> CardReaderError:
+def status_error(sw3: int, doing: str) -> SamError:
     """The typed error for a SAM status byte that is not success."""
     text = SAM_STATUS_TEXT.get(sw3, "unknown SAM status")
     return SamError(f"{doing}: {text}", sw3)
