@@ -158,3 +158,16 @@ def test_pcsc_missing_reader_exits_3(pcscd: Pcscd) -> None:
     result = kiosk("--backend", "pcsc", "--reader", "No Such Reader", "--timeout", "1", "--json")
     assert result.returncode == 3
     assert "no_reader" in one_line_reason(result)
+
+
+@pytest.mark.pcsc
+def test_pcsc_service_down_exits_3(pcscd: Pcscd) -> None:
+    if not pcscd.owned:
+        pytest.skip("pcscd was started outside the tests; not stopping it")
+    pcscd.stop()
+    try:
+        result = kiosk("--backend", "pcsc", "--timeout", "2", "--json")
+    finally:
+        pcscd.start()
+    assert result.returncode == 3
+    assert "PC/SC service not available" in one_line_reason(result)
