@@ -33,7 +33,7 @@ class Holder:
     birth_date: dt.date = dt.date(1950, 1, 1)
     card_number: str = "A12345678"
     issue_date: dt.date = dt.date(2016, 3, 1)
-    expiry_date: dt.date = dt.date(2026, 3, 1)
+    expiry_date: dt.date = dt.date(2036, 3, 1)
 
 
 def records_for(holder: Holder, version: bytes, name_encoding: str) -> dict[int, dict[int, bytes]]:

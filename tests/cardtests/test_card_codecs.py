@@ -103,7 +103,7 @@ def test_tlv_with_long_lengths() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "day"), [("19500101", dt.date(1950, 1, 1)), ("20260301", dt.date(2026, 3, 1))]
+    ("raw", "day"), [("19500101", dt.date(1950, 1, 1)), ("20360301", dt.date(2036, 3, 1))]
 )
 def test_bcd_dates(raw: str, day: dt.date) -> None:
     assert ssc_codec.bcd_date(bytes.fromhex(raw)) == day
@@ -141,7 +141,7 @@ def test_records_to_identity_for_both_generations() -> None:
         }
         identity = ssc_codec.identity_from_records(layout, records)
         assert (identity.name, identity.ssc_number) == ("张秀英", "A12345678")
-        assert identity.ssc_expiry == dt.date(2026, 3, 1)
+        assert identity.ssc_expiry == dt.date(2036, 3, 1)
         del records[("EF06", 9)]
         with pytest.raises(InvalidCardData, match="name"):
             ssc_codec.identity_from_records(layout, records)

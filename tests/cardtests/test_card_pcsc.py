@@ -65,7 +65,7 @@ def test_full_read_of_a_first_generation_card(
     assert identity.birth_date == dt.date(1950, 1, 1)
     assert identity.ssc_number == "A12345678"
     assert identity.valid_from == dt.date(2016, 3, 1)
-    assert identity.ssc_expiry == dt.date(2026, 3, 1)
+    assert identity.ssc_expiry == dt.date(2036, 3, 1)
     vpcd.remove()
     events = collect(reader, _state(ReaderState.READY))
     assert CardRemoved() in events
