@@ -39,5 +39,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
+    # Listening now: connections made before uvicorn is up wait in the backlog, not refused.
+    sock.listen(2048)
     sock.set_inheritable(True)
     return sock

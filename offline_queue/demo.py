@@ -49,32 +49,39 @@ def fake_id_number(rng: random.Random) -> str:
 
 
 def demo_payload(rng: random.Random, terminal_id: str) -> dict[str, Any]:
-    """A pension-check case as the flow records it (see docs/case-schema.md), made up."""
+    """A pension-check case shaped as the flow records it (docs/case-schema.md), made up."""
     id_number = fake_id_number(rng)
     outcome = rng.choices(["verified", "not_verified", "pending"], [8, 1, 1])[0]
-    distance = round(rng.uniform(0.25, 0.45) if outcome == "verified" else rng.uniform(0.5, 0.8), 4)
-    number = f"DEMO-{rng.randrange(10**9):09d}"
-    return {
+    verified = outcome == "verified"
+    distance = round(rng.uniform(0.25, 0.45) if verified else rng.uniform(0.5, 0.8), 4)
+    valid_until = f"{dt.date.today().year + 1}-01-31" if verified else None
+    payload: dict[str, Any] = {
         "service": "pension_check",
         "outcome": outcome,
-        "identity": {
+        "reason": "" if verified else rng.choice(["no_match", "liveness_failed"]),
+        "terminal_id": terminal_id,
+        "service_point": "演示服务站 (test data)",
+        "assisted_by": None,
+        "resident": {
             "card_kind": "id_card",
             "name": rng.choice(SURNAMES) + rng.choice(GIVEN[::2]) + rng.choice(GIVEN[1::2]),
             "id_number": id_number,
             "sex": rng.choice(["1", "2"]),
             "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
         },
+        "match": {"distance": distance, "threshold": 0.5, "reference": "card"},
         "liveness": {
             "passed": outcome != "not_verified",
+            "reason": "passed",
+            "restarts": 0,
             "actions": [
-                {"action": action, "passed": True, "duration_ms": rng.randrange(800, 6000)}
+                {"action": action, "passed": True, "at_s": round(rng.uniform(1, 12), 1)}
                 for action in rng.sample(["blink", "mouth_open", "turn_left", "turn_right"], 2)
             ],
         },
-        "match": {"distance": distance, "threshold": 0.5, "reference": "card"},
-        "certificate": {"number": number, "token": ""} if outcome == "verified" else None,
-        "assisted_by": None,
-        "terminal_id": terminal_id,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "test": True,
+        "valid_until": valid_until,
     }
+    if verified:
+        number = f"DEMO-{rng.randrange(10**9):09d}"
+        payload["certificate"] = {"certificate_no": number, "token": "", "valid_until": valid_until}
+    return payload

@@ -25,7 +25,7 @@ def case_payload(index: int = 0) -> dict[str, object]:
     return {
         "service": "pension_check",
         "outcome": "verified",
-        "identity": {"name": NAME, "id_number": ID_NUMBER, "sex": "2"},
+        "resident": {"name": NAME, "id_number": ID_NUMBER, "sex": "2"},
         "match": {"distance": 0.41, "threshold": 0.5},
         "index": index,
     }

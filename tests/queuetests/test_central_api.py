@@ -71,7 +71,7 @@ def test_the_feed_cursor_stays_stable_while_cases_arrive(terminal: Terminal) -> 
     end = requests.get(f"{terminal.url}/api/v1/cases?after=10", timeout=5).json()
     assert end == {"items": [], "next": None}
     detail = requests.get(f"{terminal.url}/api/v1/cases/{first[0]}", timeout=5).json()
-    assert detail["payload"]["identity"]["name"] == NAME
+    assert detail["payload"]["resident"]["name"] == NAME
     missing = requests.get(f"{terminal.url}/api/v1/cases/{uuid7()}", timeout=5)
     assert missing.status_code == 404
 

@@ -124,8 +124,8 @@ def test_register_fill_status_export_sync_and_failures(
     feed = requests.get(f"{url}/api/v1/cases", timeout=5).json()["items"]
     assert len(feed) == 6 and all(item["test"] for item in feed)
     assert all(len(item["attachments"]["face.jpg"]["sha256"]) == 64 for item in feed)
-    secrets = [item["payload"]["identity"]["name"] for item in feed]
-    secrets += [item["payload"]["identity"]["id_number"] for item in feed]
+    secrets = [item["payload"]["resident"]["name"] for item in feed]
+    secrets += [item["payload"]["resident"]["id_number"] for item in feed]
 
     # the link goes down: sync fails with a reason and exit 3; the new case stays
     assert run(capsys, "queue", "fill-demo", "--count", "1", "--data-dir", data)[0] == 0
@@ -149,7 +149,7 @@ def test_register_fill_status_export_sync_and_failures(
     assert (
         json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])["pending"] == 1
     )
-    secrets += [case["payload"]["identity"]["name"] for case in _pending_payloads(Path(data))]
+    secrets += [case["payload"]["resident"]["name"] for case in _pending_payloads(Path(data))]
 
     # nothing personal in clear: database file (and WAL), logs, the bundle
     database = (Path(data) / "queue.db").read_bytes()

@@ -175,7 +175,7 @@ def test_disk_full_refuses_the_new_case_and_keeps_the_old(tmp_path: Path) -> Non
         assert 3 < len(stored) < 200
         assert store.status()["pending"] == len(stored)
         for case_id in stored:
-            assert store.envelope(case_id)["payload"]["identity"]["name"] == NAME
+            assert store.envelope(case_id)["payload"]["resident"]["name"] == NAME
         store.claim_batch(2)
         store.mark_acked(stored[:2])  # acknowledgements still work on a full store
     finally:
