@@ -42,7 +42,7 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
     "matching": (Step.MATCHING, {**PENSION, "step_no": 4}),
     "result_verified": (
         Step.RESULT,
-        {**PENSION, "step_no": 5, "outcome": "verified", "valid_until": "2027年11月24日"},
+        {**PENSION, "step_no": 5, "outcome": "verified", "valid_until": "2027-11-24"},
     ),
     "result_not_verified": (
         Step.RESULT,

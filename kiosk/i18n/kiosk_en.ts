@@ -1,0 +1,462 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+    <context>
+        <name>kiosk</name>
+        <message>
+            <location filename="../../screens/base.py" line="75" />
+            <source>返回上一步</source>
+            <translation>Go back</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="77" />
+            <source>再听一遍</source>
+            <translation>Hear it again</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="80" />
+            <source>呼叫工作人员</source>
+            <translation>Call staff</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="91" />
+            <source>还需要更多时间吗？</source>
+            <translation>Do you need more time?</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="95" />
+            <source>需要</source>
+            <translation>Yes, more time</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="100" />
+            <source>不需要，结束</source>
+            <translation>No, finish</translation>
+        </message>
+        <message>
+            <location filename="../../screens/base.py" line="139" />
+            <source>第 {n} 步，共 {total} 步</source>
+            <translation>Step {n} of {total}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="37" />
+            <source>第 %v 个动作，共 %m 个</source>
+            <translation>Action %v of %m</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="93" />
+            <source>工作人员办理</source>
+            <translation>Staff will help</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="117" />
+            <source>删除</source>
+            <translation>Delete</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="117" />
+            <source>确定</source>
+            <translation>OK</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="134" />
+            <source>请输入工作人员密码</source>
+            <translation>Staff PIN, please</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="27" />
+            <source>您好，欢迎使用自助服务</source>
+            <translation>Hello, welcome to self-service</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="28" />
+            <source>请点击您要办理的事情</source>
+            <translation>Please tap what you want to do</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="31" />
+            <source>养老金资格认证</source>
+            <translation>Pension check</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="37" />
+            <source>补打认证凭证</source>
+            <translation>Reprint a receipt</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="39" />
+            <source>查询认证结果</source>
+            <translation>Look up a result</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="48" />
+            <source>请放上您本人的身份证或社保卡。</source>
+            <translation>Please place your own ID card or social security card.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="50" />
+            <source>放好后请不要移动，听到提示再拿开。</source>
+            <translation>Keep it still until you hear that you can take it away.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="51" />
+            <source>请把身份证或社保卡放到读卡区</source>
+            <translation>Place your ID card or social security card on the reader</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="56" />
+            <source>请核对您的信息</source>
+            <translation>Please check your details</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="58" />
+            <source>是您本人吗？</source>
+            <translation>Is this you?</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="60" />
+            <source>是我</source>
+            <translation>Yes, it is me</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="61" />
+            <source>不是我</source>
+            <translation>No, not me</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="68" />
+            <source>需要拍一下您的脸</source>
+            <translation>We need a picture of your face</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="70" />
+            <source>为了确认是您本人，摄像头会拍摄您的脸，和证件照片比对。照片只用于这次认证，上传后就从本机删除。不想拍照，可以请工作人员帮您办理。</source>
+            <translation>To make sure it is you, the camera takes pictures of your face and compares them with your card photo. They are used only for this check and deleted from this machine once sent. If you would rather not, staff can do the check with you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="76" />
+            <source>同意，开始拍照</source>
+            <translation>Agree, start</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="78" />
+            <source>不拍照，请工作人员办理</source>
+            <translation>No pictures, staff help</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="86" />
+            <source>没有完成，请再试一次</source>
+            <translation>Not finished, please try again</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="87" />
+            <source>请正对屏幕，按提示慢慢做动作。</source>
+            <translation>Face the screen and follow each step slowly.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="92" />
+            <source>请看着屏幕</source>
+            <translation>Please look at the screen</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="97" />
+            <source>已通知工作人员。</source>
+            <translation>Staff have been told.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="98" />
+            <source>正在核对，请稍等</source>
+            <translation>Checking, please wait</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="103" />
+            <source>正在查询，请稍等</source>
+            <translation>Looking it up, please wait</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="109" />
+            <source>打印凭证</source>
+            <translation>Print the receipt</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="109" />
+            <source>继续</source>
+            <translation>Continue</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="114" />
+            <source>认证成功</source>
+            <translation>Check passed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="115" />
+            <source>有效期至 {date}</source>
+            <translation>Valid until {date}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="116" />
+            <source>明年同一时间再来认证。</source>
+            <translation>Come back for the next check this time next year.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="121" />
+            <source>认证已受理</source>
+            <translation>Your check is received</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="122" />
+            <source>网络暂时不通，您的认证已经保存，会自动提交。请 3 个工作日后来查询结果。</source>
+            <translation>The network is down for now. Your check is saved and will be sent by itself. Please come back for the result after 3 working days.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="127" />
+            <source>没有找到您的认证记录</source>
+            <translation>No check found for you</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="128" />
+            <source>请先办理养老金资格认证，或请工作人员帮忙。</source>
+            <translation>Please do the pension check first, or ask the staff for help.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="132" />
+            <source>认证没有通过。</source>
+            <translation>The check did not pass.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="134" />
+            <source>认证没有通过</source>
+            <translation>The check did not pass</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="144" />
+            <source>打印机暂时不能打印。</source>
+            <translation>The printer cannot print right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="147" />
+            <source>您的凭证已经保存，可以稍后补打。</source>
+            <translation> Your receipt is saved and can be printed later.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="151" />
+            <source>先不打印</source>
+            <translation>Not now</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="154" />
+            <source>正在打印凭证，请稍等</source>
+            <translation>Printing your receipt, please wait</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="154" />
+            <source>凭证从打印口出来后，请拿好。</source>
+            <translation>Please take the receipt when it comes out.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="159" />
+            <source>请为这次服务评价</source>
+            <translation>How was this service?</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="160" />
+            <source>跳过</source>
+            <translation>Skip</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="166" />
+            <source>谢谢您，再见</source>
+            <translation>Thank you, goodbye</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="167" />
+            <source>请拿好您的卡片和凭证。</source>
+            <translation>Please take your card and your receipt.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="168" />
+            <source>完成</source>
+            <translation>Done</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="175" />
+            <source>已通知工作人员</source>
+            <translation>Staff have been called</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="178" />
+            <source>我不需要帮助了</source>
+            <translation>I no longer need help</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="184" />
+            <source>设备暂时不能使用。</source>
+            <translation>A device is not working right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="186" />
+            <source>请联系工作人员</source>
+            <translation>Please ask the staff</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="187" />
+            <source>已经通知工作人员。</source>
+            <translation> Staff have been told.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="190" />
+            <source>再试一次</source>
+            <translation>Try again</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="191" />
+            <source>结束</source>
+            <translation>Finish</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="17" />
+            <source>请眨眨眼</source>
+            <translation>Please blink</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="18" />
+            <source>请张张嘴</source>
+            <translation>Please open your mouth</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="19" />
+            <source>请慢慢向左转头</source>
+            <translation>Slowly turn your head left</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="20" />
+            <source>请慢慢向右转头</source>
+            <translation>Slowly turn your head right</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="21" />
+            <source>请点点头</source>
+            <translation>Please nod</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="25" />
+            <source>这张卡的信息不完整，请换一张卡，或请工作人员帮忙。</source>
+            <translation>This card could not be fully read. Please try another card, or ask the staff.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="26" />
+            <source>这张卡不是身份证或社保卡，请换一张卡。</source>
+            <translation>This is not an ID card or social security card. Please use another card.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="27" />
+            <source>这张社保卡需要密码，请请工作人员帮忙。</source>
+            <translation>This social security card needs a PIN. Please ask the staff.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="29" />
+            <source>没有读到卡片。请把卡拿起来，再重新放好。</source>
+            <translation>The card was not read. Please lift it and place it again.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="32" />
+            <source>照片比对没有通过。</source>
+            <translation>The photos did not match.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="33" />
+            <source>没有完成规定的动作。</source>
+            <translation>The actions were not completed.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="35" />
+            <source>没有看清您的脸。</source>
+            <translation>Your face could not be seen clearly.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="36" />
+            <source>拍摄中换了人或出现了多张脸。</source>
+            <translation>Another person or more than one face appeared.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="38" />
+            <source>请联系工作人员帮您办理，或带上身份证到社保经办机构办理。</source>
+            <translation> Please ask the staff to help you, or take your ID card to the social security office.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="41" />
+            <source>工作人员会帮您办理，不用拍照。请稍等。</source>
+            <translation>Staff will do it with you, without pictures. Please wait.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="42" />
+            <source>多次没有读到卡片，工作人员马上过来帮您。</source>
+            <translation>The card could not be read. Staff are coming to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="43" />
+            <source>终端暂时不能保存记录，工作人员马上过来。您的信息没有丢失。</source>
+            <translation>This machine cannot save records right now. Staff are coming. Nothing of yours is lost.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="44" />
+            <source>工作人员马上过来帮您，请稍等。</source>
+            <translation>Staff are coming to help you. Please wait.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="48" />
+            <source>读卡器暂时不能使用。</source>
+            <translation>The card reader is not working right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="49" />
+            <source>摄像头暂时不能使用。</source>
+            <translation>The camera is not working right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="50" />
+            <source>打印机暂时不能使用。</source>
+            <translation>The printer is not working right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="54" />
+            <source>打印机没有纸了。</source>
+            <translation>The printer is out of paper.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="55" />
+            <source>打印机的盖子开着。</source>
+            <translation>The printer cover is open.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="56" />
+            <source>打印机没有连接。</source>
+            <translation>The printer is not connected.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="60" />
+            <source>很不满意</source>
+            <translation>Very poor</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="61" />
+            <source>不满意</source>
+            <translation>Poor</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="62" />
+            <source>一般</source>
+            <translation>OK</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="63" />
+            <source>满意</source>
+            <translation>Good</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="64" />
+            <source>很满意</source>
+            <translation>Very good</translation>
+        </message>
+    </context>
+</TS>
