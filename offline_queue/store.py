@@ -406,7 +406,17 @@ class CaseStore:
                 "OR (status = 'rejected' AND purged = 1 AND updated_ts < ?)",
                 [cutoff, cutoff],
             ).rowcount
+        self._vacuum()
         return {"rejected_purged": len(old_rejected), "metadata_deleted": dropped}
+
+    def _vacuum(self) -> None:
+        """Give pages freed by acknowledged cases back to the disk (kiosk disks are small)."""
+        with self._lock:
+            try:
+                # executescript runs it to completion; execute() would free one page only.
+                self._db.conn.executescript("PRAGMA incremental_vacuum;")
+            except sqlite3.Error as exc:
+                log.warning("incremental vacuum failed: %s", exc)
 
     # --- small facts ------------------------------------------------------------------------
 
@@ -484,6 +494,8 @@ def _check_case(kind: str, payload: dict[str, Any], attachments: dict[str, bytes
 
 
 def _configure(db: sqlite_utils.Database, max_db_bytes: int) -> None:
+    # Only takes effect on a new file: lets purge() hand freed pages back to the disk.
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.enable_wal()
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")

@@ -231,3 +231,18 @@ def test_invalid_cases_are_refused(
     with pytest.raises(InvalidCase):
         store.enqueue(kind, payload, attachments)  # type: ignore[arg-type]
     assert store.status()["pending"] == 0
+
+
+def test_purge_gives_freed_pages_back_to_the_disk(store: CaseStore) -> None:
+    ids = [
+        store.enqueue("pension_check", case_payload(i), {"face.jpg": FACE * 4}) for i in range(60)
+    ]
+    store.claim_batch(100)
+    store.mark_acked(ids)
+
+    def pages() -> int:
+        return int(store._db.execute("PRAGMA page_count").fetchone()[0])
+
+    before = pages()
+    store.purge()
+    assert pages() < before / 2
