@@ -39,7 +39,7 @@ def _probe_timeout(settings: Settings) -> float:
 
 def _check_embedded() -> str:
     # Imported here: only demo terminals run the embedded platform (FastAPI, uvicorn).
-    from central.embedded import EmbeddedPlatform, EmbeddedPlatformError  # noqa: PLC0415
+    from central.embedded import EmbeddedPlatform, EmbeddedPlatformError
 
     with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as scratch:
         platform = EmbeddedPlatform(Path(scratch) / "central.db")
@@ -56,6 +56,15 @@ def _check_embedded() -> str:
     return said("platform", "正常（演示模式，内置平台）", "embedded demo platform answers")
 
 
+def _check_ca_bundle(settings: Settings, part: str, *, required: bool | None = None) -> None:
+    ca_bundle = settings.platform.ca_bundle
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise CheckFailed(
+            said(part, "找不到平台证书文件", f"platform.ca_bundle {ca_bundle} does not exist"),
+            required=required,
+        )
+
+
 def check_platform(settings: Settings) -> str:
     platform = settings.platform
     if not platform.url:
@@ -64,6 +73,8 @@ def check_platform(settings: Settings) -> str:
                 said("platform", "没有设置地址", "no platform.url and embedded = false")
             )
         return _check_embedded()
+    # Without its CA bundle no request can ever succeed: a config fault, not a network one.
+    _check_ca_bundle(settings, "platform", required=True)
     try:
         client = PlatformClient(
             platform.url,
@@ -137,6 +148,7 @@ REGISTRATION = Check(
 def _platform_time(settings: Settings) -> tuple[float, float]:
     """(platform time, local time at the middle of the request) from the HTTP Date header."""
     platform = settings.platform
+    _check_ca_bundle(settings, "clock", required=False)
     started = time.time()
     try:
         response = requests.get(

@@ -176,6 +176,22 @@ def test_a_closed_port_is_unreachable(tmp_path: Path) -> None:
     assert report.checks[0].required is False
 
 
+def test_a_missing_ca_bundle_is_named_and_fails(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, "https://platform.example.invalid/")
+    missing = tmp_path / "platform-ca.pem"
+    settings = dataclasses.replace(
+        settings, platform=dataclasses.replace(settings.platform, ca_bundle=str(missing))
+    )
+
+    report = run_checks(settings, [PLATFORM, CLOCK])
+
+    checks = {check.part: check for check in report.checks}
+    assert f"platform.ca_bundle {missing} does not exist" in checks["platform"].detail
+    assert checks["platform"].required is True
+    assert checks["clock"].required is False
+    assert report.ok is False
+
+
 # --- the queue ------------------------------------------------------------------------------
 
 
