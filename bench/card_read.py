@@ -24,7 +24,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+# bench/ itself off the path: a bench script named like a stdlib module (queue.py) would
+# shadow it for every import below.
+sys.path[:] = [str(REPO), str(REPO / "tests")] + [
+    p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
+]
 
 from cardtests.pcscd import VPCD_READER, Pcscd, PcscdError  # noqa: E402
 from cardtests.sam_emulator import IdCard, SamEmulator  # noqa: E402
