@@ -24,6 +24,8 @@ from offline_queue import wire
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+MAX_BODY_BYTES = 64 * 2**20  # a full batch of 500 cases with 20 KB faces is ~15 MB
+MAX_BUNDLE_BYTES = 2**30  # a bundle carries everything a terminal holds
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
 CASE_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
@@ -171,6 +173,7 @@ def create_app(db: PlatformDB, *, operator_token: str | None = None) -> FastAPI:
         title="kiosk-central",
         version="1",
         description="Reference central platform for the village service-point kiosks.",
+        max_body_size=MAX_BODY_BYTES,
     )
     app.state.db = db
 
@@ -274,6 +277,7 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
 
     @app.post(
         "/api/v1/bundles",
+        max_body_size=MAX_BUNDLE_BYTES,
         response_model=ImportOut,
         responses=PROBLEMS,
         dependencies=[Operator],
