@@ -4,6 +4,7 @@ Each request to a path starting with `fault_prefix` takes the next scripted faul
   reset  close the connection with a TCP RST, nothing forwarded
   500    answer 500, nothing forwarded
   429    answer 429 with Retry-After (seconds), nothing forwarded
+  413    answer 413 (request too large), nothing forwarded
   slow   forward (the platform commits), then answer only after `slow_s`
   cut    forward (the platform commits), then send half the reply and close
   pass   forward
@@ -87,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        if fault in ("500", "429"):
+        if fault in ("500", "429", "413"):
             headers = {"Content-Type": "application/json"}
             if fault == "429":
                 headers["Retry-After"] = str(self.server.script.retry_after_s)

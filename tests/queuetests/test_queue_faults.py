@@ -85,3 +85,22 @@ def test_the_worker_only_probes_while_the_platform_is_down(terminal: Terminal) -
     assert terminal.store.status()["pending"] == 1
     # 1.5 s with a 0.2 s base backoff doubling per failure: a handful of tries, not hundreds
     assert 2 <= len(script.seen) <= 8
+
+
+def test_a_batch_too_large_is_split_and_only_the_oversized_case_is_dead_lettered(
+    terminal: Terminal,
+) -> None:
+    ids = [terminal.store.enqueue("pension_check", case_payload(i), {}) for i in range(4)]
+    # the whole batch is refused as too large, then the first case alone is, too
+    script = FaultScript(deque(["413", "413"]))
+    with FaultProxy(terminal.url, script) as proxy_url:
+        client = PlatformClient(proxy_url, terminal.keys, timeout_s=2)
+        worker = SyncWorker(terminal.store, client, fast_settings(batch_size=4))
+        try:
+            report = worker.drain(timeout_s=10)
+        finally:
+            client.close()
+    assert report.rejected_ids == [ids[0]]
+    assert terminal.store.case_info(ids[0])["status"] == "rejected"
+    assert sorted(platform_case_ids(terminal.url)) == sorted(ids[1:])
+    assert terminal.store.status()["pending"] == 0
