@@ -61,6 +61,15 @@ class DeviceWorker:
             log.error("device worker %s did not stop within %.1f s", self.name, timeout_s)
         return not alive
 
+    def close_and_stop(self, close: Callable[[], Any], timeout_s: float = 5.0) -> bool:
+        """Run `close` on the device thread (releasing the device), then stop the thread."""
+        if self._thread.is_alive() and not self._stopping.is_set():
+            try:
+                self.submit(close).result(timeout_s)
+            except Exception:  # a device that fails to close must not keep the app alive
+                log.exception("device worker %s: close failed", self.name)
+        return self.stop(timeout_s)
+
     @property
     def running(self) -> bool:
         return self._thread.is_alive()

@@ -22,6 +22,7 @@ from devices.printer import create_printer
 from kiosk.face.engine import FaceEngine
 from kiosk.flow import FlowConfig, SessionFlow
 from kiosk.pin import verify_pin
+from kiosk.print_jobs import PrintJobStore
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
 from kiosk.qt.controller import KioskController, SilentVoice, Voice
@@ -78,6 +79,7 @@ class KioskRuntime:
     controller: KioskController
     window: KioskWindow
     platform: Any = None  # the embedded central platform, when running one
+    jobs: PrintJobStore | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -100,8 +102,11 @@ class KioskRuntime:
         )
         sync = SyncWorker(store, client, settings.platform) if client else None
         window = KioskWindow()
-        controller = _controller(settings, data_dir, keys, store, client, window, rng)
-        return cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
+        jobs = PrintJobStore.in_data_dir(data_dir)
+        controller = _controller(settings, data_dir, keys, store, jobs, client, window, rng)
+        runtime = cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
+        runtime.jobs = jobs
+        return runtime
 
     def start(self) -> None:
         self.controller.start()
@@ -115,6 +120,8 @@ class KioskRuntime:
         if self.client is not None:
             self.client.close()
         self.store.close()
+        if self.jobs is not None:
+            self.jobs.close()
         if self.platform is not None:
             self.platform.stop()
 
@@ -155,6 +162,7 @@ def _controller(
     data_dir: Path,
     keys: TerminalKeys,
     store: CaseStore,
+    jobs: PrintJobStore,
     client: PlatformClient | None,
     window: KioskWindow,
     rng: random.Random | None,
@@ -164,9 +172,9 @@ def _controller(
     camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
     matcher = Matcher(settings.face.threshold, client.reference_face if client else None)
     face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
-    recorder = CaseRecorder(store, settings, keys, data_dir)
+    recorder = CaseRecorder(store, jobs, settings, keys)
     records = RecordService(recorder.record, recorder.lookup)
-    printer = PrinterService(create_printer(settings.printer, data_dir))
+    printer = PrinterService(create_printer(settings.printer, data_dir), jobs)
     voice = _voice(settings)
     flow = SessionFlow(
         FlowConfig(
@@ -190,6 +198,6 @@ def _controller(
         records,
         printer,
         voice,
-        ReceiptBuilder(settings, keys, recorder).build,
+        ReceiptBuilder(settings, recorder).build,
         staff_pin_ok,
     )

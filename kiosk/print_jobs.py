@@ -211,6 +211,13 @@ class PrintJobStore:
         )
         return rows[0] if holder and rows else None
 
+    def latest_for_holder(self, holder: str) -> KeptJob | None:
+        """The resident's newest receipt of any kind ("query my result")."""
+        rows = self._select(
+            "WHERE holder_ref = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", (holder,)
+        )
+        return rows[0] if holder and rows else None
+
     def purge(self, printed_before: dt.datetime) -> int:
         """Forget printed jobs older than the cut-off; kept jobs wait for their reprint."""
         with self._transaction() as db:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from config.settings import Settings
@@ -16,7 +17,6 @@ from kiosk.certificate import (
     pending_slip_receipt,
 )
 from kiosk.flow import commands as cmd
-from offline_queue.keys import TerminalKeys
 
 if TYPE_CHECKING:
     from kiosk.records import CaseRecorder
@@ -38,13 +38,31 @@ def failure_reason(reason: str) -> str:
     return "liveness"  # timeout, no face, face changed, too many restarts
 
 
+@dataclass(frozen=True)
+class PrintJob:
+    """A new receipt to print and keep, or a kept job to print again."""
+
+    receipt: Receipt | None = None
+    reprint_job_id: str = ""
+    holder: str = ""  # keyed hash of the ID number: finds the job for "reprint"/"query"
+    certificate_no: str = ""
+
+
 class ReceiptBuilder:
-    def __init__(self, settings: Settings, keys: TerminalKeys, recorder: CaseRecorder) -> None:
+    def __init__(self, settings: Settings, recorder: CaseRecorder) -> None:
         self.settings = settings
-        self.keys = keys
         self.recorder = recorder
 
-    def build(self, command: cmd.PrintReceipt) -> Receipt:
+    def build(self, command: cmd.PrintReceipt) -> PrintJob:
+        if command.kind == "reprint":
+            job_id = str(command.details.get("reprint_job") or command.case_id)
+            return PrintJob(reprint_job_id=job_id)
+        holder = self.recorder.holder(command.resident)
+        receipt = self._receipt(command)
+        cert = self.recorder.last.get("certificate") if command.kind == "certificate" else None
+        return PrintJob(receipt, holder=holder, certificate_no=cert.certificate_no if cert else "")
+
+    def _receipt(self, command: cmd.PrintReceipt) -> Receipt:
         now = dt.datetime.now(CHINA_TZ)
         terminal = self.settings.terminal
         resident = command.resident
@@ -53,7 +71,7 @@ class ReceiptBuilder:
             "masked_id_number": resident.masked_id_number if resident else "",
         }
         job_id = f"{command.kind}-{command.case_id}"
-        if command.kind in ("certificate", "reprint"):
+        if command.kind == "certificate":
             return self._certificate(command)
         if command.kind == "failure_notice":
             return failure_notice_receipt(
@@ -76,11 +94,6 @@ class ReceiptBuilder:
 
     def _certificate(self, command: cmd.PrintReceipt) -> Receipt:
         last = self.recorder.last
-        if command.kind == "certificate" and last.get("case_id") == command.case_id:
-            cert, token = last["certificate"], last["token"]
-        else:
-            found = self.recorder.certificate_of(command.case_id, command.resident.id_number)
-            if found is None:
-                raise ReceiptError(f"no certificate kept for case {command.case_id}")
-            cert, token = found
-        return certificate_receipt(cert, token)
+        if last.get("case_id") != command.case_id or last.get("certificate") is None:
+            raise ReceiptError(f"no certificate was issued for case {command.case_id}")
+        return certificate_receipt(last["certificate"], last["token"])

@@ -124,3 +124,56 @@ def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime)
     view = wait_for(qtbot, rt, "result")
     assert view["outcome"] == "pending"
     assert view["assisted"] is True
+
+
+def _verified_check(qtbot, rt: KioskRuntime) -> None:
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    tap(rt, "consent_yes")
+    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    tap(rt, "result_continue")
+    wait_for(qtbot, rt, "rate")
+    tap(rt, "rate_skip")
+    wait_for(qtbot, rt, "thanks")
+    tap(rt, "thanks_done")
+    wait_for(qtbot, rt, "idle")
+
+
+def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
+    rt = runtime
+    tap(rt, "service_reprint")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    view = wait_for(qtbot, rt, "result")
+    assert view["outcome"] == "not_found"  # nothing printed for this card yet
+    tap(rt, "result_continue")
+    wait_for(qtbot, rt, "rate")
+    tap(rt, "rate_skip")
+    wait_for(qtbot, rt, "thanks")
+    tap(rt, "thanks_done")
+    wait_for(qtbot, rt, "idle")
+
+    _verified_check(qtbot, rt)
+    assert rt.jobs is not None
+    [job] = rt.jobs.jobs()
+    assert (job.kind, job.state, job.attempts) == ("certificate", "printed", 1)
+
+    tap(rt, "service_reprint")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "rate")  # reprinted without a new check
+    reprinted = rt.jobs.get(job.job_id)
+    assert reprinted is not None and reprinted.attempts == 2
+    tap(rt, "rate_skip")
+    wait_for(qtbot, rt, "thanks")
+    tap(rt, "thanks_done")
+    wait_for(qtbot, rt, "idle")
+
+    tap(rt, "service_query")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    view = wait_for(qtbot, rt, "result")
+    assert view["outcome"] == "verified"
+    assert view["valid_until"]

@@ -50,9 +50,7 @@ class CardReaderService(QObject):
     def shutdown(self) -> None:
         self._stop.set()
         self._watching.clear()
-        if self._worker.running:
-            self._worker.submit(self._close)
-        self._worker.stop()
+        self._worker.close_and_stop(self._close)
 
     # -- on the device thread ---------------------------------------------------------------
     def _step(self) -> None:

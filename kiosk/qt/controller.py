@@ -217,12 +217,12 @@ class KioskController(QObject):
 
     def _print(self, command: cmd.PrintReceipt) -> None:
         try:
-            receipt = self._build_receipt(command)
+            receipt = self._build_receipt(command)  # a PrintJob
         except Exception:  # a layout bug must not strand the resident
             log.exception("building the receipt failed")
             self.dispatch(ev.PrintFailed("error"))
             return
-        self.printer.print_receipt(receipt)
+        self.printer.submit(receipt)
 
 
 def frame_to_qimage(frame: Frame) -> QImage:

@@ -1,4 +1,5 @@
-"""The receipt printer on its own device thread."""
+"""The receipt printer on its own device thread. Every job is kept before it is sent
+(`kiosk.print_jobs`), so a job the printer refuses is never lost and can be reprinted."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from devices.printer.base import PRINTABLE, Printer, PrinterError, PrinterNotReady, PrinterStatus
-from devices.printer.layout import Receipt
 from devices.worker import DeviceWorker
+from kiosk.print_jobs import PrintJobError, PrintJobStore, keep_unprinted, print_or_keep, reprint
+from kiosk.receipts import PrintJob
 
 log = logging.getLogger(__name__)
 
@@ -19,40 +21,68 @@ class PrinterService(QObject):
     printed = Signal(str)
     failed = Signal(str, str)
 
-    def __init__(self, printer: Printer, parent: QObject | None = None) -> None:
+    def __init__(self, printer: Printer, jobs: PrintJobStore, parent: QObject | None = None):
         super().__init__(parent)
         self.printer = printer
+        self.jobs = jobs
         self._opened = False
         self._worker = DeviceWorker("printer")
 
     def start(self) -> None:
         self._worker.start()
 
-    def print_receipt(self, receipt: Receipt) -> None:
-        self._worker.submit(self._print, receipt)
+    def submit(self, job: PrintJob) -> None:
+        self._worker.submit(self._run, job)
 
     def shutdown(self) -> None:
-        if self._worker.running:
-            self._worker.submit(self._close)
-        self._worker.stop()
+        self._worker.close_and_stop(self._close)
 
     # -- on the device thread ---------------------------------------------------------------
-    def _print(self, receipt: Receipt) -> None:
+    def _run(self, job: PrintJob) -> None:
+        job_id = job.reprint_job_id or (job.receipt.job_id if job.receipt else "")
         try:
-            if not self._opened:
-                self.printer.open()
-                self._opened = True
-            status = self.printer.status()
-            if status not in PRINTABLE:
-                raise PrinterNotReady(f"printer is {status}", status)
-            self.printer.print_receipt(receipt)
+            self._ready()
         except PrinterError as exc:
-            log.warning("print job %s kept: %s", receipt.job_id, exc)
+            log.warning("printer not ready for %s: %s", job_id, exc)
             self._close()
-            known = exc.status is not PrinterStatus.UNKNOWN
-            self.failed.emit(receipt.job_id, str(exc.status) if known else "offline")
+            if job.receipt is not None:
+                keep_unprinted(
+                    self.jobs,
+                    job.receipt,
+                    exc,
+                    holder=job.holder,
+                    certificate_no=job.certificate_no,
+                )
+            self.failed.emit(job_id, _status_text(exc.status))
             return
-        self.printed.emit(receipt.job_id)
+        try:
+            if job.receipt is not None:
+                outcome = print_or_keep(
+                    self.printer,
+                    self.jobs,
+                    job.receipt,
+                    holder=job.holder,
+                    certificate_no=job.certificate_no,
+                )
+            else:
+                outcome = reprint(self.printer, self.jobs, job.reprint_job_id)
+        except PrintJobError as exc:
+            log.error("print job %s: %s", job_id, exc)
+            self.failed.emit(job_id, "error")
+            return
+        if outcome.printed:
+            self.printed.emit(job_id)
+        else:
+            self._close()
+            self.failed.emit(job_id, _status_text(outcome.status))
+
+    def _ready(self) -> None:
+        if not self._opened:
+            self.printer.open()
+            self._opened = True
+        status = self.printer.status()
+        if status not in PRINTABLE:
+            raise PrinterNotReady(f"printer is {status}", status)
 
     def _close(self) -> None:
         if self._opened:
@@ -61,3 +91,7 @@ class PrinterService(QObject):
             except PrinterError:
                 log.warning("printer close failed", exc_info=True)
             self._opened = False
+
+
+def _status_text(status: PrinterStatus) -> str:
+    return "offline" if status is PrinterStatus.UNKNOWN else str(status)
