@@ -151,7 +151,7 @@ if [ "$current" != "releases/$release" ]; then
     ln -sfn "$current" "$PREFIX/previous.new"
     mv -T "$PREFIX/previous.new" "$PREFIX/previous"
   fi
-  say "current release: $release (previous: ${current#releases/})"
+  say "current release: $release${current:+ (previous: ${current#releases/})}"
 fi
 
 # --- commands, service, log rotation, font -----------------------------------------------------
