@@ -46,7 +46,7 @@ class OpenCvCamera(Camera):
         self._thread: threading.Thread | None = None
         self._state = "closed"  # closed | connecting | connected | lost
         self._latest: Frame | None = None
-        self._delivered = -1
+        self._delivered = 0
         self._sequence = 0
         self._started_at = 0.0
         self.reconnects = 0
@@ -130,7 +130,9 @@ class OpenCvCamera(Camera):
         self._set_state("closed")
 
     def _connect(self) -> Any:
-        timeout_ms = int(self.stall_timeout_s * 1000)
+        # The backend gives up on a silent stream after twice the stall time: read() reports
+        # the stall first, then the thread reconnects.
+        timeout_ms = int(self.stall_timeout_s * 2000)
         if isinstance(self.source, int):
             capture = cv2.VideoCapture(self.source)
         else:

@@ -31,6 +31,9 @@ TURN_DEG = 18.0
 TURN_MIN_ABS_DEG = 12.0
 NOD_DEG = 10.0
 NEUTRAL_SAMPLES = 5
+# Turns and an open mouth must hold for this many analysed frames: one noisy landmark fit
+# (a blurred frame, a hand passing) is not an action.
+HOLD_SAMPLES = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class ActionDetector:
         self._open_ears: deque[float] = deque([neutral.ear], maxlen=15)
         self._closed_since: float | None = None
         self._went_down = False
+        self._held = 0
 
     def update(self, sample: Sample) -> bool:
         return bool(getattr(self, "_" + self.action)(sample))
@@ -89,13 +93,17 @@ class ActionDetector:
         return False
 
     def _mouth_open(self, s: Sample) -> bool:
-        return s.mar >= max(MOUTH_OPEN_MAR, self.neutral.mar + MOUTH_OPEN_RISE)
+        return self._hold(s.mar >= max(MOUTH_OPEN_MAR, self.neutral.mar + MOUTH_OPEN_RISE))
 
     def _turn_left(self, s: Sample) -> bool:
-        return s.yaw - self.neutral.yaw >= TURN_DEG and s.yaw >= TURN_MIN_ABS_DEG
+        return self._hold(s.yaw - self.neutral.yaw >= TURN_DEG and s.yaw >= TURN_MIN_ABS_DEG)
 
     def _turn_right(self, s: Sample) -> bool:
-        return self.neutral.yaw - s.yaw >= TURN_DEG and s.yaw <= -TURN_MIN_ABS_DEG
+        return self._hold(self.neutral.yaw - s.yaw >= TURN_DEG and s.yaw <= -TURN_MIN_ABS_DEG)
+
+    def _hold(self, condition: bool) -> bool:
+        self._held = self._held + 1 if condition else 0
+        return self._held >= HOLD_SAMPLES
 
     def _nod(self, s: Sample) -> bool:
         # Down, then back up: a tilted photo holds one pitch, a nod goes and returns.

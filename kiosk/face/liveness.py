@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import cv2
 import numpy as np
 
 from config.settings import FaceSettings
@@ -41,6 +42,11 @@ IDENTITY_CHECK_S = 2.0
 # Between two analysed frames one face cannot move further than this share of its width.
 MAX_JUMP = 0.6
 MAX_SIZE_CHANGE = 1.5
+# Correlation of eye-aligned 48x48 face chips of consecutive analysed frames: natural motion
+# stays mostly above ~0.55, another person in the same place reads 0.4-0.5 (tune clips).
+APPEARANCE_MIN = 0.6
+POSE_MARGIN = 0.1
+_CHIP = 48
 
 
 class Reason(StrEnum):
@@ -126,6 +132,7 @@ class LivenessUpdate:
 class _Track:
     face: Face
     seen_at: float
+    chip: Image
 
 
 class LivenessSession:
@@ -139,6 +146,7 @@ class LivenessSession:
     _track: _Track | None
     _anchor: Embedding | None
     _anchor_checked_at: float
+    _force_check: bool
     _best: BestFace | None
     _action_start: float | None
     _last_t: float | None
@@ -207,13 +215,16 @@ class LivenessSession:
         if not faces:
             return self._no_face(t)
         face = faces[0]
+        chip = appearance_chip(image, face)
         if self._track is not None and self._track.seen_at < self._previous_t:
             # The face was out of view for a moment (a far turn): it may come back anywhere,
-            # so prove it is the same one by its embedding on the next good frame instead.
-            self._anchor_checked_at = float("-inf")
+            # so prove it is the same one by its embedding instead of by its position.
+            self._force_check = True
         elif self._track is not None and _jumped(self._track.face, face):
             return self._restart(Restart.FACE_CHANGED, t)
-        self._track = _Track(face, t)
+        elif self._track is not None and _correlation(self._track.chip, chip) < APPEARANCE_MIN:
+            self._force_check = True  # looks different from a moment ago: check who it is
+        self._track = _Track(face, t, chip)
         self._faces_in_action += 1
         pose = head_pose(face.landmarks, image.shape[:2])
         quality = assess(image, [face], pose)
@@ -230,18 +241,23 @@ class LivenessSession:
         return Guidance.NO_FACE
 
     def _identity_ok(self, image: Image, face: Face, quality: Quality, t: float) -> bool:
-        if not quality.ok:
-            return True
-        if self._anchor is not None and t - self._anchor_checked_at < IDENTITY_CHECK_S:
-            return True
-        embedding = self._engine.embed(image, face)
-        self._anchor_checked_at = t
+        """Same face as the anchor? Checked on good frames every IDENTITY_CHECK_S, and at
+        once (on any frame) after the face was out of view or suddenly looked different."""
         if self._anchor is None:
-            self._anchor = embedding
+            if quality.ok:
+                self._anchor = self._engine.embed(image, face)
+                self._anchor_checked_at = t
             return True
-        distance = self._engine.distance(self._anchor, embedding)
-        if distance > self._settings.threshold:
-            log.info("liveness: face changed (distance %.3f)", distance)
+        due = quality.ok and t - self._anchor_checked_at >= IDENTITY_CHECK_S
+        if not (due or self._force_check):
+            return True
+        self._force_check = False
+        self._anchor_checked_at = t
+        distance = self._engine.distance(self._anchor, self._engine.embed(image, face))
+        # A turned or badly lit face sits further from the anchor: allow for it.
+        limit = self._settings.threshold + (0.0 if quality.ok else POSE_MARGIN)
+        if distance > limit:
+            log.info("liveness: face changed (distance %.3f > %.3f)", distance, limit)
             return False
         return True
 
@@ -304,6 +320,7 @@ class LivenessSession:
         self._track = None
         self._anchor = None
         self._anchor_checked_at = float("-inf")
+        self._force_check = False
         self._best = None
         self._action_start = t
         self._last_t = t
@@ -410,3 +427,24 @@ def _jumped(before: Face, after: Face) -> bool:
     moved = float(np.hypot(dx, dy)) / max(1, before.width)
     ratio = max(after.width, 1) / max(before.width, 1)
     return moved > MAX_JUMP or not 1 / MAX_SIZE_CHANGE <= ratio <= MAX_SIZE_CHANGE
+
+
+def appearance_chip(image: Image, face: Face) -> Image:
+    """The face, grey, aligned on the eyes and normalised: a cheap look for change detection."""
+    right_eye = face.landmarks[36:42].mean(axis=0)
+    left_eye = face.landmarks[42:48].mean(axis=0)
+    centre = (right_eye + left_eye) / 2.0
+    span = float(np.linalg.norm(left_eye - right_eye)) or 1.0
+    angle = float(np.degrees(np.arctan2(left_eye[1] - right_eye[1], left_eye[0] - right_eye[0])))
+    matrix = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 20.0 / span)
+    matrix[0, 2] += _CHIP / 2 - centre[0]
+    matrix[1, 2] += _CHIP * 0.375 - centre[1]
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    chip = cv2.warpAffine(grey, matrix, (_CHIP, _CHIP)).astype(np.float32)
+    chip -= chip.mean()
+    chip /= float(chip.std()) + 1e-6
+    return chip  # type: ignore[return-value]
+
+
+def _correlation(a: Image, b: Image) -> float:
+    return float(np.mean(a * b))
