@@ -115,9 +115,9 @@ class PlatformClient:
             )
             response.content  # noqa: B018 - read the whole body now, so a cut-off reply fails here
         except requests.exceptions.SSLError as exc:
-            raise PlatformUnreachable(f"TLS verification failed: {_short(exc)}") from None
+            raise PlatformUnreachable(f"TLS verification failed: {_short(exc, path)}") from None
         except requests.exceptions.RequestException as exc:
-            raise PlatformUnreachable(f"{type(exc).__name__}: {_short(exc)}") from None
+            raise PlatformUnreachable(f"{type(exc).__name__}: {_short(exc, path)}") from None
         if response.status_code in BUSY_STATUSES:
             raise PlatformBusy(
                 f"platform answered {response.status_code}",
@@ -177,8 +177,15 @@ class PlatformClient:
         return response.content
 
 
-def _short(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+def _short(exc: Exception, path: str) -> str:
+    """The error's first line, without the request path: it may hold an ID number."""
+    text = str(exc).replace(path, _path_shape(path))
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _path_shape(path: str) -> str:
+    head, _, _last = path.rpartition("/")
+    return f"{head}/…" if head.startswith("/api/v1/reference-faces") else path
 
 
 def _detail(response: requests.Response) -> str:
