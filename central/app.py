@@ -17,7 +17,14 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from central.db import CentralError, PlatformDB, RegistrationRefused, ReplayedRequest, Terminal
+from central.db import (
+    BundleRefused,
+    CentralError,
+    PlatformDB,
+    RegistrationRefused,
+    ReplayedRequest,
+    Terminal,
+)
 from central.verify_page import render_verify_page, verify_certificate
 from offline_queue import wire
 
@@ -48,6 +55,7 @@ class RegisterOut(BaseModel):
     terminal_id: str
     key_id: str
     platform_public_key: str = Field(description="X25519 key that export bundles are sealed to")
+    platform_signing_key: str = Field(description="Ed25519 key that signs import receipts")
 
 
 class TerminalOut(BaseModel):
@@ -118,6 +126,9 @@ class BundleIn(BaseModel):
 class ImportOut(BaseModel):
     terminal_id: str
     results: list[CaseOutcome]
+    receipt: dict[str, Any] = Field(
+        description="signed by the platform; `kiosk queue ack` on the terminal accepts it"
+    )
 
 
 class VerifyOut(BaseModel):
@@ -212,6 +223,7 @@ def _terminal_routes(app: FastAPI, db: PlatformDB) -> None:
             terminal_id=terminal.terminal_id,
             key_id=terminal.key_id,
             platform_public_key=db.bundle_public_b64,
+            platform_signing_key=db.receipt_public_b64,
         )
 
     @app.get("/api/v1/terminals", response_model=list[TerminalOut], tags=["terminals"])
@@ -288,18 +300,14 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
 
         403 when it is not signed by a registered terminal or not sealed to this platform.
         """
-        bundle = body.model_dump()
-        terminal = db.terminal_by_key(body.key_id)
-        if terminal is None:
-            raise HTTPException(403, "the bundle comes from an unknown terminal key")
         try:
-            cases = wire.open_bundle(bundle, terminal.public_key, db.bundle_key)
-        except wire.WireError as exc:
+            terminal, outcomes, receipt = db.import_bundle(body.model_dump())
+        except BundleRefused as exc:
             raise HTTPException(403, str(exc)) from None
-        outcomes = db.ingest(terminal, cases, "bundle")
         return ImportOut(
             terminal_id=terminal.terminal_id,
             results=[CaseOutcome(**o.as_dict()) for o in outcomes],
+            receipt=receipt,
         )
 
 

@@ -4,7 +4,7 @@
     kiosk-central terminals add TERMINAL_ID --db PATH      (the code is on the last line)
     kiosk-central terminals list --db PATH
     kiosk-central faces add ID_NUMBER JPEG --db PATH
-    kiosk-central import BUNDLE --db PATH
+    kiosk-central import BUNDLE --db PATH [--receipt FILE]   (then `kiosk queue ack FILE`)
     kiosk-central openapi [--out FILE]
 
 Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr).
@@ -25,7 +25,6 @@ from pathlib import Path
 from central.app import create_app
 from central.db import CentralError, PlatformDB
 from central.server import bind, make_server
-from offline_queue import wire
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 TOKEN_ENV = "KIOSK_CENTRAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -66,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a bundle exported by a terminal")
     imp.add_argument("bundle", type=Path)
     imp.add_argument("--db", type=Path, required=True)
+    imp.add_argument(
+        "--receipt", type=Path, help="where to write the signed receipt for `kiosk queue ack`"
+    )
     imp.set_defaults(handler=_import)
 
     api = sub.add_parser("openapi", help="print the OpenAPI document")
@@ -156,21 +158,14 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     db = PlatformDB(args.db)
     try:
-        terminal = db.terminal_by_key(str(bundle.get("key_id", "")))
-        if terminal is None:
-            print("kiosk-central: the bundle comes from an unknown terminal", file=sys.stderr)
-            return EXIT_FAILED
-        try:
-            cases = wire.open_bundle(bundle, terminal.public_key, db.bundle_key)
-        except wire.WireError as exc:
-            print(f"kiosk-central: bundle refused: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        outcomes = db.ingest(terminal, cases, "bundle")
+        terminal, outcomes, receipt = db.import_bundle(bundle)
     finally:
         db.close()
+    receipt_path = args.receipt or args.bundle.with_name(args.bundle.name + ".receipt.json")
+    receipt_path.write_text(json.dumps(receipt), encoding="utf-8")
     statuses = ("accepted", "duplicate", "rejected")
     counts = {s: sum(o.status == s for o in outcomes) for s in statuses}
-    print(json.dumps({"terminal_id": terminal.terminal_id, **counts}))
+    print(json.dumps({"terminal_id": terminal.terminal_id, **counts, "receipt": str(receipt_path)}))
     return EXIT_OK
 
 

@@ -23,7 +23,10 @@ from typing import Any
 
 import sqlite_utils
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from offline_queue import wire
@@ -94,6 +97,10 @@ class RegistrationRefused(CentralError):
     """Unknown, used or expired one-time code, or a malformed key."""
 
 
+class BundleRefused(CentralError):
+    """A bundle not signed by a registered terminal, or not sealed to this platform."""
+
+
 class ReplayedRequest(CentralError):
     """A signed request whose nonce was already seen."""
 
@@ -137,6 +144,7 @@ class PlatformDB:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
         self.bundle_key = self._bundle_key()
+        self.receipt_key = self._receipt_key()
 
     def close(self) -> None:
         with self._lock:
@@ -167,26 +175,61 @@ class PlatformDB:
                         db.execute(statement)
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, _now_iso()])
 
-    def _bundle_key(self) -> X25519PrivateKey:
-        """The platform's X25519 key: terminals encrypt export bundles to it."""
-        rows = self._rows("SELECT value FROM platform_keys WHERE name = 'bundle_x25519'")
+    def _platform_key(self, name: str, generate: Any) -> bytes:
+        """A private key of the platform's own, made once and kept in the database."""
+        rows = self._rows("SELECT value FROM platform_keys WHERE name = ?", [name])
         if rows:
-            return X25519PrivateKey.from_private_bytes(rows[0][0])
-        key = X25519PrivateKey.generate()
-        raw = key.private_bytes(
+            return bytes(rows[0][0])
+        raw = generate().private_bytes(
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
         with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO platform_keys VALUES ('bundle_x25519', ?)", [raw])
-        return X25519PrivateKey.from_private_bytes(
-            self._rows("SELECT value FROM platform_keys WHERE name = 'bundle_x25519'")[0][0]
-        )
+            db.execute("INSERT OR IGNORE INTO platform_keys VALUES (?, ?)", [name, raw])
+        return bytes(self._rows("SELECT value FROM platform_keys WHERE name = ?", [name])[0][0])
+
+    def _bundle_key(self) -> X25519PrivateKey:
+        """Terminals encrypt export bundles to this X25519 key."""
+        raw = self._platform_key("bundle_x25519", X25519PrivateKey.generate)
+        return X25519PrivateKey.from_private_bytes(raw)
+
+    def _receipt_key(self) -> Ed25519PrivateKey:
+        """Signs import receipts, which terminals without a link accept as acknowledgements."""
+        raw = self._platform_key("receipt_ed25519", Ed25519PrivateKey.generate)
+        return Ed25519PrivateKey.from_private_bytes(raw)
 
     @property
     def bundle_public_b64(self) -> str:
         return wire.x25519_public_b64(self.bundle_key.public_key())
+
+    @property
+    def receipt_public_b64(self) -> str:
+        return wire.b64e(
+            self.receipt_key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+        )
+
+    def import_bundle(
+        self, bundle: dict[str, Any]
+    ) -> tuple[Terminal, list[Outcome], dict[str, Any]]:
+        """Check, decrypt and ingest a bundle; return the outcomes and a signed receipt."""
+        terminal = self.terminal_by_key(str(bundle.get("key_id", "")))
+        if terminal is None:
+            raise BundleRefused("the bundle comes from an unknown terminal key")
+        try:
+            cases = wire.open_bundle(bundle, terminal.public_key, self.bundle_key)
+        except wire.WireError as exc:
+            raise BundleRefused(str(exc)) from None
+        outcomes = self.ingest(terminal, cases, "bundle")
+        held = {
+            outcome.case_id: wire.case_digest(case)
+            for case, outcome in zip(cases, outcomes, strict=True)
+            if outcome.status in ("accepted", "duplicate")
+        }
+        receipt = wire.sign_receipt(self.receipt_key, terminal.key_id, held)
+        return terminal, outcomes, receipt
 
     # --- terminals ----------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Export for terminals that never get a link: a signed bundle, encrypted to the platform.
 
-The cases stay in the store (pending) until the platform acknowledges them: when the link
-comes back they are resent and the platform answers "duplicate"; that is the acknowledgement.
+The cases stay in the store (pending) until the platform acknowledges them: either the
+platform's signed import receipt comes back on the stick (`kiosk queue ack RECEIPT`), or the
+link comes back, the cases are resent and the platform answers "duplicate".
 """
 
 from __future__ import annotations
@@ -69,3 +70,29 @@ def _write_durably(path: Path, data: bytes) -> None:
             os.close(folder)
     except OSError as exc:
         raise BundleError(f"cannot write the bundle to {path}: {exc.strerror}") from exc
+
+
+def apply_receipt(store: CaseStore, registration: Registration, receipt_path: Path) -> int:
+    """Acknowledge the cases a signed import receipt lists; return how many were pending."""
+    if not registration.platform_signing_key:
+        raise BundleError("this registration has no platform receipt key: register again")
+    try:
+        receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
+        held = wire.verify_receipt(
+            receipt, wire.ed25519_from_b64(registration.platform_signing_key)
+        )
+    except OSError as exc:
+        raise BundleError(f"cannot read {receipt_path}: {exc.strerror}") from exc
+    except (ValueError, AttributeError) as exc:
+        raise BundleError(f"{receipt_path} is not a valid receipt: {exc}") from exc
+    if receipt.get("key_id") != registration.key_id:
+        raise BundleError("the receipt is for another terminal")
+    pending = set(store.case_ids("pending", "sending"))
+    # Only a case whose content the platform signed for is acknowledged.
+    acked = [
+        case_id
+        for case_id, digest in held.items()
+        if case_id in pending and wire.case_digest(store.envelope(case_id)) == digest
+    ]
+    store.mark_acked(acked)
+    return len(acked)

@@ -27,6 +27,7 @@ class Registration:
     key_id: str
     platform_public_key: str
     registered_at: str
+    platform_signing_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def register(
         key_id=keys.key_id,
         platform_public_key=str(answer["platform_public_key"]),
         registered_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        platform_signing_key=str(answer.get("platform_signing_key", "")),
     )
     _write_atomically(data_dir / REGISTRATION_FILE, json.dumps(asdict(registration), indent=2))
     return RegisteredTerminal(registration, keys)

@@ -248,3 +248,34 @@ def open_bundle(
     if not isinstance(cases, list) or len(cases) != head.get("count"):
         raise WireError("bundle holds a different number of cases than it declares")
     return cases
+
+
+RECEIPT_FORMAT = "kiosk-receipt/1"
+
+
+def sign_receipt(
+    signing_key: Ed25519PrivateKey, terminal_key_id: str, cases: Mapping[str, str]
+) -> dict[str, Any]:
+    """The platform's signed word that it holds these cases ({case id: case digest})."""
+    body = {
+        "format": RECEIPT_FORMAT,
+        "key_id": terminal_key_id,
+        "issued_at": int(time.time()),
+        "cases": dict(cases),
+    }
+    return dict(body, signature=b64e(signing_key.sign(canonical(body))))
+
+
+def verify_receipt(receipt: Mapping[str, Any], platform_key: Ed25519PublicKey) -> dict[str, str]:
+    """Check a receipt's platform signature; return {case id: digest}."""
+    if receipt.get("format") != RECEIPT_FORMAT:
+        raise WireError(f"not a {RECEIPT_FORMAT} receipt")
+    body = {k: v for k, v in receipt.items() if k != "signature"}
+    try:
+        platform_key.verify(b64d(str(receipt.get("signature", ""))), canonical(body))
+    except InvalidSignature:
+        raise WireError("receipt signature does not verify") from None
+    cases = body.get("cases")
+    if not isinstance(cases, dict):
+        raise WireError("receipt lists no cases")
+    return {str(k): str(v) for k, v in cases.items()}

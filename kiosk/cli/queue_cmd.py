@@ -1,4 +1,4 @@
-"""`kiosk register` and `kiosk queue status|sync|export|fill-demo`.
+"""`kiosk register` and `kiosk queue status|sync|export|ack|fill-demo`.
 
 Every command takes `--config`, `--data-dir DIR` and `--platform URL` to override the config
 (technicians test against another platform or a copied data folder). Exit codes: 0 ok,
@@ -18,7 +18,7 @@ from config import load_settings
 from config.settings import Settings
 from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, UsageError
 from offline_queue import keys as terminal_keys
-from offline_queue.bundle import export_bundle
+from offline_queue.bundle import apply_receipt, export_bundle
 from offline_queue.demo import demo_payload, face_jpeg
 from offline_queue.errors import NotRegistered, QueueError
 from offline_queue.keys import TerminalKeyError
@@ -60,6 +60,11 @@ def register(subparsers: Any) -> None:
     _common(export)
     export.add_argument("path", type=Path, help="folder (e.g. the USB stick) or FILE.json")
     export.set_defaults(handler=_guarded(_export))
+
+    ack = sub.add_parser("ack", help="apply the platform's signed receipt for an export")
+    _common(ack)
+    ack.add_argument("receipt", type=Path, help="receipt written by `kiosk-central import`")
+    ack.set_defaults(handler=_guarded(_ack))
 
     fill = sub.add_parser("fill-demo", help="add synthetic test cases with ~20 KB face images")
     _common(fill)
@@ -161,6 +166,19 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(f"exported {result.count} case(s) to {result.path}")
+    return EXIT_OK
+
+
+def _ack(args: argparse.Namespace, settings: Settings) -> int:
+    data_dir = _data_dir(args, settings)
+    keys = terminal_keys.load(data_dir)
+    registration = load_registration(data_dir)
+    store = open_store(settings, keys, data_dir)
+    try:
+        count = apply_receipt(store, registration, args.receipt)
+    finally:
+        store.close()
+    print(f"acknowledged {count} case(s)")
     return EXIT_OK
 
 

@@ -105,6 +105,7 @@ def test_an_exported_bundle_imports_and_the_resend_acknowledges(terminal: Termin
     assert refused.status_code == 403
     imported = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
     assert [r["status"] for r in imported["results"]] == ["accepted"] * 4
+    assert sorted(imported["receipt"]["cases"]) == sorted(ids)
     again = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
     assert [r["status"] for r in again["results"]] == ["duplicate"] * 4
     feed = requests.get(f"{terminal.url}/api/v1/cases", timeout=5).json()["items"]

@@ -178,3 +178,55 @@ def test_sync_without_registration_says_what_to_do(
     code, _, err = run(capsys, "queue", "sync", "--data-dir", data)
     assert code == 3 and "kiosk register" in err
     assert run(capsys, "queue", "fill-demo", "--count", "0", "--data-dir", data)[0] == 2
+
+
+def test_a_terminal_without_a_link_is_acknowledged_by_the_import_receipt(
+    served: tuple[str, Path, subprocess.Popen[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, db, _server = served
+    data = str(tmp_path / "kiosk")
+    code_line = central("terminals", "add", "FAR-1", "--db", str(db)).stdout.splitlines()[-1]
+    assert (
+        run(
+            capsys,
+            "register",
+            "--platform",
+            url,
+            "--code",
+            code_line,
+            "--terminal-id",
+            "FAR-1",
+            "--data-dir",
+            data,
+        )[0]
+        == 0
+    )
+    assert run(capsys, "queue", "fill-demo", "--count", "3", "--data-dir", data)[0] == 0
+    usb = tmp_path / "usb"
+    assert run(capsys, "queue", "export", str(usb), "--data-dir", data)[0] == 0
+    bundle = next(usb.iterdir())
+    # one more case after the export: the receipt must not acknowledge it
+    assert run(capsys, "queue", "fill-demo", "--count", "1", "--data-dir", data)[0] == 0
+
+    imported = central("import", str(bundle), "--db", str(db))
+    assert imported.returncode == 0, imported.stderr
+    summary = json.loads(imported.stdout)
+    assert (summary["accepted"], summary["rejected"]) == (3, 0)
+    receipt = Path(summary["receipt"])
+
+    forged = tmp_path / "forged.json"
+    table = json.loads(receipt.read_text())
+    table["cases"]["01a20000-0000-7000-8000-000000000000"] = "0" * 64
+    forged.write_text(json.dumps(table))
+    code, _, err = run(capsys, "queue", "ack", str(forged), "--data-dir", data)
+    assert code == 3 and "signature" in err
+
+    code, out, _ = run(capsys, "queue", "ack", str(receipt), "--data-dir", data)
+    assert code == 0 and "acknowledged 3" in out
+    status = json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])
+    assert (status["pending"], status["acked"]) == (1, 3)
+    # importing the same bundle again changes nothing on the platform
+    again = json.loads(central("import", str(bundle), "--db", str(db)).stdout)
+    assert (again["accepted"], again["duplicate"]) == (0, 3)
