@@ -26,7 +26,14 @@ from offline_queue.errors import PlatformRefused
 from offline_queue.ids import uuid7
 from offline_queue.keys import load_or_create, public_key_raw
 from offline_queue.registration import load_registration
-from tests.queuetests.conftest import ID_NUMBER, NAME, Terminal, case_payload, make_worker
+from tests.queuetests.conftest import (
+    ID_NUMBER,
+    NAME,
+    REPO_ROOT,
+    Terminal,
+    case_payload,
+    make_worker,
+)
 
 
 def test_terminals_add_prints_a_single_use_code_on_its_last_line(
@@ -161,3 +168,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SCHEMA_DB))
 )
 def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+def test_published_openapi_document_is_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert central_main(["openapi", "--out", str(tmp_path / "openapi.json")]) == 0
+    current = json.loads((tmp_path / "openapi.json").read_text(encoding="utf-8"))
+    published = json.loads((REPO_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert published == current, "regenerate: kiosk-central openapi --out docs/openapi.json"
