@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontInfo, QFontMetrics, QImage, QPalette, QTextDocument
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
@@ -84,6 +84,10 @@ def audit(
     """
     app = QApplication.instance()
     if app is not None:
+        # Widgets replaced by a re-render wait for deleteLater(); the event loop would remove
+        # them before the next paint, so they must not be measured (processEvents alone
+        # leaves deferred deletes pending).
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         app.processEvents()
     widget.ensurePolished()
     if isinstance(screen_size, tuple):
@@ -94,13 +98,16 @@ def audit(
     contrasts: list[float] = []
     clipped: list[str] = []
     items: list[dict[str, Any]] = []
-    for item in _text_items(widget):
+    texts = _text_items(widget)
+    overlapping = _overlapping([item.widget for item in texts], widget)
+    for item in texts:
         font_px = QFontInfo(item.widget.font()).pixelSize()
         fonts.append(font_px)
-        origin = item.widget.mapTo(widget, QPoint(0, 0))
-        drawn = item.rect.translated(origin)
-        inside = screen.contains(drawn)
-        if not item.fits or not inside:
+        drawn = item.rect.translated(item.widget.mapTo(widget, QPoint(0, 0)))
+        # On the panel, not cut off by a parent, and not covered by another text or button.
+        whole = screen.contains(drawn) and _visible_rect(item.widget, widget).contains(drawn)
+        alone = item.widget not in overlapping
+        if not (item.fits and whole and alone):
             clipped.append(item.text)
         ratios = [
             contrast_ratio(item.colour, background)
@@ -114,12 +121,15 @@ def audit(
                 "font_px": font_px,
                 "contrast": round(min(ratios), 2) if ratios else None,
                 "fits": item.fits,
-                "on_screen": inside,
+                "whole": whole,
+                "overlapped": not alone,
             }
         )
-    targets = [
-        min(b.width(), b.height()) for b in widget.findChildren(QPushButton) if _shown(b, widget)
-    ]
+    targets = []
+    for button in widget.findChildren(QPushButton):
+        if _shown(button, widget):
+            reachable = _visible_rect(button, widget).intersected(screen)
+            targets.append(max(0, min(reachable.width(), reachable.height())))
     result: dict[str, Any] = {
         "name": name or widget.objectName(),
         "min_font_px": min(fonts) if fonts else None,
@@ -148,6 +158,34 @@ def shortfalls(result: dict[str, Any]) -> list[str]:
 # -- finding the texts --------------------------------------------------------------------
 def _shown(widget: QWidget, top: QWidget) -> bool:
     return widget is top or widget.isVisibleTo(top)
+
+
+def _on_top(widget: QWidget, top: QWidget) -> QRect:
+    return QRect(widget.mapTo(top, QPoint(0, 0)), widget.size())
+
+
+def _visible_rect(widget: QWidget, top: QWidget) -> QRect:
+    """The part of `widget` its parents let show (each parent clips its children)."""
+    rect = _on_top(widget, top)
+    parent = widget.parentWidget()
+    while parent is not None and parent is not top:
+        rect = rect.intersected(_on_top(parent, top))
+        parent = parent.parentWidget()
+    return rect.intersected(top.rect())
+
+
+def _overlapping(widgets: list[QWidget], top: QWidget) -> set[QWidget]:
+    """Widgets laid over one another (a layout squeezed below its minimum does this)."""
+    boxes = [(w, _visible_rect(w, top)) for w in widgets]
+    out: set[QWidget] = set()
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            if a.isAncestorOf(b) or b.isAncestorOf(a):
+                continue
+            common = box_a.intersected(box_b)
+            if common.width() > 1 and common.height() > 1:
+                out.update((a, b))
+    return out
 
 
 def _text_items(top: QWidget) -> list[TextItem]:

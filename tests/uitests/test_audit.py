@@ -211,3 +211,36 @@ def test_a_clean_screen_has_no_shortfalls(screen: Build) -> None:
     assert result["min_target_px"] >= 140
     assert result["min_contrast"] >= 7
     assert shortfalls(result) == []
+
+
+def test_widgets_awaiting_deletion_are_not_measured(screen: Build) -> None:
+    tiny = QLabel("旧的")
+    tiny.setStyleSheet("font-size: 12px;")
+    top = screen(big_label(), tiny)
+    tiny.deleteLater()  # as a re-render does with the buttons it replaces
+    assert audit(top)["min_font_px"] == 40
+
+
+def test_text_cut_off_by_its_parent_is_clipped(screen: Build) -> None:
+    frame = QFrame()
+    frame.setFixedSize(400, 60)
+    inner = QPushButton("需要", frame)
+    inner.setStyleSheet("font-size: 40px;")
+    inner.setGeometry(0, 30, 200, 140)  # its lower part hangs below the frame
+    result = audit(screen(frame, big_label()))
+    assert result["clipped"] == ["需要"]
+    assert result["min_target_px"] == 30  # only the part above the frame's edge is reachable
+
+
+def test_overlapping_widgets_are_clipped(screen: Build) -> None:
+    holder = QWidget()
+    holder.setFixedSize(600, 300)
+    first = QPushButton("同意", holder)
+    second = QPushButton("不同意", holder)
+    for button in (first, second):
+        button.setStyleSheet("font-size: 40px;")
+    first.setGeometry(0, 0, 300, 140)
+    second.setGeometry(0, 100, 300, 140)  # laid 40 px over the first
+    lone = big_label("别处")
+    result = audit(screen(holder, lone))
+    assert sorted(result["clipped"]) == sorted(["同意", "不同意"])

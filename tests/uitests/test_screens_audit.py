@@ -23,7 +23,7 @@ def window(
     install_font(qapp)
     win = KioskWindow()
     qtbot.addWidget(win)
-    win.resize(*SIZES[request.param])
+    win.setFixedSize(*SIZES[request.param])  # as the kiosk and the demo size the panel
     win.show()
     qtbot.waitExposed(win)
     win.setProperty("panel", SIZES[request.param])
@@ -56,9 +56,9 @@ def test_text_size_touch_targets_and_contrast_meet_the_targets(window: KioskWind
 
 @pytest.mark.xfail(
     strict=True,
-    reason="screens/ layout is larger than the panel: the window grows past 1920x1080 "
-    "(face preview 800x600 fixed) and past 1080 wide in portrait (three service buttons "
-    "and five rating buttons in one row); for the lead to fix in screens/",
+    reason="measured 2026-11-24: in landscape the 还需要更多时间吗 panel overlaps the consent "
+    "actions (the layout is squeezed below its minimum height); in portrait the five rating "
+    "buttons in one row are too narrow for 很不满意/不满意/很满意; for the lead to fix in screens/",
 )
 def test_nothing_is_clipped_or_off_the_panel(window: KioskWindow) -> None:
     panel = window.property("panel")
