@@ -7,7 +7,8 @@ sources are read with `ast`:
 
 - every string literal with Chinese in it that appears inside a `tr(...)` call in `screens/`
   (including defaults such as `tr(TABLE.get(key, "默认"))`);
-- every string literal with Chinese in it in the tables of `screens/texts.py`.
+- every string literal with Chinese in it in a module-level table or constant of a file in
+  `screens/` (`screens/texts.py` and the like: they reach `tr()` through a variable).
 
 An f-string inside `tr()` cannot be translated (the text is only known at run time) and is
 reported as an error.
@@ -29,7 +30,6 @@ SOURCE_LANGUAGE = "zh_CN"
 I18N_DIR = Path(__file__).resolve().parent
 REPO = I18N_DIR.parent.parent
 SCREENS = REPO / "screens"
-TABLES = SCREENS / "texts.py"
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -82,11 +82,11 @@ def scan_file(path: Path, *, tables: bool = False) -> list[Source]:
     return found
 
 
-def scan(screens: Path = SCREENS, tables: Path = TABLES) -> dict[str, Source]:
+def scan(screens: Path = SCREENS) -> dict[str, Source]:
     """Every translatable source string under `screens`, first occurrence kept."""
     out: dict[str, Source] = {}
     for path in sorted(screens.rglob("*.py")):
-        for source in scan_file(path, tables=path.resolve() == tables.resolve()):
+        for source in scan_file(path, tables=True):
             out.setdefault(source.text, source)
     return out
 

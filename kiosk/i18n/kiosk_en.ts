@@ -314,6 +314,111 @@
             <translation>Finish</translation>
         </message>
         <message>
+            <location filename="../../screens/technician.py" line="92" />
+            <source>测试读卡</source>
+            <translation>Test card read</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="93" />
+            <source>测试打印</source>
+            <translation>Test print</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="94" />
+            <source>立即同步</source>
+            <translation>Sync now</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="95" />
+            <source>导出诊断包</source>
+            <translation>Export bundle</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="96" />
+            <source>注册终端</source>
+            <translation>Register terminal</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="99" />
+            <source>读卡器</source>
+            <translation>Card reader</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="99" />
+            <source>摄像头</source>
+            <translation>Camera</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="99" />
+            <source>打印机</source>
+            <translation>Printer</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="149" />
+            <source>{n} 小时</source>
+            <translation>{n} h</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="151" />
+            <source>{n} 分钟</source>
+            <translation>{n} min</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="179" />
+            <source>没有数据</source>
+            <translation>No data</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="242" />
+            <source>返回服务界面</source>
+            <translation>Back to service</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="243" />
+            <source>退出到桌面</source>
+            <translation>Exit to desktop</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="250" />
+            <source>摄像头画面</source>
+            <translation>Camera picture</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="282" />
+            <source>最近日志</source>
+            <translation>Recent logs</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="283" />
+            <source>当前配置</source>
+            <translation>Effective config</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="289" />
+            <source>技术员模式</source>
+            <translation>Technician mode</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="330" />
+            <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
+            <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="338" />
+            <source>从未同步</source>
+            <translation>never</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="339" />
+            <source>上次同步：{when}</source>
+            <translation>Last sync: {when}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="341" />
+            <source>错误：{error}</source>
+            <translation>Error: {error}</translation>
+        </message>
+        <message>
             <location filename="../../screens/texts.py" line="17" />
             <source>请眨眨眼</source>
             <translation>Please blink</translation>

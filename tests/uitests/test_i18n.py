@@ -169,3 +169,28 @@ def test_extractor_finds_table_texts_and_defaults_and_refuses_f_strings(tmp_path
     module.write_text("def f(n):\n    return tr(f'第{n}步')\n")
     with pytest.raises(I18nError):
         scan_file(module)
+
+
+def test_english_technician_panel_shows_no_chinese(
+    qapp: QApplication, qtbot: QtBot, translated: Path
+) -> None:
+    from screens.technician import TechnicianPanel
+
+    install_translator(qapp, "en", folder=translated, strict=True)
+    panel = TechnicianPanel()
+    qtbot.addWidget(panel)
+    panel.render_view(
+        {
+            "devices": {"card_reader": {"state": "ready", "ok": True}},
+            "queue": {"pending": 1, "oldest_pending_age_s": 120.0},
+            "backlog": [["2026-11-24", 1]],
+        }
+    )
+    panel.show()
+    shown = [
+        w.text()
+        for w in panel.findChildren(QLabel) + panel.findChildren(QPushButton)
+        if w.isVisibleTo(panel) and w.text()
+    ]
+    assert len(shown) > 8
+    assert [t for t in shown if HAN.search(t)] == []

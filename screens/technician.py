@@ -1,0 +1,352 @@
+"""Technician mode: the panel a technician sees after the hidden gesture and the PIN.
+
+It renders one dict view and emits intents; it never touches devices or the queue (the
+controller owns those and builds the view). The view, every key optional:
+
+    {
+      "terminal_id": "SIM-0001", "version": "0.1.0", "registered": True,
+      "devices": {"card_reader": {"state": "ready", "ok": True, "detail": "..."}, ...},
+      "queue": {"pending": 3, "sending": 0, "failed": 1, "oldest_pending_age_s": 5400.0},
+      "last_sync": "2026-11-24T09:30:00+08:00", "last_sync_error": "",
+      "backlog": [["2026-11-18", 0], ..., ["2026-11-24", 3]],   # cases not yet synced, per day
+      "logs": ["09:30:01 INFO kiosk.sync: 3 cases sent", ...],  # newest last
+      "config": config_view(settings),                          # secrets masked
+      "busy": ["sync_now"],                                     # actions still running
+      "message": "测试打印完成",                                  # result of the last action
+    }
+
+Log lines are scrubbed of anything shaped like an ID number before they are shown, although
+the logging rules already keep personal data out of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+import config
+from screens.texts import tr
+
+
+# -- intents -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TestCardRead:
+    """Read one card and show what was read (masked)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+
+@dataclass(frozen=True)
+class TestPrint:
+    """Print a test page."""
+
+    __test__ = False
+
+
+@dataclass(frozen=True)
+class SyncNow:
+    """Send the queued cases to the platform now."""
+
+
+@dataclass(frozen=True)
+class ExportBundle:
+    """Write the diagnostics bundle (logs, config, status; no personal data)."""
+
+
+@dataclass(frozen=True)
+class RegisterTerminal:
+    """Register this terminal with the platform."""
+
+
+@dataclass(frozen=True)
+class LeaveTechnician:
+    """Back to the resident's welcome screen."""
+
+
+@dataclass(frozen=True)
+class ExitToDesktop:
+    """Close the kiosk app (to the desktop, for maintenance)."""
+
+
+Intent = (
+    TestCardRead | TestPrint | SyncNow | ExportBundle | RegisterTerminal | LeaveTechnician
+    | ExitToDesktop
+)  # fmt: skip
+
+# action name (objectName of its button) -> intent class, button text
+ACTIONS: dict[str, tuple[type, str]] = {
+    "test_card_read": (TestCardRead, "测试读卡"),
+    "test_print": (TestPrint, "测试打印"),
+    "sync_now": (SyncNow, "立即同步"),
+    "export_bundle": (ExportBundle, "导出诊断包"),
+    "register_terminal": (RegisterTerminal, "注册终端"),
+}
+
+DEVICE_NAMES = {"card_reader": "读卡器", "camera": "摄像头", "printer": "打印机"}
+OK_COLOUR, BAD_COLOUR = "#0B5D1E", "#8A1C00"
+SECRET_KEY = re.compile(r"(pin|secret|password|token|private)", re.IGNORECASE)
+MASK = "********"
+# 18-digit resident ID (last may be X), 15-digit old ID, or any 16+ digit run (card numbers).
+ID_LIKE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15,})(?![\dXx])")
+MAX_LOG_LINES = 200
+
+STYLE = f"""
+QWidget#technician {{ background: #FFFFFF; }}
+QWidget#technician QLabel {{ color: #111111; font-size: 24px; }}
+QLabel#tech_title {{ font-size: 32px; font-weight: bold; }}
+QLabel[state="ok"] {{ color: {OK_COLOUR}; font-weight: bold; }}
+QLabel[state="bad"] {{ color: {BAD_COLOUR}; font-weight: bold; }}
+QWidget#technician QPushButton {{ font-size: 24px; min-height: 80px; padding: 4px 16px;
+    border: 2px solid #555555; border-radius: 10px; background: #E8E8E8; color: #111111; }}
+QWidget#technician QPushButton:disabled {{ color: #555555; background: #F4F4F4; }}
+QPlainTextEdit {{ font-family: monospace; font-size: 18px; color: #111111; }}
+"""
+
+
+def config_view(settings: Any) -> dict[str, Any]:
+    """The effective configuration for the panel, secrets masked."""
+    return config.as_dict(settings, mask_secrets=True)
+
+
+def scrub(line: str) -> str:
+    """A log line with anything shaped like an ID or card number masked."""
+    return ID_LIKE.sub(lambda m: m.group(0)[:4] + "*" * (len(m.group(0)) - 4), line)
+
+
+def config_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """`section.key = value` lines; secret-looking keys masked again, whatever the caller did."""
+    lines = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            lines += config_lines(value, f"{name}.")
+        elif SECRET_KEY.search(key) and value:
+            lines.append(f"{name} = {MASK}")
+        else:
+            lines.append(f"{name} = {value!r}")
+    return lines
+
+
+def _age_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    hours = seconds / 3600
+    return (
+        tr("{n} 小时").format(n=f"{hours:.1f}")
+        if hours >= 1
+        else tr("{n} 分钟").format(n=int(seconds // 60))
+    )
+
+
+class BacklogChart(QWidget):
+    """Bars: cases not yet synced at the end of each day, oldest day on the left."""
+
+    BAR = QColor("#0A3D91")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("backlog_chart")
+        self.setMinimumSize(360, 220)
+        self.points: list[tuple[str, int]] = []
+
+    def set_points(self, points: list[tuple[str, int]] | list[list[Any]]) -> None:
+        self.points = [(str(day), max(0, int(count))) for day, count in points]
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt names it
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#FFFFFF"))
+        font = QFont(self.font())
+        font.setPixelSize(16)
+        painter.setFont(font)
+        painter.setPen(QColor("#111111"))
+        if not self.points:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("没有数据"))
+            painter.end()
+            return
+        left, top, bottom = 8.0, 24.0, 24.0
+        width = self.width() - 2 * left
+        height = self.height() - top - bottom
+        base = top + height
+        painter.setPen(QPen(QColor("#555555"), 2))
+        painter.drawLine(int(left), int(base), int(left + width), int(base))
+        peak = max(count for _day, count in self.points) or 1
+        slot = width / len(self.points)
+        for i, (day, count) in enumerate(self.points):
+            bar_h = height * count / peak
+            x = left + i * slot + slot * 0.15
+            bar = QRectF(x, base - bar_h, slot * 0.7, bar_h)
+            painter.fillRect(bar, self.BAR)
+            painter.setPen(QColor("#111111"))
+            label_box = QRectF(left + i * slot, base - bar_h - 20, slot, 20)
+            painter.drawText(label_box, Qt.AlignmentFlag.AlignCenter, str(count))
+            day_box = QRectF(left + i * slot, base + 2, slot, bottom - 2)
+            painter.drawText(day_box, Qt.AlignmentFlag.AlignCenter, day[5:] or day)
+        painter.end()
+
+
+class TechnicianPanel(QWidget):
+    """Renders the technician view; emits one of the intent classes above on `intent`."""
+
+    intent = Signal(object)
+    PREVIEW_W, PREVIEW_H = 320, 240
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("technician")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE)
+        self.buttons: dict[str, QPushButton] = {}
+        self.device_labels: dict[str, QLabel] = {}
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 16, 24, 16)
+        root.addLayout(self._header())
+        body = QHBoxLayout()
+        body.addLayout(self._left_column(), stretch=2)
+        body.addLayout(self._right_column(), stretch=3)
+        root.addLayout(body, stretch=1)
+        self.message = QLabel("")
+        self.message.setObjectName("tech_message")
+        self.message.setWordWrap(True)
+        root.addWidget(self.message)
+
+    # -- building ---------------------------------------------------------------------------
+    def _button(self, name: str, text: str, intent: type) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(lambda: self.intent.emit(intent()))
+        self.buttons[name] = button
+        return button
+
+    def _header(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.title = QLabel(tr("技术员模式"))
+        self.title.setObjectName("tech_title")
+        row.addWidget(self.title, stretch=1)
+        row.addWidget(self._button("leave_technician", tr("返回服务界面"), LeaveTechnician))
+        row.addWidget(self._button("exit_to_desktop", tr("退出到桌面"), ExitToDesktop))
+        return row
+
+    def _left_column(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        self.devices_box = QGridLayout()
+        column.addLayout(self.devices_box)
+        self.preview = QLabel(tr("摄像头画面"))
+        self.preview.setObjectName("tech_preview")
+        self.preview.setFixedSize(self.PREVIEW_W, self.PREVIEW_H)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #222222; color: #FFFFFF;")
+        column.addWidget(self.preview, alignment=Qt.AlignmentFlag.AlignHCenter)
+        grid = QGridLayout()
+        for index, (name, (intent, text)) in enumerate(ACTIONS.items()):
+            grid.addWidget(self._button(name, tr(text), intent), index // 2, index % 2)
+        column.addLayout(grid)
+        column.addStretch()
+        return column
+
+    def _right_column(self) -> QVBoxLayout:
+        column = QVBoxLayout()
+        self.queue_label = QLabel("")
+        self.queue_label.setObjectName("tech_queue")
+        self.sync_label = QLabel("")
+        self.sync_label.setObjectName("tech_sync")
+        self.sync_label.setWordWrap(True)
+        column.addWidget(self.queue_label)
+        column.addWidget(self.sync_label)
+        self.chart = BacklogChart()
+        column.addWidget(self.chart, stretch=1)
+        tabs = QTabWidget()
+        self.logs = QPlainTextEdit()
+        self.logs.setObjectName("tech_logs")
+        self.logs.setReadOnly(True)
+        self.logs.setMaximumBlockCount(MAX_LOG_LINES)
+        self.config_text = QPlainTextEdit()
+        self.config_text.setObjectName("tech_config")
+        self.config_text.setReadOnly(True)
+        tabs.addTab(self.logs, tr("最近日志"))
+        tabs.addTab(self.config_text, tr("当前配置"))
+        column.addWidget(tabs, stretch=2)
+        return column
+
+    # -- rendering --------------------------------------------------------------------------
+    def render_view(self, view: dict[str, Any]) -> None:
+        title = tr("技术员模式")
+        if view.get("terminal_id"):
+            title += f" · {view['terminal_id']}"
+        if view.get("version"):
+            title += f" · {view['version']}"
+        self.title.setText(title)
+        self._render_devices(view.get("devices") or {})
+        self._render_queue(view)
+        self.chart.set_points(view.get("backlog") or [])
+        lines = [scrub(str(line)) for line in (view.get("logs") or [])][-MAX_LOG_LINES:]
+        self.logs.setPlainText("\n".join(lines))
+        self.config_text.setPlainText("\n".join(config_lines(view.get("config") or {})))
+        busy = set(view.get("busy") or [])
+        for name, button in self.buttons.items():
+            button.setEnabled(name not in busy)
+        self.buttons["register_terminal"].setVisible(not view.get("registered", False))
+        self.message.setText(str(view.get("message") or ""))
+
+    def _render_devices(self, devices: dict[str, dict[str, Any]]) -> None:
+        for name, info in devices.items():
+            label = self.device_labels.get(name)
+            if label is None:
+                label = QLabel()
+                label.setObjectName(f"device_{name}")
+                label.setWordWrap(True)
+                row = len(self.device_labels)
+                self.devices_box.addWidget(QLabel(tr(DEVICE_NAMES.get(name, name))), row, 0)
+                self.devices_box.addWidget(label, row, 1)
+                self.device_labels[name] = label
+            text = str(info.get("state", "?"))
+            if info.get("detail"):
+                text += f" ({info['detail']})"
+            label.setText(text)
+            label.setProperty("state", "ok" if info.get("ok") else "bad")
+            label.style().unpolish(label)
+            label.style().polish(label)
+
+    def _render_queue(self, view: dict[str, Any]) -> None:
+        queue = view.get("queue") or {}
+        self.queue_label.setText(
+            tr(
+                "待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}"
+            ).format(
+                pending=queue.get("pending", 0),
+                sending=queue.get("sending", 0),
+                failed=queue.get("failed", 0),
+                age=_age_text(queue.get("oldest_pending_age_s")),
+            )
+        )
+        last = view.get("last_sync") or tr("从未同步")
+        text = tr("上次同步：{when}").format(when=last)
+        if view.get("last_sync_error"):
+            text += "  " + tr("错误：{error}").format(error=scrub(str(view["last_sync_error"])))
+        self.sync_label.setText(text)
+
+    def show_frame(self, image: QImage) -> None:
+        """The live camera picture, small, as the camera sees it (not mirrored)."""
+        scaled = image.scaled(
+            self.PREVIEW_W,
+            self.PREVIEW_H,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation,
+        )
+        self.preview.setPixmap(QPixmap.fromImage(scaled))
