@@ -162,8 +162,13 @@ class PlatformClient:
         response = self._request("POST", "/api/v1/ingest", body=body, signed=True)
         if response.status_code == 404:
             raise PlatformRefused("the platform has no batch endpoint", 404)
-        results = self._json(response).get("results")
-        if not isinstance(results, list) or len(results) != len(cases):
+        answer = self._json(response)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if (
+            not isinstance(results, list)
+            or len(results) != len(cases)
+            or not all(isinstance(r, dict) for r in results)
+        ):
             raise PlatformUnreachable("the platform's reply does not answer every case")
         return results
 

@@ -120,6 +120,11 @@ class SyncWorker:
                 self._cycle()
             except StoreError as exc:
                 log.error("sync worker: the case store failed: %s", exc)
+                self._hold_until = time.time() + self.backoff(max(1, self._failures))
+            except Exception:
+                # A bug must not end syncing for good: log it, back off, go on.
+                log.exception("sync worker: unexpected failure")
+                self._hold_until = time.time() + self.backoff(max(1, self._failures))
             wait = self._next_wait()
             self._wake.wait(wait)
             self._wake.clear()
@@ -143,12 +148,12 @@ class SyncWorker:
 
     def _next_wait(self) -> float:
         now = time.time()
+        if self._hold_until > now:  # backing off, honouring Retry-After, or probing offline
+            return self._hold_until - now
         wait = self.interval_s
         due = self.store.next_due_ts()
         if due is not None:
             wait = min(wait, max(0.0, due - now))
-        if self._hold_until > now:
-            wait = max(wait, self._hold_until - now)
         # Never spin: at least a short pause between cycles.
         return max(wait, 0.05)
 
@@ -178,6 +183,7 @@ class SyncWorker:
         else:
             report.error, report.error_kind = "platform unreachable", "unreachable"
             self.online = False
+            self._hold_until = time.time() + self.probe_interval_s
             self.store.record_sync(report.error)
 
     def _succeeded(self) -> None:
@@ -254,6 +260,10 @@ class SyncWorker:
     ) -> None:
         self._failures += 1
         delay = self._reschedule(ids, str(exc), retry_after_s)
+        if kind == "unreachable":
+            # The cases wait out their backoff, but the link is probed cheaply meanwhile so
+            # that everything goes as soon as it is back.
+            delay = min(delay, self.probe_interval_s)
         self._hold_until = time.time() + delay
         report.error, report.error_kind, report.retried = str(exc), kind, len(ids)
         self.store.record_sync(str(exc))
