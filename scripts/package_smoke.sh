@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Build the one-folder bundle and run it the way a terminal would, with no Python around it:
-#   scripts/package_smoke.sh [--no-build]
+#   scripts/package_smoke.sh [--no-build] [--no-tar]
 # 1. ./dev package (pyinstaller --noconfirm --clean kiosk.spec), timed
 # 2. every shared library in the bundle resolves (a library left out fails only when loaded)
 # 3. dist/kiosk/kiosk selftest --json  -> exit 0 and "ok": true, offscreen
 # 4. dist/kiosk/kiosk demo --headless --out DIR -> exit 0 and the screenshots
 # 5. sizes: the folder (du -sh) and dist/kiosk-<version>.tar.gz
-# Prints one JSON line with the timings and sizes at the end; exits non-zero on any failure.
+# Runs every step, prints one JSON line with the outcome, timings and sizes, and exits
+# non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -16,8 +17,18 @@ say() { printf '[package-smoke] %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+do_build=1
+do_tar=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) do_build=0 ;;
+    --no-tar) do_tar=0 ;;  # the tarball takes ~50 s of gzip on 2 cores; CI may skip it
+    *) say "unknown option $arg"; exit 2 ;;
+  esac
+done
+
 build_s=0
-if [ "${1:-}" != "--no-build" ]; then
+if [ "$do_build" = 1 ]; then
   started=$(now)
   ./dev package >/tmp/kiosk-package-build.log 2>&1 || {
     tail -n 30 /tmp/kiosk-package-build.log >&2
@@ -48,37 +59,47 @@ cd "$scratch"
 export QT_QPA_PLATFORM=offscreen
 unset KIOSK_CONFIG
 
+failed=()
 started=$(now)
-if ! "$BUNDLE/kiosk" selftest --json >selftest.json 2>selftest.err; then
+if "$BUNDLE/kiosk" selftest --json >selftest.json 2>selftest.err \
+    && grep -q '"ok": true' selftest.json; then
+  say "frozen selftest passed in $(since "$started") s"
+else
   cat selftest.json selftest.err >&2
   say "frozen selftest FAILED"
-  exit 1
+  failed+=(selftest)
 fi
 selftest_s=$(since "$started")
-grep -q '"ok": true' selftest.json || { cat selftest.json >&2; say "selftest not ok"; exit 1; }
-say "frozen selftest passed in ${selftest_s} s"
 
 started=$(now)
-if ! timeout 600 "$BUNDLE/kiosk" demo --headless --out "$scratch/demo" >demo.out 2>demo.err; then
+if timeout 600 "$BUNDLE/kiosk" demo --headless --out "$scratch/demo" >demo.out 2>demo.err \
+    && [ -n "$(find "$scratch/demo" -name '*.png' 2>/dev/null)" ]; then
+  say "frozen headless demo passed in $(since "$started") s" \
+    "($(find "$scratch/demo" -name '*.png' | wc -l) screenshots)"
+else
   tail -n 20 demo.out demo.err >&2
   say "frozen headless demo FAILED"
-  exit 1
+  failed+=(demo)
 fi
 demo_s=$(since "$started")
-shots=$(find "$scratch/demo" -name '*.png' | wc -l)
-[ "$shots" -gt 0 ] || { say "the demo wrote no screenshots"; exit 1; }
-say "frozen headless demo passed in ${demo_s} s ($shots screenshots)"
 
 # -- 5. sizes ------------------------------------------------------------------------------------
 cd "$REPO/dist"
 read -r version build <"$BUNDLE/VERSION"
 tarball="kiosk-$version+$build.tar.gz"
-rm -f kiosk-*.tar.gz
-started=$(now)
-tar -czf "$tarball" kiosk
-tar_s=$(since "$started")
+tar_s=0
+tar_mb=0
+if [ "$do_tar" = 1 ]; then
+  rm -f kiosk-*.tar.gz
+  started=$(now)
+  tar -czf "$tarball" kiosk
+  tar_s=$(since "$started")
+  tar_mb=$(du -sm "$tarball" | cut -f1)
+  say "tarball: dist/$tarball, $(du -sh "$tarball" | cut -f1)"
+fi
 folder_mb=$(du -sm kiosk | cut -f1)
-tar_mb=$(du -sm "$tarball" | cut -f1)
-say "bundle: $(du -sh kiosk | cut -f1) as a folder, $(du -sh "$tarball" | cut -f1) as dist/$tarball"
-printf '{"build_s": %s, "selftest_s": %s, "demo_s": %s, "tar_s": %s, "folder_mb": %s, "tar_gz_mb": %s, "version": "%s", "build": "%s"}\n' \
+say "bundle folder: $(du -sh kiosk | cut -f1)"
+printf '{"ok": %s, "failed": "%s", "build_s": %s, "selftest_s": %s, "demo_s": %s, "tar_s": %s, "folder_mb": %s, "tar_gz_mb": %s, "version": "%s", "build": "%s"}\n' \
+  "$([ ${#failed[@]} -eq 0 ] && echo true || echo false)" "${failed[*]}" \
   "$build_s" "$selftest_s" "$demo_s" "$tar_s" "$folder_mb" "$tar_mb" "$version" "$build"
+[ ${#failed[@]} -eq 0 ]
