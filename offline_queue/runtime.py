@@ -1,9 +1,9 @@
 """Wiring the queue from settings: where the store lives, and a ready sync worker.
 
-    keys = offline_queue.keys.load_or_create(data_dir)
-    store = open_store(settings, keys)
-    worker = make_worker(settings, store, keys, platform_url)
-    worker.start() ... worker.stop(); worker.client.close(); store.close()
+keys = offline_queue.keys.load_or_create(data_dir)
+store = open_store(settings, keys)
+worker = make_worker(settings, store, keys, platform_url)
+worker.start() ... worker.stop(); worker.client.close(); store.close()
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ def store_path(settings: Settings, data_dir: Path | None = None) -> Path:
     return path if path.is_absolute() else data_dir_of(settings, data_dir) / path
 
 
-def open_store(
-    settings: Settings, keys: TerminalKeys, data_dir: Path | None = None
-) -> CaseStore:
+def open_store(settings: Settings, keys: TerminalKeys, data_dir: Path | None = None) -> CaseStore:
     return CaseStore.open(
         store_path(settings, data_dir),
         keys,
@@ -46,9 +44,7 @@ def make_client(settings: Settings, keys: TerminalKeys, url: str) -> PlatformCli
     )
 
 
-def make_worker(
-    settings: Settings, store: CaseStore, keys: TerminalKeys, url: str
-) -> SyncWorker:
+def make_worker(settings: Settings, store: CaseStore, keys: TerminalKeys, url: str) -> SyncWorker:
     return SyncWorker(
         store,
         make_client(settings, keys, url),
