@@ -111,12 +111,13 @@ class FaceEngine:
 
     def detect(self, image: Image, *, upsample: int = 0) -> list[Face]:
         """Faces in a BGR frame, largest first, with 68 landmarks each."""
-        rgb = _rgb(image)
+        # HOG and the landmark regressor work on intensity: one grey channel is cheaper.
+        grey = _grey(image)
         with self._lock:
-            rects, scores, _ = self._detector.run(rgb, upsample, 0.0)  # type: ignore[attr-defined]
+            rects, scores, _ = self._detector.run(grey, upsample, 0.0)  # type: ignore[attr-defined]
             faces = []
             for rect, score in zip(rects, scores, strict=True):
-                shape = self._predictor68(rgb, rect)  # type: ignore[operator]
+                shape = self._predictor68(grey, rect)  # type: ignore[operator]
                 points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
                 box = (rect.left(), rect.top(), rect.right(), rect.bottom())
                 faces.append(Face(box=box, landmarks=points, score=float(score)))
@@ -163,6 +164,12 @@ def fit_within(image: Image, max_side: int) -> Image:
     factor = max_side / longest
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+
+
+def _grey(image: Image) -> Image:
+    if image.ndim == 2:
+        return np.ascontiguousarray(image)
+    return np.ascontiguousarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
 
 
 def _rgb(image: Image) -> Image:
