@@ -7,6 +7,7 @@ state; a lock serialises calls into dlib so any single analysis thread (or sever
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -15,7 +16,6 @@ from pathlib import Path
 
 import cv2
 import dlib
-import face_recognition_models
 import numpy as np
 import numpy.typing as npt
 
@@ -42,11 +42,19 @@ class ModelPaths:
 
     @classmethod
     def from_package(cls) -> ModelPaths:
-        models = face_recognition_models
+        """The model files of the installed face_recognition_models package.
+
+        Located without importing it: its __init__ pulls in pkg_resources, which newer
+        setuptools deprecates with a warning at import.
+        """
+        spec = importlib.util.find_spec("face_recognition_models")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelLoadError("face_recognition_models is not installed")
+        models = Path(next(iter(spec.submodule_search_locations))) / "models"
         return cls(
-            landmarks68=Path(models.pose_predictor_model_location()),
-            landmarks5=Path(models.pose_predictor_five_point_model_location()),
-            encoder=Path(models.face_recognition_model_location()),
+            landmarks68=models / "shape_predictor_68_face_landmarks.dat",
+            landmarks5=models / "shape_predictor_5_face_landmarks.dat",
+            encoder=models / "dlib_face_recognition_resnet_model_v1.dat",
         )
 
 

@@ -150,6 +150,7 @@ def test_random_challenge_draws_distinct_configured_actions() -> None:
     assert random_challenge(only_blink, random.Random(1)) == ["blink"]
 
 
+@pytest.mark.slow
 def test_demo_recipe_reaches_verified(
     engine: FaceEngine, testdata: Path, face_settings: FaceSettings, tmp_path: Path
 ) -> None:

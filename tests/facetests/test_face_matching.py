@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from config import load_settings
-from kiosk.face.engine import FaceEngine
-from kiosk.face.errors import NoFaceError, SeveralFacesError
+from kiosk.face.engine import FaceEngine, ModelPaths
+from kiosk.face.errors import ModelLoadError, NoFaceError, SeveralFacesError
 from kiosk.face.evaluate import embed_folder, evaluate
 from kiosk.face.images import read_image
 from kiosk.face.matching import match_reference, reference_embedding
@@ -45,6 +45,7 @@ def tune_embeddings(engine: FaceEngine) -> dict[str, tuple[str, np.ndarray]]:
     return embeddings
 
 
+@pytest.mark.slow
 def test_genuine_pairs_match_and_impostors_do_not_at_the_configured_threshold(
     engine: FaceEngine, tune_embeddings: dict[str, tuple[str, np.ndarray]]
 ) -> None:
@@ -144,3 +145,24 @@ def test_cli_compare_exits_3_when_an_image_has_no_face(testdata: Path, tmp_path:
     )
     assert result.returncode == 3
     assert "no face" in result.stderr and result.stdout == ""
+
+
+def test_missing_model_files_fail_loading_with_the_path(tmp_path: Path) -> None:
+    paths = ModelPaths.from_package()
+    broken = ModelPaths(paths.landmarks68, tmp_path / "gone.dat", paths.encoder)
+    with pytest.raises(ModelLoadError, match="gone.dat"):
+        FaceEngine.load(broken)
+
+
+def test_engine_loaded_on_one_thread_serves_another(engine: FaceEngine, testdata: Path) -> None:
+    import threading
+
+    image = read_image(testdata / "faces" / "tune" / "elon_musk" / "1.jpg")
+    results: list[int] = []
+    worker = threading.Thread(
+        target=lambda: results.append(len(engine.detect_still(image)[1])),
+        name="kiosk-face-analysis-test",
+    )
+    worker.start()
+    worker.join(30)
+    assert results == [1]
