@@ -150,7 +150,7 @@ def test_cli_compare_exits_3_when_an_image_has_no_face(testdata: Path, tmp_path:
 def test_missing_model_files_fail_loading_with_the_path(tmp_path: Path) -> None:
     paths = ModelPaths.from_package()
     broken = ModelPaths(paths.landmarks68, tmp_path / "gone.dat", paths.encoder)
-    with pytest.raises(ModelLoadError, match="gone.dat"):
+    with pytest.raises(ModelLoadError, match=r"gone\.dat"):
         FaceEngine.load(broken)
 
 
