@@ -249,9 +249,12 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
     def feed(
         after: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        test: Annotated[
+            bool | None, Query(description="true: only test cases; false: no test cases")
+        ] = None,
     ) -> Feed:
         """Cases in the order they were committed; the cursor stays valid as cases arrive."""
-        items, last = db.feed(int(after or 0), limit)
+        items, last = db.feed(int(after or 0), limit, test)
         return Feed(
             items=[FeedItem(**item) for item in items],
             next=None if last is None else str(last),

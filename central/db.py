@@ -365,11 +365,19 @@ class PlatformDB:
             )
         return Outcome(case_id, "accepted")
 
-    def feed(self, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    def feed(
+        self, after: int, limit: int, test: bool | None = None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Cases committed after `after`, oldest first; `test` filters test cases in or out."""
         rows = self._rows(
             "SELECT seq, terminal_id, received_at, envelope, source FROM cases "
-            "WHERE seq > ? ORDER BY seq LIMIT ?",
-            [after, limit],
+            "WHERE seq > ? AND (? IS NULL OR test = ?) ORDER BY seq LIMIT ?",
+            [
+                after,
+                None if test is None else int(test),
+                None if test is None else int(test),
+                limit,
+            ],
         )
         items = [_feed_item(*row) for row in rows]
         return items, (rows[-1][0] if rows else None)

@@ -51,6 +51,8 @@ def test_drain_delivers_every_case_once_and_purges_it(terminal: Terminal) -> Non
     got = feed(terminal.url)
     assert [item["case_id"] for item in got] == ids
     assert sum(item["test"] for item in got) == 23
+    real = requests.get(f"{terminal.url}/api/v1/cases?test=false&limit=100", timeout=5).json()
+    assert [item["case_id"] for item in real["items"]] == ids[1::2]
     assert got[0]["payload"] == case_payload(0)
     assert got[0]["terminal_id"] == "TEST-0001"
     face = requests.get(f"{terminal.url}/api/v1/cases/{ids[0]}/attachments/face.jpg", timeout=5)
