@@ -99,7 +99,7 @@ class FaceSettings:
     action_timeout_s: float = _range(20.0, 3.0, 120.0)
     max_capture_attempts: int = _range(3, 1, 10)
     analysis_fps: float = _range(10.0, 1.0, 30.0)
-    face_lost_s: float = _range(1.5, 0.2, 10.0)
+    face_lost_s: float = _range(2.0, 0.2, 10.0)
     max_restarts: int = _range(3, 0, 20)
 
 
