@@ -35,7 +35,7 @@ GUIDANCE_TEXT: dict[Guidance, str] = {
     Guidance.TOO_SMALL: "请再靠近屏幕一点。",
     Guidance.TOO_CLOSE: "请稍微往后退一点。",
     Guidance.OFF_CENTRE: "请把脸移到框的中间。",
-    Guidance.TOO_DARK: "光线太暗了，请请工作人员开灯，或站到亮一点的地方。",
+    Guidance.TOO_DARK: "光线太暗了，请让工作人员开灯，或站到亮一点的地方。",
     Guidance.TOO_BRIGHT: "光线太亮了，请避开窗户或灯光直射。",
     Guidance.BLURRED: "请保持不动，看着屏幕。",
     Guidance.NOT_FRONTAL: "请正对着屏幕看。",
