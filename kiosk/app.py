@@ -8,6 +8,7 @@ Everything is opened explicitly here and closed explicitly in `shutdown()` (neve
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import logging.handlers
 import random
@@ -19,6 +20,7 @@ from config.settings import Settings
 from devices.camera import create_camera
 from devices.card_reader import create_card_reader
 from devices.printer import create_printer
+from kiosk.bundle import demo_clip
 from kiosk.face.engine import FaceEngine
 from kiosk.flow import FlowConfig, SessionFlow
 from kiosk.pin import verify_pin
@@ -39,10 +41,6 @@ from offline_queue.sync import SyncWorker
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_CLIP = (
-    REPO_ROOT.parent / "shared" / "testdata" / "videos" / "tune" / "blink_frontal_male_v1.mp4"
-)
 
 
 def data_dir_of(settings: Settings) -> Path:
@@ -140,10 +138,9 @@ def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
 
 def _camera_settings(settings: Settings) -> Any:
     camera = settings.camera
-    if camera.backend == "simulated" and not camera.source and DEMO_CLIP.exists():
-        import dataclasses
-
-        return dataclasses.replace(camera, source=str(DEMO_CLIP))
+    clip = demo_clip()
+    if camera.backend == "simulated" and not camera.source and clip is not None:
+        return dataclasses.replace(camera, source=str(clip))
     return camera
 
 

@@ -18,7 +18,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from config.settings import Settings
-from kiosk.app import DEMO_CLIP, KioskRuntime
+from kiosk.app import KioskRuntime
+from kiosk.bundle import demo_clip
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
-    clip = Path(base.camera.source) if base.camera.source else DEMO_CLIP
-    if not clip.exists():
+    clip = Path(base.camera.source) if base.camera.source else demo_clip()
+    if clip is None or not clip.exists():
         raise DemoError(f"demo camera clip not found: {clip} (set camera.source)")
     reference = data_dir / "card_photo.jpg"
     _save_frame(clip, REFERENCE_AT_S, reference)

@@ -54,13 +54,15 @@ class StepScreen(QWidget):
         self.title = label("", "title")
         self.emphasis = label("", "identity")
         self.body = label("", "body")
-        self.content = QVBoxLayout()
+        self.content_box = QWidget()  # extra widgets of a screen (preview, faces, PIN pad)
+        self.content = QVBoxLayout(self.content_box)
+        self.content.setContentsMargins(0, 0, 0, 0)
         self.actions_row = QVBoxLayout()  # one big button per row: easy to aim at
         self.actions_row.setSpacing(20)
         layout.addWidget(self.step_label)
         layout.addWidget(self.title)
         layout.addWidget(self.emphasis)
-        layout.addLayout(self.content, stretch=1)
+        layout.addWidget(self.content_box, stretch=1)
         layout.addWidget(self.body)
         layout.addLayout(self.actions_row)
         self.more_time = self._more_time_panel()
@@ -125,6 +127,10 @@ class StepScreen(QWidget):
         self.back_button.setVisible(bool(view.get("can_go_back")))
         more = bool(view.get("more_time"))
         self.more_time.setVisible(more)
+        self.content_box.setVisible(not more)
+        if more:  # one question at a time: the step's own actions wait behind it
+            self.body.hide()
+            self._set_actions([])
         self.render_content(view)
 
     def _emit_made(self, make: Callable[[], object]) -> None:

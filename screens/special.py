@@ -71,16 +71,18 @@ class FaceCaptureScreen(StepScreen):
 class RateScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__("rate", steps.rate)
-        row = QHBoxLayout()
+        row = QGridLayout()
         row.setSpacing(24)
-        for score, _face, text in RATINGS:
+        for index, (score, _face, text) in enumerate(RATINGS):
             row.addWidget(
                 button(
                     tr(text),
                     f"rate_{score}",
                     partial(self.send, ev.Rated(score)),
                     "primary" if score >= 4 else "",
-                )
+                ),
+                index // 3,
+                index % 3,
             )
         self.content.addLayout(row)
 

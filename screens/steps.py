@@ -12,6 +12,7 @@ from screens.texts import (
     CARD_ERROR_DEFAULT,
     CARD_ERROR_TEXT,
     FAULT_TEXT,
+    GUIDANCE_TEXT,
     HELP_TEXT,
     NOT_VERIFIED_NEXT,
     NOT_VERIFIED_TEXT,
@@ -90,7 +91,8 @@ def face_capture(view: View) -> Spec:
         )
     action = view.get("action")
     title = tr(ACTION_TEXT.get(action, "请看着屏幕")) if action else tr("请看着屏幕")
-    return Spec(title=title, body=view.get("guidance_text") or "")
+    code = view.get("guidance_code") or ""
+    return Spec(title=title, body=tr(GUIDANCE_TEXT[code]) if code in GUIDANCE_TEXT else "")
 
 
 def matching(view: View) -> Spec:

@@ -24,7 +24,7 @@ ACTION_TEXT = {
 CARD_ERROR_TEXT = {
     "invalid_card": "这张卡的信息不完整，请换一张卡，或请工作人员帮忙。",
     "not_supported": "这张卡不是身份证或社保卡，请换一张卡。",
-    "pin_required": "这张社保卡需要密码，请请工作人员帮忙。",
+    "pin_required": "这张社保卡需要密码，请找工作人员帮忙。",
 }
 CARD_ERROR_DEFAULT = "没有读到卡片。请把卡拿起来，再重新放好。"
 
@@ -54,6 +54,21 @@ PRINT_FAILED_TEXT = {
     "paper_out": "打印机没有纸了。",
     "cover_open": "打印机的盖子开着。",
     "offline": "打印机没有连接。",
+}
+
+# Face capture guidance by code (kiosk.face quality Guidance and liveness Restart codes).
+GUIDANCE_TEXT = {
+    "no_face": "请把脸对准屏幕上的框。",
+    "several_faces": "请只留一个人在镜头前，其他人请稍微让开。",
+    "too_small": "请再靠近屏幕一点。",
+    "too_close": "请稍微往后退一点。",
+    "off_centre": "请把脸移到框的中间。",
+    "too_dark": "光线太暗了，请工作人员开灯，或站到亮一点的地方。",
+    "too_bright": "光线太亮了，请避开窗户或灯光直射。",
+    "blurred": "请保持不动，看着屏幕。",
+    "not_frontal": "请正对着屏幕看。",
+    "face_lost": "请把脸对准屏幕上的框，我们从头再来。",
+    "face_changed": "请本人一个人站在屏幕前，我们从头再来。",
 }
 
 RATINGS = [

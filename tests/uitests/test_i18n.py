@@ -117,12 +117,6 @@ def test_english_screens_show_no_chinese(
     assert chinese_on_english_screens(qapp, qtbot, translated, states) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screens.steps.face_capture shows view['guidance_text'] (Chinese, from "
-    "kiosk.face.quality.GUIDANCE_TEXT) untranslated; it should map view['guidance_code'] "
-    "to a tr() text in screens/texts.py",
-)
 def test_face_guidance_is_translated(qapp: QApplication, qtbot: QtBot, translated: Path) -> None:
     states = {"face_capture": STATES["face_capture"]}
     assert chinese_on_english_screens(qapp, qtbot, translated, states) == {}

@@ -1,0 +1,171 @@
+"""UI benchmarks (issue 7), JSON on stdout. Run on demand, not in CI:
+
+    .venv/bin/python bench/ui.py [--runs 3]
+
+- cold_start_s: a new process from exec to the welcome screen shown and the event loop idle
+  (simulated devices, embedded platform, face models loading in the background).
+- rss_mb_face_capture: the process's resident memory while liveness runs on the demo clip.
+- gui_stall_ms: the GUI thread's lateness, sampled by a 5 ms timer while the camera preview
+  and face analysis run (p50, p99, max).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CHILD = r"""
+import os, sys, time, json, dataclasses
+started = float(sys.argv[1])
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from screens.theme import install_font
+install_font(app)
+from config import load_settings
+from kiosk.app import KioskRuntime
+from kiosk.demo import demo_settings
+base = load_settings()
+base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
+settings, _ = demo_settings(base, Path(sys.argv[2]))
+rt = KioskRuntime.build(settings)
+rt.window.setFixedSize(1920, 1080)
+rt.window.show()
+result = {}
+def shown(step, view):
+    if step == "idle" and "cold_start_s" not in result:
+        QTimer.singleShot(0, lambda: result.__setitem__("cold_start_s", time.time() - started))
+        QTimer.singleShot(0, app.quit)
+rt.controller.screen_shown.connect(shown)
+rt.start()
+app.exec()
+rt.shutdown()
+print(json.dumps(result))
+"""
+
+
+def cold_start(runs: int) -> dict[str, float]:
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, repr(time.time()), tmp],
+                capture_output=True, text=True, check=True, cwd=REPO,
+            )
+            times.append(json.loads(out.stdout.strip().splitlines()[-1])["cold_start_s"])
+    return {"median": round(statistics.median(times), 3), "max": round(max(times), 3)}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def capture_run(seconds: float) -> dict[str, object]:
+    """Stall and memory while the face screen previews and liveness analyses."""
+    import dataclasses
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from config import load_settings
+    from kiosk.app import KioskRuntime
+    from kiosk.demo import demo_settings
+    from kiosk.flow import events as ev
+    from kiosk.flow.model import Service
+    from screens.theme import install_font
+
+    app = QApplication.instance() or QApplication([])
+    install_font(app)
+    base = load_settings()
+    base = dataclasses.replace(
+        base,
+        voice=dataclasses.replace(base.voice, enabled=False),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, _ = demo_settings(base, Path(tmp))
+        # A challenge the clip cannot finish keeps liveness busy for the whole run.
+        settings = dataclasses.replace(
+            settings,
+            face=dataclasses.replace(settings.face, actions=("turn_left",),
+                                     action_timeout_s=seconds + 30),
+        )
+        rt = KioskRuntime.build(settings)
+        rt.window.setFixedSize(1920, 1080)
+        rt.window.show()
+        rt.start()
+        lateness: list[float] = []
+        rss: list[float] = []
+        clock = QElapsedTimer()
+        tick = QTimer()
+        tick.setInterval(5)
+        last = [0.0]
+
+        def on_tick() -> None:
+            now = clock.nsecsElapsed() / 1e6
+            if last[0]:
+                lateness.append(max(0.0, now - last[0] - 5.0))
+            last[0] = now
+
+        def sample_rss() -> None:
+            rss.append(rss_mb())
+
+        def walk(step: str, view: dict) -> None:
+            taps = {"confirm_identity": ev.Confirmed(True), "consent": ev.ConsentAnswered(True)}
+            if step in taps:
+                QTimer.singleShot(0, lambda: rt.controller.dispatch(taps[step]))
+            if step == "face_capture" and not tick.isActive():
+                clock.start()
+                tick.start()
+                QTimer.singleShot(int(seconds * 1000), app.quit)
+
+        tick.timeout.connect(on_tick)
+        memory = QTimer()
+        memory.setInterval(500)
+        memory.timeout.connect(sample_rss)
+        memory.start()
+        rt.controller.screen_shown.connect(walk)
+        QTimer.singleShot(200, lambda: rt.controller.dispatch(
+            ev.ServiceChosen(Service.PENSION_CHECK)))
+        app.exec()
+        tick.stop()
+        memory.stop()
+        rt.shutdown()
+    lateness.sort()
+    pick = lambda q: round(lateness[min(len(lateness) - 1, int(q * len(lateness)))], 2)  # noqa: E731
+    return {
+        "gui_stall_ms": {"p50": pick(0.5), "p99": pick(0.99), "max": round(lateness[-1], 2),
+                         "samples": len(lateness)},
+        "rss_mb_face_capture": {"max": round(max(rss), 1), "median": round(statistics.median(rss), 1)},
+        "capture_seconds": seconds,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--capture-seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    figures = {"cold_start_s": cold_start(args.runs), **capture_run(args.capture_seconds)}
+    figures["targets"] = {"cold_start_s": 3.0, "rss_mb_face_capture": 400, "gui_stall_p99_ms": 30}
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
