@@ -6,16 +6,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config import load_settings
 from devices.camera.base import CameraError
 from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
 from kiosk.face.actions import ACTIONS
+from kiosk.face.engine import FaceEngine
 from kiosk.face.errors import FaceError
-
-if TYPE_CHECKING:
-    from kiosk.face.engine import FaceEngine
+from kiosk.face.evaluate import evaluate as evaluate_folder
+from kiosk.face.matching import reference_embedding
+from kiosk.face.replay import analyse_file
 
 
 def register(subparsers: Any) -> None:
@@ -52,14 +53,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine() -> FaceEngine:
-    from kiosk.face.engine import FaceEngine  # noqa: PLC0415 (dlib only for face commands)
-
-    return FaceEngine.load()
+    return FaceEngine.load()  # the slow part (~1.5 s), only once a face command runs
 
 
 def _fail(reason: str) -> int:
     print(f"kiosk: {reason}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _about(path: Path, exc: Exception) -> str:
+    return str(exc) if str(path) in str(exc) else f"{path}: {exc}"
 
 
 def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
@@ -71,9 +74,6 @@ def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    # dlib and the models load only when a face command runs, not for every kiosk command.
-    from kiosk.face.matching import reference_embedding  # noqa: PLC0415
-
     threshold = load_settings(args.config).face.threshold
     engine = _engine()
     embeddings = []
@@ -81,16 +81,13 @@ def _compare(args: argparse.Namespace) -> int:
         try:
             embeddings.append(reference_embedding(engine, path))
         except FaceError as exc:
-            return _fail(str(exc) if str(path) in str(exc) else f"{path}: {exc}")
+            return _fail(_about(path, exc))
     distance = round(engine.distance(*embeddings), 4)
     _print(args, {"distance": distance, "threshold": threshold, "match": distance <= threshold})
     return EXIT_OK
 
 
 def _liveness(args: argparse.Namespace) -> int:
-    # dlib and the models load only when a face command runs, not for every kiosk command.
-    from kiosk.face.replay import analyse_file  # noqa: PLC0415
-
     challenge = [a.strip() for a in args.challenge.split(",") if a.strip()]
     unknown = [a for a in challenge if a not in ACTIONS]
     if not challenge or unknown:
@@ -102,7 +99,7 @@ def _liveness(args: argparse.Namespace) -> int:
     try:
         update = analyse_file(engine, args.video, challenge, settings, args.analysis_fps)
     except (CameraError, FaceError) as exc:
-        return _fail(f"{args.video}: {exc}")
+        return _fail(_about(args.video, exc))
     result = {
         "passed": update.passed,
         "actions": [
@@ -115,15 +112,14 @@ def _liveness(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    # dlib and the models load only when a face command runs, not for every kiosk command.
-    from kiosk.face.evaluate import evaluate  # noqa: PLC0415
-
     if not args.dir.is_dir():
         raise UsageError(f"{args.dir} is not a folder")
-    threshold = args.threshold if args.threshold is not None else None
+    threshold = args.threshold
     if threshold is None:
         threshold = load_settings(args.config).face.threshold
+    elif not 0.0 < threshold < 2.0:
+        raise UsageError("--threshold must be between 0 and 2")
     engine = _engine()
-    report = evaluate(engine, args.dir, threshold)
+    report = evaluate_folder(engine, args.dir, threshold)
     _print(args, report.as_dict())
     return EXIT_OK
