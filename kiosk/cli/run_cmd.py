@@ -41,22 +41,31 @@ def _size(text: str, orientation: str) -> tuple[int, int]:
     return width, height
 
 
-def _qt_app(headless: bool) -> Any:
+def _qt_app(headless: bool, locale: str) -> Any:
+    """The QApplication with the CJK font and the locale's translations installed."""
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from screens.theme import install_font
+    from kiosk.i18n import install_translator
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    return app, install_font
+    install_translator(app, locale)  # before the window is built: its texts are set once
+    return app
+
+
+def install_font(app: Any, font_file: str) -> str:
+    from screens.theme import install_font as install
+
+    return install(app, font_file)
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    app, install_font = _qt_app(headless=False)
+    app = _qt_app(headless=False, locale=settings.terminal.locale)
     install_font(app, settings.ui.font_file)
     from kiosk.app import KioskRuntime, setup_file_logging
+    from kiosk.sdnotify import Notifier
 
     runtime = KioskRuntime.build(settings)
     setup_file_logging(settings, runtime.data_dir)
@@ -67,17 +76,39 @@ def _run(args: argparse.Namespace) -> int:
     else:
         runtime.window.show()
     runtime.start()
+    watchdog = _systemd_watchdog(Notifier.from_environment())
     try:
         app.exec()
     finally:
         runtime.shutdown()
+    if watchdog is not None:
+        watchdog.stop()
+    notifier = Notifier.from_environment()
+    if notifier is not None:
+        notifier.stopping()
     return EXIT_OK
+
+
+def _systemd_watchdog(notifier: Any) -> Any:
+    """Tell systemd the kiosk is up and keep pinging from the GUI thread: a frozen GUI
+    stops the pings and systemd restarts the kiosk."""
+    if notifier is None:
+        return None
+    from PySide6.QtCore import QTimer
+
+    notifier.ready("kiosk running")
+    if not notifier.watchdog_enabled:
+        return None
+    timer = QTimer()
+    timer.timeout.connect(notifier.watchdog)
+    timer.start(int(notifier.ping_interval_s * 1000))
+    return timer
 
 
 def _demo(args: argparse.Namespace) -> int:
     base = load_settings(args.config)
     width, height = _size(args.size, base.ui.orientation)
-    app, install_font = _qt_app(args.headless)
+    app = _qt_app(args.headless, base.terminal.locale)
     family = install_font(app, base.ui.font_file)
     from kiosk.app import KioskRuntime
     from kiosk.demo import DemoDriver, DemoError, demo_settings
