@@ -166,3 +166,26 @@ def test_engine_loaded_on_one_thread_serves_another(engine: FaceEngine, testdata
     worker.start()
     worker.join(30)
     assert results == [1]
+
+
+def test_cli_evaluate_prints_the_contract(testdata: Path, tmp_path: Path) -> None:
+    root = tmp_path / "people"
+    root.mkdir()
+    for identity in ("jeff_bezos", "sundar_pichai"):
+        (root / identity).symlink_to(testdata / "faces" / "tune" / identity)
+    (root / "README.txt").write_text("not an identity folder")
+    result = run_kiosk("face", "evaluate", str(root), "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {
+        "genuine_pairs",
+        "impostor_pairs",
+        "false_accepts",
+        "false_rejects",
+        "far",
+        "frr",
+        "threshold",
+        "no_face",
+    }
+    assert (out["genuine_pairs"], out["impostor_pairs"]) == (2, 4)
+    assert out["no_face"] == [] and out["threshold"] == load_settings().face.threshold
