@@ -20,7 +20,7 @@ __all__ = ["DEFAULT_FILE", "ConfigError", "Settings", "as_dict", "load_settings"
 
 DEFAULT_FILE = Path(__file__).with_name("default.toml")
 ENV_VAR = "KIOSK_CONFIG"
-SECRET_KEYS = frozenset({"pin_hash", "staff_pin_hash"})
+SECRET_KEYS = frozenset({"pin_hash", "staff_pin_hash", "staff"})
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -48,6 +48,9 @@ class TechnicianSettings:
         "9faa53ece7bdae20368a90ff55ee2089ccacc1af4759e547d1ff3708a1b0c1ac"
     )
     staff_pin_hash: str = ""
+    # Staff who may unlock an assisted check, each "staff number:pin_hash"; the case records
+    # the number. Empty: staff_pin_hash (or the technician PIN) unlocks as "staff".
+    staff: tuple[str, ...] = ()
     max_attempts: int = _range(5, 1, 20)
     lockout_s: int = _range(300, 10, 86400)
 

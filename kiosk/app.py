@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import logging.handlers
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ from devices.printer import create_printer
 from kiosk.bundle import demo_clip
 from kiosk.face.engine import FaceEngine
 from kiosk.flow import FlowConfig, SessionFlow
-from kiosk.pin import verify_pin
 from kiosk.print_jobs import PrintJobStore
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
@@ -34,8 +34,10 @@ from kiosk.qt.record_service import RecordService
 from kiosk.receipts import ReceiptBuilder
 from kiosk.records import CaseRecorder
 from kiosk.services import Matcher
+from kiosk.staff import StaffGate
 from offline_queue.client import PlatformClient
 from offline_queue.keys import TerminalKeys, load_or_create
+from offline_queue.runtime import make_worker, open_store
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 from screens.window import KioskWindow
@@ -85,23 +87,22 @@ class KioskRuntime:
         data_dir = data_dir_of(settings)
         keys = load_or_create(data_dir)
         platform, url = _platform(settings, data_dir)
-        store = CaseStore.open(
-            data_dir / "queue.db", keys, retention_days=settings.terminal.retention_days
-        )
-        client = (
-            PlatformClient(
-                url,
-                keys,
-                ca_bundle=settings.platform.ca_bundle,
-                timeout_s=settings.platform.timeout_s,
-            )
-            if url
-            else None
-        )
-        sync = SyncWorker(store, client, settings.platform) if client else None
+        store = open_store(settings, keys, data_dir)
+        sync = make_worker(settings, store, keys, url) if url else None
+        client = sync.client if sync is not None else None
         window = KioskWindow()
         jobs = PrintJobStore.in_data_dir(data_dir)
-        controller = _controller(settings, data_dir, keys, store, jobs, client, window, rng)
+        controller = _controller(
+            settings,
+            data_dir,
+            keys,
+            store,
+            jobs,
+            client,
+            window,
+            rng,
+            sync.sync_now if sync is not None else None,
+        )
         runtime = cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
         runtime.jobs = jobs
         return runtime
@@ -163,13 +164,14 @@ def _controller(
     client: PlatformClient | None,
     window: KioskWindow,
     rng: random.Random | None,
+    sync_now: Callable[[], None] | None = None,
 ) -> KioskController:
     card = CardReaderService(create_card_reader(settings.card_reader))
     camera_settings = _camera_settings(settings)
     camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
     matcher = Matcher(settings.face.threshold, client.reference_face if client else None)
     face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
-    recorder = CaseRecorder(store, jobs, settings, keys)
+    recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
     records = RecordService(recorder.record, recorder.lookup)
     printer = PrinterService(create_printer(settings.printer, data_dir), jobs)
     voice = _voice(settings)
@@ -182,10 +184,7 @@ def _controller(
         )
     )
 
-    def staff_pin_ok(pin: str) -> str | None:
-        encoded = settings.technician.staff_pin_hash or settings.technician.pin_hash
-        return "staff" if verify_pin(pin, encoded) else None
-
+    staff_gate = StaffGate(settings.technician, state_dir=data_dir)
     return KioskController(
         flow,
         window,
@@ -196,5 +195,5 @@ def _controller(
         printer,
         voice,
         ReceiptBuilder(settings, recorder).build,
-        staff_pin_ok,
+        staff_gate.identify,
     )

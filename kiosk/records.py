@@ -36,8 +36,15 @@ class CaseRecorder:
     """Stores the case in the queue; issues and signs the certificate when verified."""
 
     def __init__(
-        self, store: CaseStore, jobs: PrintJobStore, settings: Settings, keys: TerminalKeys
+        self,
+        store: CaseStore,
+        jobs: PrintJobStore,
+        settings: Settings,
+        keys: TerminalKeys,
+        *,
+        after_enqueue: Callable[[], None] | None = None,
     ) -> None:
+        self._after_enqueue = after_enqueue  # e.g. wake the sync worker: send it now
         self.store = store
         self.jobs = jobs
         self.settings = settings
@@ -69,6 +76,8 @@ class CaseRecorder:
         face = best_jpeg()
         attachments = {"face.jpg": face} if face else {}
         case_id = self.store.enqueue("pension_check", payload, attachments)
+        if self._after_enqueue is not None:
+            self._after_enqueue()
         self.last = {"case_id": case_id, "certificate": cert, "token": token}
         return case_id
 

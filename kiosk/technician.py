@@ -127,7 +127,7 @@ class PinGate:
                 raise LockedOut(state.locked_until - now)
             if state.locked_until:  # the lockout has run out: a fresh count
                 state = GateState()
-            ok = bool(pin) and verify_pin(pin, self._hash)
+            ok = bool(pin) and self._matches(pin)
             if ok:
                 state = GateState()
                 log.info("%s PIN accepted", self._name)
@@ -142,6 +142,9 @@ class PinGate:
             self._state = state
             self._save()
             return ok
+
+    def _matches(self, pin: str) -> bool:
+        return verify_pin(pin, self._hash)
 
     # -- persistence -----------------------------------------------------------------------
     def _load(self) -> GateState:

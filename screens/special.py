@@ -132,5 +132,10 @@ class HelpScreen(StepScreen):
             self._pin += key
         self._show_pin()
 
+    def show_pin_message(self, text: str) -> None:
+        """A wrong PIN or a lockout: say so where the PIN was typed."""
+        self.pad.show()
+        self.pin_label.setText(text)
+
     def _show_pin(self) -> None:
         self.pin_label.setText("●" * len(self._pin) if self._pin else tr("请输入工作人员密码"))

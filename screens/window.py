@@ -44,7 +44,8 @@ class KioskWindow(QStackedWidget):
         self.face_screen = FaceCaptureScreen()
         self._add(Step.FACE_CAPTURE, self.face_screen)
         self._add(Step.RATE, RateScreen())
-        self._add(Step.HELP, HelpScreen())
+        self.help_screen = HelpScreen()
+        self._add(Step.HELP, self.help_screen)
 
     def _add(self, step: Step, screen: StepScreen) -> None:
         self.screens[step] = screen

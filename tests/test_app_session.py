@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
@@ -71,7 +72,11 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
     printed = list((rt.data_dir / "printer").glob("*.bin"))
     assert len(printed) == 1
     assert b"\x1c&" in printed[0].read_bytes()  # Chinese printed in GB18030 mode
-    assert rt.store.status()["pending"] + rt.store.status()["acked"] >= 1
+    case_id = rt.controller.flow.session.case_id
+    # The sync worker was woken by the new case: it reaches the embedded platform's pull feed.
+    qtbot.waitUntil(lambda: rt.store.status()["acked"] == 1, timeout=30_000)
+    feed = requests.get(f"{rt.platform.url}/api/v1/cases", timeout=10).json()
+    assert [item["case_id"] for item in feed["items"]] == [case_id]
     tap(rt, "rate_5")
     wait_for(qtbot, rt, "thanks")
     tap(rt, "thanks_done")

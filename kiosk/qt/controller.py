@@ -29,14 +29,17 @@ from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome
+from kiosk.qt.background import Background
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
 from kiosk.qt.face_service import FaceService
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
 from kiosk.qt.timers import FlowTimers
+from kiosk.technician import LockedOut
 from screens.base import ReplayVoice
 from screens.special import StaffPin
+from screens.texts import tr
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ class KioskController(QObject):
         printer: PrinterService,
         voice: Voice,
         build_receipt: Callable[[cmd.PrintReceipt], Any],
-        staff_pin_ok: Callable[[str], str | None],
+        identify_staff: Callable[[str], str | None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -101,7 +104,8 @@ class KioskController(QObject):
         self.card, self.camera, self.face = card, camera, face
         self.records, self.printer, self.voice = records, printer, voice
         self._build_receipt = build_receipt
-        self._staff_pin_ok = staff_pin_ok
+        self._identify_staff = identify_staff
+        self.background = Background(self)
         self.timers = FlowTimers(self)
         self._wire()
 
@@ -133,6 +137,7 @@ class KioskController(QObject):
     def start(self) -> None:
         for service in (self.card, self.camera, self.face, self.records, self.printer):
             service.start()
+        self.background.start()
         self.apply(self.flow.start())
 
     def shutdown(self) -> None:
@@ -140,6 +145,7 @@ class KioskController(QObject):
         self.voice.stop()
         for service in (self.card, self.camera, self.face, self.records, self.printer):
             service.shutdown()
+        self.background.shutdown()
 
     # -- in ---------------------------------------------------------------------------------
     def on_intent(self, intent: object) -> None:
@@ -147,16 +153,29 @@ class KioskController(QObject):
             self.voice.replay()
             self.dispatch(ev.Touched())
         elif isinstance(intent, StaffPin):
-            staff_id = self._staff_pin_ok(intent.pin)
-            if staff_id:
-                self.dispatch(ev.StaffUnlocked(staff_id))
-            else:
-                self.dispatch(ev.Touched())
+            pin = intent.pin
+            self.background.run(lambda: self._identify_staff(pin), self._on_staff_checked)
+            self.dispatch(ev.Touched())
         else:
             self.dispatch(intent)  # type: ignore[arg-type]
 
     def dispatch(self, event: ev.Event) -> None:
         self.apply(self.flow.handle(event))
+
+    def _on_staff_checked(self, result: object) -> None:
+        if self.flow.step is not Step.HELP:
+            return  # the resident moved on while the PIN was checked
+        if isinstance(result, str) and result:
+            self.dispatch(ev.StaffUnlocked(result))
+        elif isinstance(result, LockedOut):
+            minutes = max(1, round(result.remaining_s / 60))
+            self.window.help_screen.show_pin_message(
+                tr("密码错误次数太多，请 {n} 分钟后再试").format(n=minutes)
+            )
+        else:
+            if isinstance(result, Exception):
+                log.error("staff PIN check failed: %s", result)
+            self.window.help_screen.show_pin_message(tr("密码不对，请再输一次"))
 
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):
