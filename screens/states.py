@@ -1,4 +1,8 @@
-"""Plausible views for every screen and state a resident can meet, as the flow's view() has them."""
+"""Plausible views for every screen and state a resident can meet, as the flow's view() has them.
+
+The screen audit test, the translation test and `kiosk demo --audit` render each of these on
+the kiosk window; the names are the PNG names in `docs/screens/`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,28 @@ from typing import Any
 
 from kiosk.flow.model import Step
 
-PENSION: dict[str, Any] = {
-    "service": "pension_check",
-    "step_total": 5,
-    "masked_name": "张*英",
-    "masked_id_number": "110101********1239",
-}
 
-# name -> (step, view)
+def _resident() -> dict[str, str]:
+    # Sample data, not a screen text: built in a function so that the translation extractor,
+    # which reads every module-level table under screens/, does not take the name for one.
+    return {"masked_name": "张*英", "masked_id_number": "110101********1239"}
+
+
+PENSION: dict[str, Any] = {"service": "pension_check", "step_total": 5, **_resident()}
+
+QUERY: dict[str, Any] = {**PENSION, "service": "query", "step_total": 3}
+
+# name -> (step, view), in the order a resident meets them
 STATES: dict[str, tuple[Step, dict[str, Any]]] = {
     "welcome": (Step.IDLE, {"service": None}),
     "read_card": (Step.READ_CARD, {**PENSION, "step_no": 1, "can_go_back": True}),
     "read_card_error": (
         Step.READ_CARD,
         {**PENSION, "step_no": 1, "can_go_back": True, "card_error": "torn_read"},
+    ),
+    "read_card_wrong_card": (
+        Step.READ_CARD,
+        {**PENSION, "step_no": 1, "can_go_back": True, "wrong_card": True},
     ),
     "confirm": (Step.CONFIRM_IDENTITY, {**PENSION, "step_no": 2, "can_go_back": True}),
     "consent": (Step.CONSENT, {**PENSION, "step_no": 3, "can_go_back": True}),
@@ -32,7 +44,7 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
             "action": "turn_left",
             "actions_total": 2,
             "action_index": 0,
-            "guidance_text": "请靠近一点",
+            "guidance_code": "too_small",
         },
     ),
     "face_retry": (
@@ -49,6 +61,8 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
         {**PENSION, "step_no": 5, "outcome": "not_verified", "reason": "face_mismatch"},
     ),
     "result_pending": (Step.RESULT, {**PENSION, "step_no": 5, "outcome": "pending"}),
+    "lookup": (Step.LOOKUP, {**QUERY, "step_no": 3}),
+    "result_not_found": (Step.RESULT, {**QUERY, "step_no": 3, "outcome": "not_found"}),
     "printing": (Step.PRINT, {**PENSION, "step_no": 5}),
     "print_paper_out": (Step.PRINT, {**PENSION, "step_no": 5, "print_failed": "paper_out"}),
     "rate": (Step.RATE, {**PENSION}),
