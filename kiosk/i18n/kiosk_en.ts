@@ -59,7 +59,7 @@
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="136" />
+            <location filename="../../screens/special.py" line="141" />
             <source>请输入工作人员密码</source>
             <translation>Staff PIN, please</translation>
         </message>
@@ -594,27 +594,37 @@
             <translation>Only the card holder in front of the screen, please; we will start again.</translation>
         </message>
         <message>
+            <location filename="../../screens/texts.py" line="74" />
+            <source>密码不对，请再输一次</source>
+            <translation>Wrong PIN. Please try again.</translation>
+        </message>
+        <message>
             <location filename="../../screens/texts.py" line="75" />
+            <source>密码错误次数太多，请 {n} 分钟后再试</source>
+            <translation>Too many wrong PINs. Please try again in {n} minutes.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="78" />
             <source>很不满意</source>
             <translation>Very poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="76" />
+            <location filename="../../screens/texts.py" line="79" />
             <source>不满意</source>
             <translation>Poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="77" />
+            <location filename="../../screens/texts.py" line="80" />
             <source>一般</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="78" />
+            <location filename="../../screens/texts.py" line="81" />
             <source>满意</source>
             <translation>Good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="79" />
+            <location filename="../../screens/texts.py" line="82" />
             <source>很满意</source>
             <translation>Very good</translation>
         </message>

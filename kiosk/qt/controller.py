@@ -39,7 +39,7 @@ from kiosk.qt.timers import FlowTimers
 from kiosk.technician import LockedOut
 from screens.base import ReplayVoice
 from screens.special import StaffPin
-from screens.texts import tr
+from screens.texts import PIN_LOCKED, PIN_WRONG, tr
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -170,12 +170,12 @@ class KioskController(QObject):
         elif isinstance(result, LockedOut):
             minutes = max(1, round(result.remaining_s / 60))
             self.window.help_screen.show_pin_message(
-                tr("密码错误次数太多，请 {n} 分钟后再试").format(n=minutes)
+                tr(PIN_LOCKED).format(n=minutes)
             )
         else:
             if isinstance(result, Exception):
                 log.error("staff PIN check failed: %s", result)
-            self.window.help_screen.show_pin_message(tr("密码不对，请再输一次"))
+            self.window.help_screen.show_pin_message(tr(PIN_WRONG))
 
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):
