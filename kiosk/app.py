@@ -9,6 +9,7 @@ Everything is opened explicitly here and closed explicitly in `shutdown()` (neve
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import logging.handlers
 import random
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QTimer
 
 from config.settings import Settings
 from devices.camera import create_camera
@@ -43,6 +46,7 @@ from offline_queue.sync import SyncWorker
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_MS = 3_600_000  # hourly
 
 
 def data_dir_of(settings: Settings) -> Path:
@@ -80,6 +84,7 @@ class KioskRuntime:
     window: KioskWindow
     platform: Any = None  # the embedded central platform, when running one
     jobs: PrintJobStore | None = None
+    _purge_timer: QTimer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -109,8 +114,21 @@ class KioskRuntime:
 
     def start(self) -> None:
         self.controller.start()
+        self._purge_timer = QTimer(self.window)
+        self._purge_timer.timeout.connect(self.purge_print_jobs)
+        self._purge_timer.start(PURGE_EVERY_MS)
+        self.purge_print_jobs()
         if self.sync is not None:
             self.sync.start()
+
+    def purge_print_jobs(self) -> None:
+        """Printed receipts (masked data) are kept for reprints no longer than retention."""
+        jobs = self.jobs
+        if jobs is None:
+            return
+        days = self.settings.terminal.retention_days
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        self.controller.background.run(lambda: jobs.purge(cutoff), _log_purged)
 
     def shutdown(self) -> None:
         self.controller.shutdown()
@@ -123,6 +141,13 @@ class KioskRuntime:
             self.jobs.close()
         if self.platform is not None:
             self.platform.stop()
+
+
+def _log_purged(result: object) -> None:
+    if isinstance(result, Exception):
+        log.error("purging old print jobs failed: %s", result)
+    elif result:
+        log.info("purged %s printed jobs past retention", result)
 
 
 def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
