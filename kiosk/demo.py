@@ -3,6 +3,11 @@
 It acts as the resident (taps the buttons a resident would tap, by object name), lets the
 simulated card reader, camera and printer do their parts, and saves `NN-<screen>.png` for
 every screen shown plus the printed receipt's preview.
+
+With the audit (`render_states`), every screen state a resident can meet (`screens.states`),
+including those a good session never shows (help, device fault, more time, not verified,
+pending, paper out), is then rendered on the same window at the panel size, saved as
+`states/NN-<state>.png` and measured with `screens.audit.audit`.
 """
 
 from __future__ import annotations
@@ -12,14 +17,20 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from config.settings import Settings
 from kiosk.app import KioskRuntime
 from kiosk.bundle import demo_clip
+from kiosk.flow.model import Step
+from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit, shortfalls
+from screens.states import STATES
+from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +45,14 @@ TAPS = {
 }
 SETTLE_MS = 400  # let a screen render before grabbing it
 REFERENCE_AT_S = 1.0  # the card photo: a frame of the demo clip well before the checked part
+CARD_PHOTO = "card_photo.jpg"  # in the demo's data folder
+STATES_DIR = "states"  # under the demo's folder: one PNG per screen state
+TARGETS = {
+    "min_font_px": TARGET_FONT_PX,
+    "min_target_px": TARGET_TOUCH_PX,
+    "min_contrast": TARGET_CONTRAST,
+    "clipped": [],
+}
 
 
 class DemoError(Exception):
@@ -49,7 +68,7 @@ def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
     clip = Path(base.camera.source) if base.camera.source else demo_clip()
     if clip is None or not clip.exists():
         raise DemoError(f"demo camera clip not found: {clip} (set camera.source)")
-    reference = data_dir / "card_photo.jpg"
+    reference = data_dir / CARD_PHOTO
     _save_frame(clip, REFERENCE_AT_S, reference)
     card = dataclasses.replace(
         base.card_reader,
@@ -159,3 +178,37 @@ class DemoDriver(QObject):
         self.result.error = why
         self.result.ok = False
         QApplication.instance().quit()  # type: ignore[union-attr]
+
+
+def render_states(
+    window: KioskWindow, out_dir: Path, panel: tuple[int, int], preview: QImage | None = None
+) -> list[dict[str, Any]]:
+    """Show every screen state on `window`, save `NN-<state>.png` in `out_dir` and audit it.
+
+    `preview` is drawn in the face screen's camera preview (a real frame: the texts over it
+    must stay readable). Returns the audit figures, one dict per state, in STATES order.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.png"):
+        old.unlink()
+    results = []
+    for index, (name, (step, view)) in enumerate(STATES.items(), start=1):
+        window.show_step(step, dict(view))
+        if step is Step.FACE_CAPTURE and preview is not None:
+            window.show_frame(preview)
+        results.append(audit(window, name, panel))  # first: it settles pending deletes
+        path = out_dir / f"{index:02d}-{name}.png"
+        if not window.grab().save(str(path)):
+            raise DemoError(f"cannot write {path}")
+    return results
+
+
+def preview_frame(data_dir: Path) -> QImage | None:
+    """The demo clip's frame saved as the card photo: a real face for the preview."""
+    image = QImage(str(data_dir / CARD_PHOTO))
+    return None if image.isNull() else image
+
+
+def audit_shortfalls(results: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per screen, what misses the issue's targets (screens that meet them all are left out)."""
+    return {r["name"]: misses for r in results if (misses := shortfalls(r))}

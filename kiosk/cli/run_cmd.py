@@ -24,7 +24,13 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="folder for the PNGs")
     demo.add_argument("--size", default="", help="WxH, default from ui.orientation")
     demo.add_argument("--timeout", type=float, default=180.0)
-    demo.add_argument("--audit", action="store_true", help="measure fonts, targets, contrast")
+    demo.add_argument(
+        "--audit",
+        action="store_true",
+        help="also render every screen state to OUT/states/, measure text size, touch targets, "
+        "contrast and clipping; the exit code is still 0 when the session passed: unmet "
+        "targets are reported (targets_met, shortfalls), not failed",
+    )
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.set_defaults(handler=_demo)
 
@@ -111,13 +117,13 @@ def _demo(args: argparse.Namespace) -> int:
     app = _qt_app(args.headless, base.terminal.locale)
     family = install_font(app, base.ui.font_file)
     from kiosk.app import KioskRuntime
-    from kiosk.demo import DemoDriver, DemoError, demo_settings
+    from kiosk.demo import STATES_DIR, DemoDriver, DemoError, demo_settings
 
     args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.png"):
+    for old in [*args.out.glob("*.png"), *(args.out / STATES_DIR).glob("*.png")]:
         old.unlink()
     try:
-        settings, _data_dir = demo_settings(base, args.out)
+        settings, data_dir = demo_settings(base, args.out)
     except DemoError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -131,7 +137,7 @@ def _demo(args: argparse.Namespace) -> int:
     finally:
         runtime.shutdown()
     result = driver.result
-    summary = {
+    summary: dict[str, Any] = {
         "ok": result.ok,
         "error": result.error,
         "font": family,
@@ -140,15 +146,69 @@ def _demo(args: argparse.Namespace) -> int:
         "receipt": result.receipt.name if result.receipt else None,
         "out": str(args.out),
     }
-    if args.json:
+    if args.audit:
+        # After the session: the devices are stopped, nothing but the states moves the window.
+        summary = _audit(runtime.window, args.out, (width, height), data_dir, summary)
+    _report(summary, args.json, args.audit)
+    return EXIT_OK if summary["ok"] else EXIT_FAILED
+
+
+def _audit(
+    window: Any, out: Path, panel: tuple[int, int], data_dir: Path, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The summary with the audit: "screens" becomes the figures of every state."""
+    from kiosk.demo import (
+        STATES_DIR,
+        TARGETS,
+        DemoError,
+        audit_shortfalls,
+        preview_frame,
+        render_states,
+    )
+
+    try:
+        results = render_states(window, out / STATES_DIR, panel, preview_frame(data_dir))
+    except DemoError as exc:
+        return {**summary, "ok": False, "error": str(exc), "targets_met": False, "screens": []}
+    misses = audit_shortfalls(results)
+    session = summary.pop("screens")
+    return {
+        **summary,
+        "targets": TARGETS,
+        "targets_met": not misses,
+        "shortfalls": misses,
+        "screens": results,
+        "session_screens": session,
+        "states_dir": str(out / STATES_DIR),
+    }
+
+
+def _report(summary: dict[str, Any], as_json: bool, audited: bool) -> None:
+    if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        for path in result.screens:
-            print(path)
-        if result.receipt:
-            print(result.receipt)
+        out = Path(summary["out"])
+        for name in summary["session_screens" if audited else "screens"]:
+            print(out / name)
+        if summary["receipt"]:
+            print(out / summary["receipt"])
+        if audited:
+            for figures in summary["screens"]:
+                print(_audit_line(figures))
+    for name, misses in summary.get("shortfalls", {}).items():
+        print(f"audit: {name}: {'; '.join(misses)}", file=sys.stderr)
+    if not as_json:
         print(
-            ("demo finished: " if result.ok else "demo FAILED: ") + (result.error or str(args.out)),
+            ("demo finished: " if summary["ok"] else "demo FAILED: ")
+            + (summary["error"] or summary["out"]),
             file=sys.stderr,
         )
-    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _audit_line(figures: dict[str, Any]) -> str:
+    clipped = ", ".join(figures["clipped"]) or "-"
+    return (
+        f"{figures['name']:<22} text {figures['min_font_px']} px  "
+        f"target {figures['min_target_px']} px  contrast {figures['min_contrast']}:1  "
+        f"clipped: {clipped}"
+    )
