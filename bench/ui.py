@@ -61,7 +61,10 @@ def cold_start(runs: int) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as tmp:
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, repr(time.time()), tmp],
-                capture_output=True, text=True, check=True, cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=REPO,
             )
             times.append(json.loads(out.stdout.strip().splitlines()[-1])["cold_start_s"])
     return {"median": round(statistics.median(times), 3), "max": round(max(times), 3)}
@@ -102,8 +105,9 @@ def capture_run(seconds: float) -> dict[str, object]:
         # A challenge the clip cannot finish keeps liveness busy for the whole run.
         settings = dataclasses.replace(
             settings,
-            face=dataclasses.replace(settings.face, actions=("turn_left",),
-                                     action_timeout_s=seconds + 30),
+            face=dataclasses.replace(
+                settings.face, actions=("turn_left",), action_timeout_s=seconds + 30
+            ),
         )
         rt = KioskRuntime.build(settings)
         rt.window.setFixedSize(1920, 1080)
@@ -140,8 +144,9 @@ def capture_run(seconds: float) -> dict[str, object]:
         memory.timeout.connect(sample_rss)
         memory.start()
         rt.controller.screen_shown.connect(walk)
-        QTimer.singleShot(200, lambda: rt.controller.dispatch(
-            ev.ServiceChosen(Service.PENSION_CHECK)))
+        QTimer.singleShot(
+            200, lambda: rt.controller.dispatch(ev.ServiceChosen(Service.PENSION_CHECK))
+        )
         app.exec()
         tick.stop()
         memory.stop()
@@ -149,9 +154,16 @@ def capture_run(seconds: float) -> dict[str, object]:
     lateness.sort()
     pick = lambda q: round(lateness[min(len(lateness) - 1, int(q * len(lateness)))], 2)  # noqa: E731
     return {
-        "gui_stall_ms": {"p50": pick(0.5), "p99": pick(0.99), "max": round(lateness[-1], 2),
-                         "samples": len(lateness)},
-        "rss_mb_face_capture": {"max": round(max(rss), 1), "median": round(statistics.median(rss), 1)},
+        "gui_stall_ms": {
+            "p50": pick(0.5),
+            "p99": pick(0.99),
+            "max": round(lateness[-1], 2),
+            "samples": len(lateness),
+        },
+        "rss_mb_face_capture": {
+            "max": round(max(rss), 1),
+            "median": round(statistics.median(rss), 1),
+        },
         "capture_seconds": seconds,
     }
 

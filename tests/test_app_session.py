@@ -35,6 +35,17 @@ def runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
     rt.shutdown()
 
 
+def walk_to_result(qtbot, rt: KioskRuntime) -> dict:
+    """Choose the pension check, confirm, consent; the simulated card and camera do the rest."""
+    tap(rt, "service_pension_check")
+    view = wait_for(qtbot, rt, "confirm_identity")
+    assert view["masked_name"] == "张*英"
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    tap(rt, "consent_yes")
+    return wait_for(qtbot, rt, "result", timeout_ms=90_000)
+
+
 def tap(rt: KioskRuntime, name: str) -> None:
     button = rt.window.current_screen().findChild(QPushButton, name)
     assert button is not None, f"no {name} on {rt.window.current_screen().step}"
@@ -58,13 +69,7 @@ def wait_for(qtbot, rt: KioskRuntime, step: str, timeout_ms: int = 60_000) -> di
 
 def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime) -> None:
     rt = runtime
-    tap(rt, "service_pension_check")
-    view = wait_for(qtbot, rt, "confirm_identity")
-    assert view["masked_name"] == "张*英"
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
-    tap(rt, "consent_yes")
-    view = wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    view = walk_to_result(qtbot, rt)
     assert view["outcome"] == "verified", view
     assert view["distance"] <= view["threshold"]
     tap(rt, "result_continue")
@@ -87,12 +92,7 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
 def test_paper_out_keeps_the_job_and_calls_staff(qtbot, runtime) -> None:
     rt = runtime
     rt.controller.printer.printer.set_fault("paper_out")  # type: ignore[attr-defined]
-    tap(rt, "service_pension_check")
-    wait_for(qtbot, rt, "confirm_identity")
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
-    tap(rt, "consent_yes")
-    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    walk_to_result(qtbot, rt)
     with qtbot.waitSignal(rt.controller.staff_called, timeout=10_000) as blocker:
         tap(rt, "result_continue")
     assert blocker.args == ["printer_paper_out"]
@@ -132,12 +132,7 @@ def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime)
 
 
 def _verified_check(qtbot, rt: KioskRuntime) -> None:
-    tap(rt, "service_pension_check")
-    wait_for(qtbot, rt, "confirm_identity")
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
-    tap(rt, "consent_yes")
-    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+    walk_to_result(qtbot, rt)
     tap(rt, "result_continue")
     wait_for(qtbot, rt, "rate")
     tap(rt, "rate_skip")

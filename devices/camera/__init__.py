@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 from config.settings import CameraSettings
 from devices.camera.base import Camera
+from devices.registry import backend_class
 
 BACKENDS: dict[str, str] = {
     "simulated": "devices.camera.simulated:SimulatedCamera",
@@ -15,7 +14,5 @@ BACKENDS: dict[str, str] = {
 
 
 def create_camera(settings: CameraSettings) -> Camera:
-    module_name, class_name = BACKENDS[settings.backend].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    camera: Camera = backend_class.from_settings(settings)
+    camera: Camera = backend_class(BACKENDS, settings.backend).from_settings(settings)
     return camera

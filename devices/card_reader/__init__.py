@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 from config.settings import CardReaderSettings
 from devices.card_reader.base import CardReader
+from devices.registry import backend_class
 
 BACKENDS: dict[str, str] = {
     "simulated": "devices.card_reader.simulated:SimulatedCardReader",
@@ -15,7 +14,5 @@ BACKENDS: dict[str, str] = {
 
 
 def create_card_reader(settings: CardReaderSettings) -> CardReader:
-    module_name, class_name = BACKENDS[settings.backend].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    reader: CardReader = backend_class.from_settings(settings)
+    reader: CardReader = backend_class(BACKENDS, settings.backend).from_settings(settings)
     return reader

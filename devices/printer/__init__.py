@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from config.settings import PrinterSettings
 from devices.printer.base import Printer
+from devices.registry import backend_class
 
 BACKENDS: dict[str, str] = {
     "simulated": "devices.printer.simulated:SimulatedPrinter",
@@ -15,7 +15,5 @@ BACKENDS: dict[str, str] = {
 
 
 def create_printer(settings: PrinterSettings, data_dir: Path) -> Printer:
-    module_name, class_name = BACKENDS[settings.backend].split(":")
-    backend_class = getattr(importlib.import_module(module_name), class_name)
-    printer: Printer = backend_class.from_settings(settings, data_dir)
+    printer: Printer = backend_class(BACKENDS, settings.backend).from_settings(settings, data_dir)
     return printer

@@ -169,9 +169,7 @@ class KioskController(QObject):
             self.dispatch(ev.StaffUnlocked(result))
         elif isinstance(result, LockedOut):
             minutes = max(1, round(result.remaining_s / 60))
-            self.window.help_screen.show_pin_message(
-                tr(PIN_LOCKED).format(n=minutes)
-            )
+            self.window.help_screen.show_pin_message(tr(PIN_LOCKED).format(n=minutes))
         else:
             if isinstance(result, Exception):
                 log.error("staff PIN check failed: %s", result)

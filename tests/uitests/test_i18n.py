@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.flow.model import Step
 from kiosk.i18n import I18nError, build, install_translator, locales, ts_path, update
 from kiosk.i18n.extract import HAN, I18N_DIR, Message, read_ts, scan, scan_file, write_ts
-from screens.window import KioskWindow
 from screens.states import STATES
+from screens.window import KioskWindow
 
 View = dict[str, object]
 

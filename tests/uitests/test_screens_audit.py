@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit
+from screens.states import STATES
 from screens.theme import install_font
 from screens.window import KioskWindow
-from screens.states import STATES
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
