@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from config.settings import Settings
@@ -181,20 +181,21 @@ class DemoDriver(QObject):
 
 
 def render_states(
-    window: KioskWindow, out_dir: Path, panel: tuple[int, int], preview: QImage | None = None
+    window: KioskWindow, out_dir: Path, panel: tuple[int, int]
 ) -> list[dict[str, Any]]:
     """Show every screen state on `window`, save `NN-<state>.png` in `out_dir` and audit it.
 
-    `preview` is drawn in the face screen's camera preview (a real frame: the texts over it
-    must stay readable). Returns the audit figures, one dict per state, in STATES order.
+    The face screen shows a stand-in camera frame (the texts over a picture must stay
+    readable). Returns the audit figures, one dict per state, in STATES order.
     """
+    preview = stand_in_frame()
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.png"):
         old.unlink()
     results = []
     for index, (name, (step, view)) in enumerate(STATES.items(), start=1):
         window.show_step(step, dict(view))
-        if step is Step.FACE_CAPTURE and preview is not None:
+        if step is Step.FACE_CAPTURE:
             window.show_frame(preview)
         results.append(audit(window, name, panel))  # first: it settles pending deletes
         path = out_dir / f"{index:02d}-{name}.png"
@@ -203,10 +204,25 @@ def render_states(
     return results
 
 
-def preview_frame(data_dir: Path) -> QImage | None:
-    """The demo clip's frame saved as the card photo: a real face for the preview."""
-    image = QImage(str(data_dir / CARD_PHOTO))
-    return None if image.isNull() else image
+def stand_in_frame(width: int = 640, height: int = 480) -> QImage:
+    """A drawn head and shoulders for the face screen's preview in the state PNGs.
+
+    Not a frame of the demo clip: the state PNGs are published in docs/, and the shared test
+    clips may not be copied or redistributed (their licences are unknown).
+    """
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#8a8f94"))  # a grey wall, lit like a service point
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#3b4a5a"))  # shoulders
+        painter.drawEllipse(QRectF(width * 0.22, height * 0.72, width * 0.56, height * 0.6))
+        painter.setBrush(QColor("#d9b99b"))  # face
+        painter.drawEllipse(QRectF(width * 0.38, height * 0.2, width * 0.24, height * 0.48))
+    finally:
+        painter.end()
+    return image
 
 
 def audit_shortfalls(results: list[dict[str, Any]]) -> dict[str, list[str]]:

@@ -123,7 +123,7 @@ def _demo(args: argparse.Namespace) -> int:
     for old in [*args.out.glob("*.png"), *(args.out / STATES_DIR).glob("*.png")]:
         old.unlink()
     try:
-        settings, data_dir = demo_settings(base, args.out)
+        settings, _data_dir = demo_settings(base, args.out)
     except DemoError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -148,13 +148,13 @@ def _demo(args: argparse.Namespace) -> int:
     }
     if args.audit:
         # After the session: the devices are stopped, nothing but the states moves the window.
-        summary = _audit(runtime.window, args.out, (width, height), data_dir, summary)
+        summary = _audit(runtime.window, args.out, (width, height), summary)
     _report(summary, args.json, args.audit)
     return EXIT_OK if summary["ok"] else EXIT_FAILED
 
 
 def _audit(
-    window: Any, out: Path, panel: tuple[int, int], data_dir: Path, summary: dict[str, Any]
+    window: Any, out: Path, panel: tuple[int, int], summary: dict[str, Any]
 ) -> dict[str, Any]:
     """The summary with the audit: "screens" becomes the figures of every state."""
     from kiosk.demo import (
@@ -162,12 +162,11 @@ def _audit(
         TARGETS,
         DemoError,
         audit_shortfalls,
-        preview_frame,
         render_states,
     )
 
     try:
-        results = render_states(window, out / STATES_DIR, panel, preview_frame(data_dir))
+        results = render_states(window, out / STATES_DIR, panel)
     except DemoError as exc:
         return {**summary, "ok": False, "error": str(exc), "targets_met": False, "screens": []}
     misses = audit_shortfalls(results)
