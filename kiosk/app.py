@@ -34,6 +34,7 @@ from kiosk.qt.controller import KioskController, SilentVoice, Voice
 from kiosk.qt.face_service import FaceService
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
+from kiosk.qt.technician_mode import TechnicianMode
 from kiosk.receipts import ReceiptBuilder
 from kiosk.records import CaseRecorder
 from kiosk.services import Matcher
@@ -84,6 +85,7 @@ class KioskRuntime:
     window: KioskWindow
     platform: Any = None  # the embedded central platform, when running one
     jobs: PrintJobStore | None = None
+    technician: TechnicianMode | None = None
     _purge_timer: QTimer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -110,10 +112,13 @@ class KioskRuntime:
         )
         runtime = cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
         runtime.jobs = jobs
+        runtime.technician = TechnicianMode.for_runtime(runtime)
         return runtime
 
     def start(self) -> None:
         self.controller.start()
+        if self.technician is not None:
+            self.technician.start()
         self._purge_timer = QTimer(self.window)
         self._purge_timer.timeout.connect(self.purge_print_jobs)
         self._purge_timer.start(PURGE_EVERY_MS)
@@ -131,6 +136,8 @@ class KioskRuntime:
         self.controller.background.run(lambda: jobs.purge(cutoff), _log_purged)
 
     def shutdown(self) -> None:
+        if self.technician is not None:
+            self.technician.shutdown()
         self.controller.shutdown()
         if self.sync is not None:
             self.sync.stop()

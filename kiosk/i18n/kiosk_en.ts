@@ -628,5 +628,115 @@
             <source>很满意</source>
             <translation>Very good</translation>
         </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="57" />
+            <source>技术员登录</source>
+            <translation>Technician sign-in</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="66" />
+            <source>取消</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="117" />
+            <source>请输入技术员密码</source>
+            <translation>Enter the technician PIN</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="22" />
+            <source>正在核对密码……</source>
+            <translation>Checking the PIN…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="23" />
+            <source>密码不对，还可以再试 {n} 次</source>
+            <translation>Wrong PIN, {n} tries left</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="24" />
+            <source>密码错误次数太多，已锁定 {n} 秒</source>
+            <translation>Too many wrong PINs: locked for {n} s</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="25" />
+            <source>无法核对密码，请查看日志</source>
+            <translation>The PIN could not be checked: see the log</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="26" />
+            <source>请把卡放到读卡器上</source>
+            <translation>Put a card on the reader</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="27" />
+            <source>读卡成功：{name}，{id_number}</source>
+            <translation>Card read: {name}, {id_number}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="28" />
+            <source>读卡失败：{reason}</source>
+            <translation>Card read failed: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="29" />
+            <source>测试页已发送到打印机</source>
+            <translation>Test page sent to the printer</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="30" />
+            <source>测试打印完成</source>
+            <translation>Test page printed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="31" />
+            <source>测试打印失败：{status}</source>
+            <translation>Test print failed: {status}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="32" />
+            <source>待补打 {n} 张</source>
+            <translation>{n} kept for reprint</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="33" />
+            <source>正在同步……</source>
+            <translation>Syncing…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="34" />
+            <source>同步完成，待同步 {n} 件</source>
+            <translation>Sync done, {n} pending</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="35" />
+            <source>同步失败：{error}</source>
+            <translation>Sync failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="36" />
+            <source>没有配置平台，不能同步</source>
+            <translation>No platform configured: nothing to sync with</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="37" />
+            <source>已导出 {n} 件到 {path}</source>
+            <translation>Exported {n} case(s) to {path}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="38" />
+            <source>导出失败：{error}</source>
+            <translation>Export failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="39" />
+            <source>已注册：终端 {terminal}，注册时间 {when}</source>
+            <translation>Registered: terminal {terminal}, since {when}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="40" />
+            <source>未注册。请在终端命令行运行：sudo kiosk register --code 平台给的注册码</source>
+            <translation>Not registered. On the terminal console run: sudo kiosk register --code CODE_FROM_THE_PLATFORM</translation>
+        </message>
     </context>
 </TS>

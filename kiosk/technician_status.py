@@ -1,0 +1,169 @@
+"""What technician mode reads from disk, and the hidden gesture's tap count. No Qt.
+
+Everything here may block (SQLite, file reads, mount table): technician mode calls it on its
+own thread, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sqlite3
+from collections import deque
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+
+BACKLOG_DAYS = 7
+LOG_TAIL_LINES = 200
+LOG_TAIL_BYTES = 64 * 1024
+REMOVABLE_ROOTS = ("/media/", "/run/media/")
+EXPORT_FOLDER = "exports"
+
+# (created_ts, status, acked_ts, updated_ts) of one case
+CaseRow = tuple[float, str, float | None, float]
+
+
+class TechnicianStatusError(KioskError):
+    """Technician mode could not read a piece of the terminal's state."""
+
+
+class TapCounter:
+    """True on the `taps`-th tap within `window_s` seconds; the count then starts again."""
+
+    def __init__(self, taps: int = 5, window_s: float = 4.0) -> None:
+        self.taps = taps
+        self.window_s = window_s
+        self._times: deque[float] = deque()
+
+    def tap(self, now: float) -> bool:
+        self._times.append(now)
+        while self._times and now - self._times[0] > self.window_s:
+            self._times.popleft()
+        if len(self._times) >= self.taps:
+            self._times.clear()
+            return True
+        return False
+
+
+# -- the sync backlog per day ------------------------------------------------------------------
+def backlog_by_day(
+    rows: Iterable[CaseRow], now: dt.datetime, days: int = BACKLOG_DAYS
+) -> list[list[object]]:
+    """[[day, cases not yet with the platform at the end of that day], ...], oldest first.
+
+    A case counts from its creation until the platform acknowledged it (or rejected it for
+    good); today's point is the backlog right now.
+    """
+    rows = list(rows)
+    points: list[list[object]] = []
+    today = now.date()
+    for offset in range(days - 1, -1, -1):
+        day = today - dt.timedelta(days=offset)
+        if offset == 0:
+            end = now.timestamp()
+        else:
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), now.tzinfo)
+            end = midnight.timestamp()
+        count = sum(1 for row in rows if row[0] <= end and not _settled(row, end))
+        points.append([day.isoformat(), count])
+    return points
+
+
+def _settled(row: CaseRow, at: float) -> bool:
+    _created, status, acked_ts, updated_ts = row
+    if status == "acked":
+        return acked_ts is not None and acked_ts <= at
+    return status == "rejected" and updated_ts <= at
+
+
+def read_backlog(db_path: Path, now: dt.datetime, days: int = BACKLOG_DAYS) -> list[list[object]]:
+    """The backlog chart from the case store, read-only: metadata columns, no personal data."""
+    if not db_path.exists():
+        return backlog_by_day([], now, days)
+    start = dt.datetime.combine(now.date() - dt.timedelta(days=days - 1), dt.time(), now.tzinfo)
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            rows = conn.execute(
+                "SELECT created_ts, status, acked_ts, updated_ts FROM cases "
+                "WHERE created_ts <= ? AND NOT (status = 'acked' AND acked_ts < ?)",
+                [now.timestamp(), start.timestamp()],
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise TechnicianStatusError(f"cannot read the backlog from {db_path}: {exc}") from exc
+    return backlog_by_day(rows, now, days)
+
+
+# -- the log -----------------------------------------------------------------------------------
+def log_file(data_dir: Path, configured: str) -> Path:
+    """Where `kiosk.app.setup_file_logging` writes: relative paths are inside the data folder."""
+    path = Path(configured)
+    return path if path.is_absolute() else data_dir / path
+
+
+def tail_lines(
+    path: Path, lines: int = LOG_TAIL_LINES, max_bytes: int = LOG_TAIL_BYTES
+) -> list[str]:
+    """The last `lines` lines of a text file (only its last `max_bytes` are read)."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - max_bytes))
+            data = handle.read()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise TechnicianStatusError(f"cannot read {path}: {exc.strerror}") from exc
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if size > max_bytes and text:
+        text = text[1:]  # the first line was cut in the middle
+    return text[-lines:]
+
+
+# -- where an export goes ----------------------------------------------------------------------
+def removable_mounts(mounts_text: str) -> list[Path]:
+    """Mount points under /media or /run/media (USB sticks), in mount order."""
+    found = []
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        point = _unescape(fields[1])
+        if point.startswith(REMOVABLE_ROOTS):
+            found.append(Path(point))
+    return found
+
+
+def _unescape(field: str) -> str:
+    # /proc/mounts writes space, tab, newline and backslash as octal escapes (\040 ...).
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def export_folder(data_dir: Path, mounts: Sequence[Path] | None = None) -> Path:
+    """The first writable removable medium, else `<data_dir>/exports/`."""
+    if mounts is None:
+        try:
+            mounts = removable_mounts(Path("/proc/mounts").read_text(encoding="utf-8"))
+        except OSError:
+            mounts = []
+    for point in mounts:
+        if point.is_dir() and os.access(point, os.W_OK):
+            return point
+    folder = data_dir / EXPORT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
