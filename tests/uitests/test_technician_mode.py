@@ -112,6 +112,10 @@ def message(rt: KioskRuntime) -> str:
 
 def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRuntime) -> None:
     rt = runtime
+    log = rt.data_dir / rt.settings.logging.file
+    log.parent.mkdir(parents=True, exist_ok=True)
+    id_number = rt.settings.card_reader.simulated.id_number
+    log.write_text(f"09:30:01 INFO kiosk.sync: 3 cases sent\n09:31:00 WARNING x: {id_number}\n")
     assert rt.window.currentWidget() is rt.window.screens[Step.IDLE]
     corner_taps(qtbot, rt, count=4)
     assert tech(rt).pin_entry is None  # four taps are not the gesture
@@ -135,6 +139,8 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
     panel = tech(rt).panel
     assert panel is not None
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+    logs = panel.logs.toPlainText()
+    assert "3 cases sent" in logs and id_number[:4] in logs and id_number not in logs
     config_text = panel.config_text.toPlainText()
     assert "technician.pin_hash = ********" in config_text
     assert rt.settings.technician.pin_hash not in config_text
