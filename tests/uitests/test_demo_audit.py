@@ -18,10 +18,9 @@ import pytest
 from PySide6.QtGui import QImage
 
 from kiosk.bundle import demo_clip
+from kiosk.demo import audit_shortfalls
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX
 from screens.states import STATES
-
-pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
@@ -69,6 +68,8 @@ def audited(
     return size, out, code, report
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_the_session_passes_and_the_exit_code_says_so(audited: Any) -> None:
     size, out, code, report = audited
     assert code == 0, report
@@ -79,6 +80,8 @@ def test_the_session_passes_and_the_exit_code_says_so(audited: Any) -> None:
     assert all((out / name).is_file() for name in report["session_screens"])
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_every_screen_state_is_reported_in_the_contract_shape(audited: Any) -> None:
     _size, _out, _code, report = audited
     screens = report["screens"]
@@ -93,6 +96,8 @@ def test_every_screen_state_is_reported_in_the_contract_shape(audited: Any) -> N
         assert isinstance(screen["clipped"], list), screen
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_every_state_is_saved_as_a_png_at_the_panel_size(audited: Any) -> None:
     size, out, _code, report = audited
     pngs = sorted((out / "states").glob("*.png"))
@@ -104,6 +109,8 @@ def test_every_state_is_saved_as_a_png_at_the_panel_size(audited: Any) -> None:
         assert (image.width(), image.height()) == size, png.name
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_every_screen_meets_the_targets(audited: Any) -> None:
     _size, _out, _code, report = audited
     assert report["targets"] == {
@@ -121,6 +128,8 @@ def test_every_screen_meets_the_targets(audited: Any) -> None:
     assert report["targets_met"] is True
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_without_audit_the_json_is_unchanged(tmp_path: Path, testdata: Path) -> None:
     code, report, _err = run_demo(tmp_path, SIZES["landscape"])
     assert code == 0, report
@@ -128,3 +137,16 @@ def test_without_audit_the_json_is_unchanged(tmp_path: Path, testdata: Path) -> 
     assert report["screens"][0] == "01-idle.png"
     assert all((tmp_path / name).is_file() for name in report["screens"])
     assert not (tmp_path / "states").exists()
+
+
+def test_shortfalls_name_each_missed_target() -> None:
+    good = {"name": "ok", "min_font_px": 36, "min_target_px": 150, "min_contrast": 8.1}
+    bad = {"name": "bad", "min_font_px": 20, "min_target_px": 90, "min_contrast": 4.5}
+    misses = audit_shortfalls([{**good, "clipped": []}, {**bad, "clipped": ["请稍等"]}])
+    assert list(misses) == ["bad"]
+    assert misses["bad"] == [
+        "text 20 px < 32 px",
+        "touch target 90 px < 120 px",
+        "contrast 4.5:1 < 7.0:1",
+        "clipped: 请稍等",
+    ]
