@@ -170,6 +170,8 @@ class TechnicianMode(QObject):
         self._stopped = False
         self.active = False  # the panel is showing
         self.panel: TechnicianPanel | None = None
+        self._pin_shown = False
+        self._last_view: dict[str, Any] | None = None
         self.pin_entry: PinEntry | None = None
         self._config = config_view(settings)
         self._version = version()
@@ -263,12 +265,13 @@ class TechnicianMode(QObject):
             return
         entry = self._pin_entry()
         entry.reset()
+        self._pin_shown = True
         self.window.setCurrentWidget(entry)
         self._pin_timer.start()
         log.info("technician PIN entry opened")
 
     def _pin_open(self) -> bool:
-        return self.pin_entry is not None and self.window.currentWidget() is self.pin_entry
+        return self._pin_shown and self.pin_entry is not None
 
     def _pin_entry(self) -> PinEntry:
         if self.pin_entry is None:
@@ -280,6 +283,7 @@ class TechnicianMode(QObject):
 
     def cancel_pin(self) -> None:
         if self._pin_open():
+            self._pin_shown = False
             self._pin_timer.stop()
             self._show_flow()
 
@@ -307,6 +311,7 @@ class TechnicianMode(QObject):
             log.error("technician PIN check failed: %s", result)
             entry.show_message(text("pin_error"))
         elif result[0]:
+            self._pin_shown = False
             self._pin_timer.stop()
             self.enter()
         elif result[2] > 0:
@@ -320,6 +325,7 @@ class TechnicianMode(QObject):
         self.active = True
         self._message = ""
         self._busy.clear()
+        self._last_view = None
         self._camera.update(state="starting", detail="", frame_at=0.0)
         self.window.setCurrentWidget(panel)
         self.controller.camera.start_capture()  # the live preview
@@ -359,6 +365,8 @@ class TechnicianMode(QObject):
         """The flow showed a screen (a device event) while a technician screen is up."""
         if self.active and self.panel is not None:
             self.window.setCurrentWidget(self.panel)
+        elif self._pin_open() and self.pin_entry is not None:
+            self.window.setCurrentWidget(self.pin_entry)
 
     def _touched(self) -> None:
         self._idle_timer.start()
@@ -418,8 +426,13 @@ class TechnicianMode(QObject):
         self.render()
 
     def render(self) -> None:
-        if self.active and self.panel is not None:
-            self.panel.render_view(self.view())
+        """Only a changed view is rendered: re-rendering resets the log's scroll position."""
+        if not self.active or self.panel is None:
+            return
+        view = self.view()
+        if view != self._last_view:
+            self._last_view = view
+            self.panel.render_view(view)
 
     def view(self) -> dict[str, Any]:
         """The panel's view (see screens/technician.py): masked, scrubbed, no personal data."""

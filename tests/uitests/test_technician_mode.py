@@ -24,6 +24,7 @@ from config import load_settings
 from kiosk.app import KioskRuntime
 from kiosk.demo import demo_settings
 from kiosk.flow import Step
+from kiosk.flow.commands import ShowScreen
 from kiosk.pin import hash_pin
 from kiosk.qt.technician_mode import CORNER_PX, TechnicianMode, text
 from offline_queue.demo import demo_payload, face_jpeg
@@ -268,3 +269,22 @@ def test_gesture_is_ignored_during_a_session(qtbot, runtime: KioskRuntime) -> No
     assert rt.window.currentWidget() is screen
     assert tech(rt).pin_entry is None
     assert rt.controller.flow.step in (Step.READ_CARD, Step.CONFIRM_IDENTITY)
+
+
+def test_forgotten_technician_screens_give_the_kiosk_back(qtbot, runtime: KioskRuntime) -> None:
+    rt = runtime
+    idle = rt.window.screens[Step.IDLE]
+    corner_taps(qtbot, rt)
+    tech(rt)._pin_timer.setInterval(50)  # the minute without a PIN, shortened
+    tech(rt)._pin_timer.start()
+    qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
+    tech(rt)._pin_timer.setInterval(60_000)
+    open_panel(qtbot, rt)
+    # A screen the flow shows meanwhile (a device event) does not cover the panel.
+    flow = rt.controller.flow
+    rt.controller.apply([ShowScreen(flow.step, flow.view())])
+    assert rt.window.currentWidget() is tech(rt).panel
+    tech(rt)._idle_timer.setInterval(50)  # the ten untouched minutes, shortened
+    tech(rt)._idle_timer.start()
+    qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
+    assert not tech(rt).active
