@@ -18,38 +18,34 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
 
 from devices.camera.base import Frame
-from devices.card_reader.base import (
-    CardInserted,
-    ReaderState,
-    ReaderStateChanged,
-    ReadFailed,
-)
-from devices.printer.base import PRINTABLE, PrinterStatus
-from devices.worker import DeviceWorker
+from devices.card_reader.base import CardInserted, ReaderStateChanged, ReadFailed
 from kiosk import technician_status as status
 from kiosk.bundle import version
 from kiosk.certificate import CHINA_TZ, technician_test_page
 from kiosk.flow import Step
 from kiosk.print_jobs import PrintJobStore
-from kiosk.qt.controller import (
-    READER_DOWN,
-    KioskController,
-    card_failure_reason,
-    frame_to_qimage,
+from kiosk.qt.controller import READER_DOWN, KioskController, card_failure_reason
+from kiosk.qt.technician_gesture import CORNER_PX, ActivityWatch, CornerGesture
+from kiosk.qt.technician_view import (
+    DeviceStates,
+    OffGuiWorker,
+    collect,
+    registration_of,
+    sync_mark,
+    text,
 )
 from kiosk.receipts import PrintJob
 from kiosk.technician import LockedOut, PinGate
 from offline_queue.bundle import export_bundle
-from offline_queue.errors import NotRegistered
 from offline_queue.keys import TerminalKeys
 from offline_queue.registration import Registration, load_registration
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
-from screens.pin_entry import TECH_TEXT, PinEntry
+from screens.pin_entry import PinEntry
 from screens.technician import (
     ExitToDesktop,
     ExportBundle,
@@ -62,89 +58,24 @@ from screens.technician import (
     config_view,
     scrub,
 )
-from screens.texts import tr
 from screens.window import KioskWindow
 
 if TYPE_CHECKING:
     from config.settings import Settings
     from kiosk.app import KioskRuntime
 
+__all__ = ["CORNER_PX", "TechnicianMode", "text"]
+
 log = logging.getLogger(__name__)
 
-CORNER_PX = 160
-GESTURE_TAPS = 5
-GESTURE_WINDOW_S = 4.0
 REFRESH_MS = 1000
 PIN_ENTRY_TIMEOUT_MS = 60_000  # a forgotten PIN entry gives the kiosk back to residents
 PANEL_IDLE_TIMEOUT_MS = 10 * 60_000  # ... and so does a forgotten technician panel
 SYNC_WAIT_S = 30.0
-PREVIEW_INTERVAL_S = 0.1  # the panel's preview needs no more than 10 frames a second
-FRAME_STALE_S = 2.0
-KEPT_JOBS_LIMIT = 1000
-READER_OK = frozenset({ReaderState.READY, ReaderState.CARD_PRESENT})
-PLATFORM_STATE = {True: "online", False: "offline", None: "unknown"}  # SyncWorker.online
-
-
-def text(key: str, **fields: object) -> str:
-    return tr(TECH_TEXT[key]).format(**fields)
-
-
-class CornerGesture(QObject):
-    """Emits `triggered` after the hidden tap sequence in the window's top-right corner.
-
-    An event filter on the window: presses on labels and empty areas propagate up to it;
-    buttons take their own presses, and the welcome screen has none in that corner.
-    """
-
-    triggered = Signal()
-
-    def __init__(
-        self,
-        window: QWidget,
-        *,
-        corner_px: int = CORNER_PX,
-        taps: int = GESTURE_TAPS,
-        window_s: float = GESTURE_WINDOW_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(window)
-        self._window = window
-        self._corner = corner_px
-        self._counter = status.TapCounter(taps, window_s)
-        self._clock = clock
-        window.installEventFilter(self)
-
-    def remove(self) -> None:
-        self._window.removeEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self._window and event.type() == QEvent.Type.MouseButtonPress:
-            pos = event.position().toPoint()  # type: ignore[attr-defined]
-            in_corner = pos.x() >= self._window.width() - self._corner and pos.y() < self._corner
-            if in_corner and self._counter.tap(self._clock()):
-                self.triggered.emit()
-        return False  # never swallow the press: the screen under it still gets it
-
-
-class ActivityWatch(QObject):
-    """While installed on the application, calls `touched` on every press or key."""
-
-    KINDS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress})
-
-    def __init__(self, touched: Callable[[], None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._touched = touched
-
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() in self.KINDS:
-            self._touched()
-        return False
 
 
 class TechnicianMode(QObject):
     """Owns the gesture, the PIN entry, the panel and the thread `kiosk-technician`."""
-
-    _done = Signal(object, object)  # callback, result: from the worker thread to the GUI
 
     def __init__(
         self,
@@ -166,16 +97,16 @@ class TechnicianMode(QObject):
         self.controller, self.window = controller, window
         self.gate = gate or PinGate.technician(settings.technician, state_dir=data_dir)
         self._quit = quit_app
-        self._worker = DeviceWorker("technician", thread_prefix="kiosk-")
-        self._stopped = False
+        self._worker = OffGuiWorker(self)
+        self.devices = DeviceStates(controller, sync, self)
         self.active = False  # the panel is showing
         self.panel: TechnicianPanel | None = None
-        self._pin_shown = False
-        self._last_view: dict[str, Any] | None = None
         self.pin_entry: PinEntry | None = None
+        self._pin_shown = False
         self._config = config_view(settings)
         self._version = version()
         self._slow: dict[str, Any] = {}
+        self._last_view: dict[str, Any] | None = None
         self._collecting = False
         self._busy: set[str] = set()
         self._message = ""
@@ -183,11 +114,8 @@ class TechnicianMode(QObject):
         self._sync_deadline = 0.0
         self._test_job = ""
         self._card_test = False
-        self._printer_status = ""
-        self._camera: dict[str, Any] = {"state": "idle", "detail": "", "frame_at": 0.0}
-        self._preview_at = 0.0
         self.gesture = CornerGesture(window)
-        self._activity = ActivityWatch(self._touched, self)
+        self._activity = ActivityWatch(self._idle_timer_restart, self)
         self._refresh_timer = self._timer(REFRESH_MS, self.refresh, single=False)
         self._pin_timer = self._timer(PIN_ENTRY_TIMEOUT_MS, self.cancel_pin)
         self._idle_timer = self._timer(PANEL_IDLE_TIMEOUT_MS, self.leave)
@@ -214,15 +142,13 @@ class TechnicianMode(QObject):
         return timer
 
     def _wire(self) -> None:
-        self._done.connect(self._deliver)
         self.gesture.triggered.connect(self.open_pin_entry)
         c = self.controller
         c.screen_shown.connect(self._keep_on_top)
         c.card.card_event.connect(self._on_card_event)
         c.camera.frame.connect(self._on_frame)
-        c.camera.fault.connect(self._on_camera_fault)
         c.printer.printed.connect(self._on_printed)
-        c.printer.failed.connect(self._on_print_failed)
+        c.printer.failed.connect(self._on_print_result)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -231,7 +157,6 @@ class TechnicianMode(QObject):
     def shutdown(self) -> None:
         if self.active:
             self._release_devices()
-        self._stopped = True
         for timer in (self._refresh_timer, self._pin_timer, self._idle_timer):
             timer.stop()
         app = QApplication.instance()
@@ -240,28 +165,12 @@ class TechnicianMode(QObject):
         self.gesture.remove()
         self._worker.stop()
 
-    # -- the worker thread --------------------------------------------------------------------
-    def _submit(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self._worker.submit(self._call, fn, on_done)
-
-    def _call(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        try:
-            result: Any = fn()
-        except Exception as exc:  # the GUI side decides what the technician sees
-            result = exc
-        self._done.emit(on_done, result)
-
-    def _deliver(self, on_done: Callable[[Any], None], result: Any) -> None:
-        if not self._stopped:
-            on_done(result)
-
     # -- gesture and PIN ----------------------------------------------------------------------
     def open_pin_entry(self) -> None:
         """Only from the welcome screen: a resident's session is never interrupted."""
-        idle_screen = self.window.screens[Step.IDLE]
         if self.active or self._pin_open() or self.controller.flow.step is not Step.IDLE:
             return
-        if self.window.currentWidget() is not idle_screen:
+        if self.window.currentWidget() is not self.window.screens[Step.IDLE]:
             return
         entry = self._pin_entry()
         entry.reset()
@@ -295,15 +204,15 @@ class TechnicianMode(QObject):
         gate = self.gate
 
         def check() -> tuple[bool, int, float]:
-            ok = gate.check(pin)
+            ok = gate.check(pin)  # PBKDF2: ~0.1 s, on the worker thread
             return ok, gate.attempts_left(), gate.remaining_lockout_s()
 
-        self._submit(check, self._on_pin_checked)
+        self._worker.run(check, self._on_pin_checked)
 
     def _on_pin_checked(self, result: Any) -> None:
-        if not self._pin_open() or self.pin_entry is None:
-            return  # cancelled or timed out meanwhile
         entry = self.pin_entry
+        if not self._pin_open() or entry is None:
+            return  # cancelled or timed out meanwhile
         entry.set_busy(False)
         if isinstance(result, LockedOut):
             entry.show_message(text("pin_locked", n=math.ceil(result.remaining_s)))
@@ -314,7 +223,7 @@ class TechnicianMode(QObject):
             self._pin_shown = False
             self._pin_timer.stop()
             self.enter()
-        elif result[2] > 0:
+        elif result[2] > 0:  # that was the last try: locked now
             entry.show_message(text("pin_locked", n=math.ceil(result[2])))
         else:
             entry.show_message(text("pin_wrong", n=result[1]))
@@ -326,7 +235,7 @@ class TechnicianMode(QObject):
         self._message = ""
         self._busy.clear()
         self._last_view = None
-        self._camera.update(state="starting", detail="", frame_at=0.0)
+        self.devices.camera_starting()
         self.window.setCurrentWidget(panel)
         self.controller.camera.start_capture()  # the live preview
         app = QApplication.instance()
@@ -368,7 +277,7 @@ class TechnicianMode(QObject):
         elif self._pin_open() and self.pin_entry is not None:
             self.window.setCurrentWidget(self.pin_entry)
 
-    def _touched(self) -> None:
+    def _idle_timer_restart(self) -> None:
         self._idle_timer.start()
 
     def _panel(self) -> TechnicianPanel:
@@ -384,36 +293,9 @@ class TechnicianMode(QObject):
         if not self.active or self._collecting:
             return
         self._collecting = True
-        self._submit(self._collect, self._on_collected)
-
-    def _collect(self) -> dict[str, Any]:
-        """On the worker thread: everything that reads SQLite or files."""
-        now = dt.datetime.now().astimezone()
-        store = self.store
-        slow: dict[str, Any] = {
-            "queue": store.status(),
-            "last_sync_error": store.get_meta("last_sync_error") or "",
-            "sync_mark": self._read_sync_mark(),
-            "registration": _registration(self.data_dir),
-        }
-        slow["backlog"] = _guarded(lambda: status.read_backlog(store.path, now), [])
-        path = status.log_file(self.data_dir, self.settings.logging.file)
-        slow["logs"] = [scrub(line) for line in _guarded(lambda: status.tail_lines(path), [])]
-        slow.update(self._job_facts())
-        return slow
-
-    def _read_sync_mark(self) -> tuple[Any, ...]:
-        return (self.store.get_meta("last_sync"), self.store.get_meta("last_sync_attempt"))
-
-    def _job_facts(self) -> dict[str, Any]:
-        if self.jobs is None:
-            return {"kept_jobs": 0, "last_printer_status": ""}
-        kept = len(self.jobs.jobs("kept", limit=KEPT_JOBS_LIMIT))
-        latest = self.jobs.jobs(limit=1)
-        return {
-            "kept_jobs": kept,
-            "last_printer_status": latest[0].printer_status if latest else "",
-        }
+        store, jobs, data_dir = self.store, self.jobs, self.data_dir
+        log_setting = self.settings.logging.file
+        self._worker.run(lambda: collect(store, jobs, data_dir, log_setting), self._on_collected)
 
     def _on_collected(self, result: Any) -> None:
         self._collecting = False
@@ -438,12 +320,11 @@ class TechnicianMode(QObject):
         """The panel's view (see screens/technician.py): masked, scrubbed, no personal data."""
         slow = self._slow
         queue = slow.get("queue") or {}
-        registration = slow.get("registration")
         return {
             "terminal_id": self.settings.terminal.id,
             "version": self._version,
-            "registered": isinstance(registration, Registration),
-            "devices": self._devices(),
+            "registered": isinstance(slow.get("registration"), Registration),
+            "devices": self.devices.view(slow),
             "queue": {
                 "pending": queue.get("pending", 0),
                 "sending": queue.get("sending", 0),
@@ -459,44 +340,12 @@ class TechnicianMode(QObject):
             "message": self._message,
         }
 
-    def _devices(self) -> dict[str, dict[str, Any]]:
-        reader = self.controller.card.state
-        printer = self._printer_status or self._slow.get("last_printer_status") or "unknown"
-        kept = int(self._slow.get("kept_jobs", 0))
-        online = self.sync.online if self.sync is not None else None
-        platform = PLATFORM_STATE[online] if self.sync is not None else "off"
-        return {
-            "card_reader": {"state": str(reader), "ok": reader in READER_OK},
-            "camera": self._camera_view(),
-            "printer": {
-                "state": printer,
-                "ok": printer in {str(s) for s in PRINTABLE},
-                "detail": text("kept_jobs", n=kept) if kept else "",
-            },
-            "platform": {"state": platform, "ok": online is True},
-        }
-
-    def _camera_view(self) -> dict[str, Any]:
-        camera = dict(self._camera)
-        fresh = time.monotonic() - camera.pop("frame_at") < FRAME_STALE_S
-        if camera["state"] == "streaming" and not fresh:
-            camera["state"] = "stalled"
-        camera["ok"] = camera["state"] == "streaming"
-        return camera
-
     # -- device events --------------------------------------------------------------------------
     def _on_frame(self, frame: Frame) -> None:
-        if not self.active or self.panel is None:
-            return
-        now = time.monotonic()
-        height, width = frame.image.shape[:2]
-        self._camera.update(state="streaming", detail=f"{width}x{height}", frame_at=now)
-        if now - self._preview_at >= PREVIEW_INTERVAL_S:
-            self._preview_at = now
-            self.panel.show_frame(frame_to_qimage(frame))
-
-    def _on_camera_fault(self, detail: str) -> None:
-        self._camera.update(state="fault", detail=scrub(detail))
+        if self.active and self.panel is not None:
+            image = self.devices.frame(frame)
+            if image is not None:
+                self.panel.show_frame(image)
 
     def _on_card_event(self, event: object) -> None:
         if not (self.active and self._card_test):
@@ -515,20 +364,18 @@ class TechnicianMode(QObject):
         self.render()
 
     def _on_printed(self, job_id: str) -> None:
-        self._printer_status = str(PrinterStatus.READY)
-        if job_id and job_id == self._test_job:
-            self._test_job = ""
-            self._busy.discard("test_print")
-            self._message = text("print_done")
-            self.render()
+        self._on_print_result(job_id, "")
 
-    def _on_print_failed(self, job_id: str, printer_status: str) -> None:
-        self._printer_status = printer_status
-        if job_id and job_id == self._test_job:
-            self._test_job = ""
-            self._busy.discard("test_print")
-            self._message = text("print_failed", status=printer_status)
-            self.render()
+    def _on_print_result(self, job_id: str, failed_status: str) -> None:
+        if not job_id or job_id != self._test_job:
+            return  # a resident's receipt: DeviceStates notes the printer's state
+        self._test_job = ""
+        self._busy.discard("test_print")
+        if failed_status:
+            self._message = text("print_failed", status=failed_status)
+        else:
+            self._message = text("print_done")
+        self.render()
 
     # -- intents ------------------------------------------------------------------------------
     def on_intent(self, intent: object) -> None:
@@ -557,14 +404,13 @@ class TechnicianMode(QObject):
     def test_print(self) -> None:
         now = dt.datetime.now(CHINA_TZ)
         terminal = self.settings.terminal
-        printer = self.settings.printer
         self._test_job = f"test-{now:%Y%m%d%H%M%S%f}"
         page = technician_test_page(
             job_id=self._test_job,
             terminal_id=terminal.id,
             service_point=terminal.service_point,
             when=now,
-            settings_lines=(("打印机", printer.backend), ("版本", self._version)),
+            settings_lines=(("打印机", self.settings.printer.backend), ("版本", self._version)),
         )
         self._busy.add("test_print")
         self._message = text("print_sent")
@@ -577,27 +423,32 @@ class TechnicianMode(QObject):
             return
         self._busy.add("sync_now")
         self._message = text("sync_requested")
+        store = self.store
 
         def mark_then_sync(mark: Any) -> None:
-            # The mark is read first so that only a sync after the press ends the wait.
-            self._sync_mark = mark if isinstance(mark, tuple) else None
+            # The mark is read first so that only an attempt after the press ends the wait.
+            if isinstance(mark, Exception):
+                self._busy.discard("sync_now")
+                self._message = text("sync_failed", error=scrub(str(mark)))
+                self.render()
+                return
+            self._sync_mark = mark
             self._sync_deadline = time.monotonic() + SYNC_WAIT_S
             sync.sync_now()
 
-        self._submit(self._read_sync_mark, mark_then_sync)
+        self._worker.run(lambda: sync_mark(store), mark_then_sync)
 
     def _check_sync_done(self) -> None:
         if "sync_now" not in self._busy or self._sync_mark is None:
             return
         slow = self._slow
+        error = slow.get("last_sync_error") or ""
         if slow.get("sync_mark") != self._sync_mark:
-            error = slow.get("last_sync_error") or ""
             pending = (slow.get("queue") or {}).get("pending", 0)
-            self._message = (
-                text("sync_failed", error=scrub(error)) if error else text("sync_done", n=pending)
-            )
+            done = text("sync_done", n=pending)
+            self._message = text("sync_failed", error=scrub(error)) if error else done
         elif time.monotonic() > self._sync_deadline:
-            self._message = text("sync_failed", error=slow.get("last_sync_error") or "timeout")
+            self._message = text("sync_failed", error=scrub(error) or "timeout")
         else:
             return
         self._busy.discard("sync_now")
@@ -621,7 +472,7 @@ class TechnicianMode(QObject):
                 self._message = text("export_done", n=result.count, path=result.path)
             self.render()
 
-        self._submit(run, done)
+        self._worker.run(run, done)
 
     def registration_state(self) -> None:
         def done(result: Any) -> None:
@@ -633,25 +484,10 @@ class TechnicianMode(QObject):
                 self._message = text("not_registered")
             self.render()
 
-        self._submit(lambda: _registration(self.data_dir), done)
+        data_dir = self.data_dir
+        self._worker.run(lambda: registration_of(data_dir), done)
 
     def exit_to_desktop(self) -> None:
         log.warning("technician closed the kiosk app (exit to the desktop)")
         self.leave()
         self._quit()
-
-
-def _registration(data_dir: Path) -> Registration | None:
-    try:
-        return load_registration(data_dir)
-    except NotRegistered:
-        return None
-
-
-def _guarded(read: Callable[[], Any], fallback: Any) -> Any:
-    """One unreadable part (a rotated log, a busy store) must not blank the whole panel."""
-    try:
-        return read()
-    except status.TechnicianStatusError as exc:
-        log.warning("technician view: %s", exc)
-        return fallback
