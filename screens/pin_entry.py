@@ -9,12 +9,13 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
 from screens.texts import tr
 from screens.widgets import button, label
 
 MAX_DIGITS = 12
+PAD_STYLE = "QPushButton { min-height: 110px; padding: 4px 24px; }"
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok")
 
 # What technician mode tells the technician (kiosk.qt.technician_mode fills the {fields}).
@@ -62,9 +63,9 @@ class PinEntry(QWidget):
         self.message.setObjectName("tech_pin_message")
         root.addWidget(self.message)
         root.addWidget(self._pad(), alignment=Qt.AlignmentFlag.AlignHCenter)
-        row = QHBoxLayout()
-        row.addWidget(button(tr("取消"), "tech_pin_cancel", self.cancelled.emit, "footer"))
-        root.addLayout(row)
+        cancel = button(tr("取消"), "tech_pin_cancel", self.cancelled.emit, "footer")
+        cancel.setMinimumWidth(480)
+        root.addWidget(cancel, alignment=Qt.AlignmentFlag.AlignHCenter)
         root.addStretch()
         self.reset()
 
@@ -72,6 +73,8 @@ class PinEntry(QWidget):
         frame = QFrame()
         frame.setObjectName("pinpad")
         frame.setMinimumWidth(720)
+        # Smaller than a resident's buttons so that the pad fits a landscape screen's height.
+        frame.setStyleSheet(PAD_STYLE)
         grid = QGridLayout(frame)
         grid.setSpacing(16)
         self.keys = {}

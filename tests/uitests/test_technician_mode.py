@@ -288,3 +288,13 @@ def test_forgotten_technician_screens_give_the_kiosk_back(qtbot, runtime: KioskR
     tech(rt)._idle_timer.start()
     qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
     assert not tech(rt).active
+
+
+def test_gesture_works_in_portrait_too(qtbot, runtime: KioskRuntime) -> None:
+    rt = runtime
+    rt.window.setFixedSize(1080, 1920)
+    qtbot.waitUntil(lambda: rt.window.width() == 1080)
+    corner = rt.window.childAt(QPoint(1080 - CORNER_PX // 4, CORNER_PX // 4))
+    assert not isinstance(corner, QPushButton)  # nothing in the corner takes the press
+    corner_taps(qtbot, rt)
+    assert rt.window.currentWidget() is tech(rt).pin_entry
