@@ -15,11 +15,13 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from kiosk.face.demo import DEMO_CLIP
+
 BUILD_FILE = Path(__file__).with_name("_build.json")
 PACKAGE = "village-kiosk"
 # The demo clip lives in the shared test data next to the checkout; it has no licence that
 # allows shipping it, so the bundle never carries it and looks for it next to itself instead.
-DEMO_CLIP_RELATIVE = Path("shared/testdata/videos/tune/blink_frontal_male_v1.mp4")
+DEMO_CLIP_RELATIVE = Path("shared/testdata") / DEMO_CLIP
 DEMO_CLIP_ENV = "KIOSK_DEMO_CLIP"
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from config.settings import Settings
 from kiosk.app import KioskRuntime
 from kiosk.bundle import demo_clip
+from kiosk.face.demo import DEMO_CLIP, demo_recipe
 from kiosk.flow.model import Step
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit, shortfalls
 from screens.states import STATES
@@ -70,8 +71,7 @@ def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
     clip = Path(base.camera.source) if base.camera.source else demo_clip()
     if clip is None or not clip.exists():
         raise DemoError(f"demo camera clip not found: {clip} (set camera.source)")
-    reference = data_dir / CARD_PHOTO
-    _save_frame(clip, REFERENCE_AT_S, reference)
+    challenge, reference = _card_photo_and_challenge(clip, data_dir)
     card = dataclasses.replace(
         base.card_reader,
         simulated=dataclasses.replace(base.card_reader.simulated, photo=str(reference)),
@@ -81,11 +81,24 @@ def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
         terminal=dataclasses.replace(base.terminal, data_dir=data_dir),
         card_reader=card,
         camera=dataclasses.replace(base.camera, source=str(clip), pace="realtime"),
-        # The demo clip shows blinks; other actions need a live person.
-        face=dataclasses.replace(base.face, actions=("blink",), challenge_actions=1),
+        # Only the actions the clip really shows: the rest would need a live person.
+        face=dataclasses.replace(
+            base.face, actions=tuple(challenge), challenge_actions=len(challenge)
+        ),
         ui=dataclasses.replace(base.ui, fullscreen=False),
     )
     return settings, data_dir
+
+
+def _card_photo_and_challenge(clip: Path, data_dir: Path) -> tuple[list[str], Path]:
+    """The recipe's clip blinks and turns right and has a frame kept as the card photo; any
+    other clip gets a blink challenge and its frame at REFERENCE_AT_S as the card photo."""
+    if clip.name == DEMO_CLIP.name:
+        _clip, challenge, reference = demo_recipe(clip.parents[2], cache_dir=data_dir)
+        return challenge, reference
+    reference = data_dir / CARD_PHOTO
+    _save_frame(clip, REFERENCE_AT_S, reference)
+    return ["blink"], reference
 
 
 def _save_frame(clip: Path, at_s: float, target: Path) -> None:

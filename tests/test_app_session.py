@@ -15,8 +15,10 @@ import requests
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
+from devices.printer.layout import QrCode
 from kiosk.app import KioskRuntime
 from kiosk.demo import demo_settings
+from kiosk.tokens import verify_token
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
@@ -82,6 +84,15 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
     qtbot.waitUntil(lambda: rt.store.status()["acked"] == 1, timeout=30_000)
     feed = requests.get(f"{rt.platform.url}/api/v1/cases", timeout=10).json()
     assert [item["case_id"] for item in feed["items"]] == [case_id]
+    # The printed QR token verifies offline with the terminal's key and on the platform's page.
+    assert rt.jobs is not None
+    [job] = rt.jobs.jobs()
+    [token] = [b.data for b in job.receipt.blocks if isinstance(b, QrCode)]
+    offline = verify_token(token, {rt.keys.key_id: rt.keys.public_key})
+    assert offline.valid, offline.reason
+    online = requests.get(f"{rt.platform.url}/api/v1/verify/{token}", timeout=10).json()
+    assert online["valid"] is True
+    assert online["fields"]["certificate_no"] == job.certificate_no
     tap(rt, "rate_5")
     wait_for(qtbot, rt, "thanks")
     tap(rt, "thanks_done")

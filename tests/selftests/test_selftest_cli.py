@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk.cli import main
+from kiosk.face.demo import DEMO_CLIP
 from selftests.conftest import WriteConfig
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
@@ -54,7 +55,7 @@ def test_default_configuration_with_simulated_devices_is_fine(
         assert set(check) == CHECK_KEYS
         assert check["ok"] is True, check
         assert check["advice"] == ""
-    assert "blink_frontal_male_v1.mp4" in by_part(report)["camera"]["detail"]
+    assert DEMO_CLIP.name in by_part(report)["camera"]["detail"]
     assert report["version"]
     assert err == ""
 
