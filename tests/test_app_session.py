@@ -188,3 +188,91 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
     view = wait_for(qtbot, rt, "result")
     assert view["outcome"] == "verified"
     assert view["valid_until"]
+
+
+def _runtime_with(qtbot, tmp_path: Path, **card: object) -> KioskRuntime:
+    """A runtime whose simulated card carries `card` overrides (e.g. another photo)."""
+    base = load_settings()
+    base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
+    settings, _ = demo_settings(base, tmp_path)
+    simulated = dataclasses.replace(settings.card_reader.simulated, **card)  # type: ignore[arg-type]
+    settings = dataclasses.replace(
+        settings, card_reader=dataclasses.replace(settings.card_reader, simulated=simulated)
+    )
+    rt = KioskRuntime.build(settings)
+    qtbot.addWidget(rt.window)
+    rt.window.setFixedSize(1920, 1080)
+    rt.window.show()
+    rt.start()
+    return rt
+
+
+def test_someone_else_on_the_card_is_not_verified(qtbot, tmp_path: Path, testdata: Path) -> None:
+    other = testdata / "faces" / "tune" / "jeff_bezos" / "1.jpg"
+    rt = _runtime_with(qtbot, tmp_path, photo=str(other))
+    try:
+        view = walk_to_result(qtbot, rt)
+        assert view["outcome"] == "not_verified", view
+        assert view["reason"] == "face_mismatch"
+        assert view["distance"] > view["threshold"]
+        tap(rt, "result_continue")
+        wait_for(qtbot, rt, "rate")
+        assert rt.jobs is not None
+        assert [job.kind for job in rt.jobs.jobs()] == ["failure_notice"]
+    finally:
+        rt.shutdown()
+
+
+def test_no_reference_face_reachable_is_pending(qtbot, tmp_path: Path, testdata: Path) -> None:
+    # A card without a decodable photo, and a platform with no reference face for it.
+    rt = _runtime_with(qtbot, tmp_path, photo="")
+    try:
+        view = walk_to_result(qtbot, rt)
+        assert view["outcome"] == "pending", view
+        tap(rt, "result_continue")
+        wait_for(qtbot, rt, "rate")
+        assert rt.jobs is not None
+        assert [job.kind for job in rt.jobs.jobs()] == ["pending_slip"]
+    finally:
+        rt.shutdown()
+
+
+def test_camera_unplugged_during_capture_and_back(qtbot, runtime) -> None:
+    rt = runtime
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    rt.controller.camera.camera.set_fault("unplugged")  # type: ignore[attr-defined]
+    tap(rt, "consent_yes")
+    view = wait_for(qtbot, rt, "device_fault")
+    assert view["fault_device"] == "camera"
+    rt.controller.camera.camera.set_fault("none")  # type: ignore[attr-defined]
+    tap(rt, "fault_retry")
+    wait_for(qtbot, rt, "face_capture")
+    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+
+
+def test_nobody_answers_more_time_and_the_session_is_wiped(qtbot, runtime) -> None:
+    rt = runtime
+    rt.controller.timers.scale = 0.01  # 90 s of no touch -> 0.9 s; the flow's logic is the same
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    qtbot.waitUntil(lambda: rt.controller.flow.view()["more_time"], timeout=10_000)
+    assert rt.window.current_screen().more_time.isVisible()
+    wait_for(qtbot, rt, "idle", timeout_ms=10_000)
+    assert rt.controller.flow.session.resident is None
+
+
+def test_call_staff_and_come_back(qtbot, runtime) -> None:
+    rt = runtime
+    tap(rt, "service_pension_check")
+    wait_for(qtbot, rt, "confirm_identity")
+    tap(rt, "confirm_yes")
+    wait_for(qtbot, rt, "consent")
+    with qtbot.waitSignal(rt.controller.staff_called, timeout=5_000) as called:
+        tap(rt, "call_staff")
+    assert called.args == ["resident"]
+    wait_for(qtbot, rt, "help")
+    tap(rt, "help_dismiss")
+    wait_for(qtbot, rt, "consent")
