@@ -92,11 +92,35 @@ ACTIONS: dict[str, tuple[type, str]] = {
     "test_card_read": (TestCardRead, "测试读卡"),
     "test_print": (TestPrint, "测试打印"),
     "sync_now": (SyncNow, "立即同步"),
-    "export_bundle": (ExportBundle, "导出诊断包"),
+    "export_bundle": (ExportBundle, "导出待同步数据"),
     "register_terminal": (RegisterTerminal, "注册终端"),
 }
 
-DEVICE_NAMES = {"card_reader": "读卡器", "camera": "摄像头", "printer": "打印机"}
+DEVICE_NAMES = {
+    "card_reader": "读卡器",
+    "camera": "摄像头",
+    "printer": "打印机",
+    "platform": "平台",
+}
+# Device state codes in words a technician reads at a glance (the code stays in brackets).
+STATE_WORDS = {
+    "ready": "正常",
+    "card_present": "有卡",
+    "no_reader": "未连接",
+    "service_down": "服务停止",
+    "error": "故障",
+    "streaming": "有画面",
+    "idle": "空闲",
+    "stalled": "无画面",
+    "unavailable": "不可用",
+    "paper_low": "纸将用完",
+    "paper_out": "缺纸",
+    "cover_open": "盖子打开",
+    "offline": "离线",
+    "unknown": "未知",
+    "online": "在线",
+    "off": "未配置",
+}
 OK_COLOUR, BAD_COLOUR = "#0B5D1E", "#8A1C00"
 SECRET_KEY = re.compile(r"(pin|secret|password|token|private)", re.IGNORECASE)
 MASK = "********"
@@ -315,7 +339,8 @@ class TechnicianPanel(QWidget):
                 self.devices_box.addWidget(QLabel(tr(DEVICE_NAMES.get(name, name))), row, 0)
                 self.devices_box.addWidget(label, row, 1)
                 self.device_labels[name] = label
-            text = str(info.get("state", "?"))
+            state = str(info.get("state", "?"))
+            text = f"{tr(STATE_WORDS[state])} ({state})" if state in STATE_WORDS else state
             if info.get("detail"):
                 text += f" ({info['detail']})"
             label.setText(text)

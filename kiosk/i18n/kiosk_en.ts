@@ -4,62 +4,172 @@
     <context>
         <name>kiosk</name>
         <message>
-            <location filename="../../screens/base.py" line="77" />
+            <location filename="../../screens/base.py" line="105" />
             <source>返回上一步</source>
             <translation>Go back</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="79" />
+            <location filename="../../screens/base.py" line="107" />
             <source>再听一遍</source>
             <translation>Hear it again</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="82" />
+            <location filename="../../screens/base.py" line="110" />
             <source>呼叫工作人员</source>
             <translation>Call staff</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="93" />
+            <location filename="../../screens/base.py" line="121" />
             <source>还需要更多时间吗？</source>
             <translation>Do you need more time?</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="97" />
+            <location filename="../../screens/base.py" line="125" />
             <source>需要</source>
             <translation>Yes, more time</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="102" />
+            <location filename="../../screens/base.py" line="130" />
             <source>不需要，结束</source>
             <translation>No, finish</translation>
         </message>
         <message>
-            <location filename="../../screens/base.py" line="145" />
+            <location filename="../../screens/base.py" line="175" />
             <source>第 {n} 步，共 {total} 步</source>
             <translation>Step {n} of {total}</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="37" />
-            <source>第 %v 个动作，共 %m 个</source>
-            <translation>Action %v of %m</translation>
+            <location filename="../../screens/pin_entry.py" line="23" />
+            <source>正在核对密码……</source>
+            <translation>Checking the PIN…</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="95" />
-            <source>工作人员办理</source>
-            <translation>Staff will help</translation>
+            <location filename="../../screens/pin_entry.py" line="24" />
+            <source>密码不对，还可以再试 {n} 次</source>
+            <translation>Wrong PIN, {n} tries left</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="119" />
+            <location filename="../../screens/pin_entry.py" line="25" />
+            <source>密码错误次数太多，已锁定 {n} 秒</source>
+            <translation>Too many wrong PINs: locked for {n} s</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="26" />
+            <source>无法核对密码，请查看日志</source>
+            <translation>The PIN could not be checked: see the log</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="27" />
+            <source>请把卡放到读卡器上</source>
+            <translation>Put a card on the reader</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="28" />
+            <source>读卡成功：{name}，{id_number}</source>
+            <translation>Card read: {name}, {id_number}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="29" />
+            <source>读卡失败：{reason}</source>
+            <translation>Card read failed: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="30" />
+            <source>测试页已发送到打印机</source>
+            <translation>Test page sent to the printer</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="31" />
+            <source>测试打印完成</source>
+            <translation>Test page printed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="32" />
+            <source>测试打印失败：{status}</source>
+            <translation>Test print failed: {status}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="33" />
+            <source>待补打 {n} 张</source>
+            <translation>{n} kept for reprint</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="34" />
+            <source>正在同步……</source>
+            <translation>Syncing…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="35" />
+            <source>同步完成，待同步 {n} 件</source>
+            <translation>Sync done, {n} pending</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="36" />
+            <source>同步失败：{error}</source>
+            <translation>Sync failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="37" />
+            <source>没有配置平台，不能同步</source>
+            <translation>No platform configured: nothing to sync with</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="38" />
+            <source>已导出 {n} 件到 {path}</source>
+            <translation>Exported {n} case(s) to {path}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="39" />
+            <source>导出失败：{error}</source>
+            <translation>Export failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="40" />
+            <source>已注册：终端 {terminal}，注册时间 {when}</source>
+            <translation>Registered: terminal {terminal}, since {when}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="41" />
+            <source>未注册。请在终端命令行运行：sudo kiosk register --code 平台给的注册码</source>
+            <translation>Not registered. On the terminal console run: sudo kiosk register --code CODE_FROM_THE_PLATFORM</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="58" />
+            <source>技术员登录</source>
+            <translation>Technician sign-in</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="66" />
+            <source>取消</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="82" />
             <source>删除</source>
             <translation>Delete</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="119" />
+            <location filename="../../screens/pin_entry.py" line="82" />
             <source>确定</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="141" />
+            <location filename="../../screens/pin_entry.py" line="120" />
+            <source>请输入技术员密码</source>
+            <translation>Enter the technician PIN</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="98" />
+            <source>第 {n} 个动作，共 {total} 个</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="189" />
+            <source>工作人员办理</source>
+            <translation>Staff will help</translation>
+        </message>
+        <message>
+            <location filename="../../screens/special.py" line="235" />
             <source>请输入工作人员密码</source>
             <translation>Staff PIN, please</translation>
         </message>
@@ -164,152 +274,152 @@
             <translation>Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="100" />
+            <location filename="../../screens/steps.py" line="101" />
             <source>正在核对，请稍等</source>
             <translation>Checking, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="105" />
+            <location filename="../../screens/steps.py" line="108" />
             <source>正在查询，请稍等</source>
             <translation>Looking it up, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="111" />
+            <location filename="../../screens/steps.py" line="115" />
             <source>打印凭证</source>
             <translation>Print the receipt</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="111" />
+            <location filename="../../screens/steps.py" line="115" />
             <source>继续</source>
             <translation>Continue</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="116" />
+            <location filename="../../screens/steps.py" line="120" />
             <source>认证成功</source>
             <translation>Check passed</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="117" />
+            <location filename="../../screens/steps.py" line="121" />
             <source>有效期至 {date}</source>
             <translation>Valid until {date}</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="118" />
+            <location filename="../../screens/steps.py" line="122" />
             <source>明年同一时间再来认证。</source>
             <translation>Come back for the next check this time next year.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="123" />
+            <location filename="../../screens/steps.py" line="127" />
             <source>认证已受理</source>
             <translation>Your check is received</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="124" />
+            <location filename="../../screens/steps.py" line="128" />
             <source>网络暂时不通，您的认证已经保存，会自动提交。请 3 个工作日后来查询结果。</source>
             <translation>The network is down for now. Your check is saved and will be sent by itself. Please come back for the result after 3 working days.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="129" />
+            <location filename="../../screens/steps.py" line="133" />
             <source>没有找到您的认证记录</source>
             <translation>No check found for you</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="130" />
+            <location filename="../../screens/steps.py" line="134" />
             <source>请先办理养老金资格认证，或请工作人员帮忙。</source>
             <translation>Please do the pension check first, or ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="134" />
+            <location filename="../../screens/steps.py" line="138" />
             <source>认证没有通过。</source>
             <translation>The check did not pass.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="136" />
+            <location filename="../../screens/steps.py" line="140" />
             <source>认证没有通过</source>
             <translation>The check did not pass</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="146" />
+            <location filename="../../screens/steps.py" line="150" />
             <source>打印机暂时不能打印。</source>
             <translation>The printer cannot print right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="149" />
+            <location filename="../../screens/steps.py" line="153" />
             <source>您的凭证已经保存，可以稍后补打。</source>
             <translation> Your receipt is saved and can be printed later.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="153" />
+            <location filename="../../screens/steps.py" line="157" />
             <source>先不打印</source>
             <translation>Not now</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="156" />
+            <location filename="../../screens/steps.py" line="160" />
             <source>正在打印凭证，请稍等</source>
             <translation>Printing your receipt, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="156" />
+            <location filename="../../screens/steps.py" line="160" />
             <source>凭证从打印口出来后，请拿好。</source>
             <translation>Please take the receipt when it comes out.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="161" />
+            <location filename="../../screens/steps.py" line="165" />
             <source>请为这次服务评价</source>
             <translation>How was this service?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="162" />
+            <location filename="../../screens/steps.py" line="166" />
             <source>跳过</source>
             <translation>Skip</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="168" />
+            <location filename="../../screens/steps.py" line="172" />
             <source>谢谢您，再见</source>
             <translation>Thank you, goodbye</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="169" />
+            <location filename="../../screens/steps.py" line="173" />
             <source>请拿好您的卡片和凭证。</source>
             <translation>Please take your card and your receipt.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="170" />
+            <location filename="../../screens/steps.py" line="174" />
             <source>完成</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="177" />
+            <location filename="../../screens/steps.py" line="181" />
             <source>已通知工作人员</source>
             <translation>Staff have been called</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="180" />
+            <location filename="../../screens/steps.py" line="185" />
             <source>我不需要帮助了</source>
             <translation>I no longer need help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="186" />
+            <location filename="../../screens/steps.py" line="191" />
             <source>设备暂时不能使用。</source>
             <translation>A device is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="188" />
+            <location filename="../../screens/steps.py" line="193" />
             <source>请联系工作人员</source>
             <translation>Please ask the staff</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="189" />
+            <location filename="../../screens/steps.py" line="194" />
             <source>已经通知工作人员。</source>
             <translation> Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="192" />
+            <location filename="../../screens/steps.py" line="198" />
             <source>再试一次</source>
             <translation>Try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="193" />
+            <location filename="../../screens/steps.py" line="199" />
             <source>结束</source>
             <translation>Finish</translation>
         </message>
@@ -330,8 +440,8 @@
         </message>
         <message>
             <location filename="../../screens/technician.py" line="95" />
-            <source>导出诊断包</source>
-            <translation>Export bundle</translation>
+            <source>导出待同步数据</source>
+            <translation>Export pending cases</translation>
         </message>
         <message>
             <location filename="../../screens/technician.py" line="96" />
@@ -339,82 +449,167 @@
             <translation>Register terminal</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="99" />
+            <location filename="../../screens/technician.py" line="100" />
             <source>读卡器</source>
             <translation>Card reader</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="99" />
+            <location filename="../../screens/technician.py" line="101" />
             <source>摄像头</source>
             <translation>Camera</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="99" />
+            <location filename="../../screens/technician.py" line="102" />
             <source>打印机</source>
             <translation>Printer</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="149" />
+            <location filename="../../screens/technician.py" line="103" />
+            <source>平台</source>
+            <translation>Platform</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="107" />
+            <source>正常</source>
+            <translation>OK</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="108" />
+            <source>有卡</source>
+            <translation>Card present</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="109" />
+            <source>未连接</source>
+            <translation>Not connected</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="110" />
+            <source>服务停止</source>
+            <translation>Service stopped</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="111" />
+            <source>故障</source>
+            <translation>Fault</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="112" />
+            <source>有画面</source>
+            <translation>Streaming</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="113" />
+            <source>空闲</source>
+            <translation>Idle</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="114" />
+            <source>无画面</source>
+            <translation>No picture</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="115" />
+            <source>不可用</source>
+            <translation>Unavailable</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="116" />
+            <source>纸将用完</source>
+            <translation>Paper low</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="117" />
+            <source>缺纸</source>
+            <translation>Paper out</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="118" />
+            <source>盖子打开</source>
+            <translation>Cover open</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="119" />
+            <source>离线</source>
+            <translation>Offline</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="120" />
+            <source>未知</source>
+            <translation>Unknown</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="121" />
+            <source>在线</source>
+            <translation>Online</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="122" />
+            <source>未配置</source>
+            <translation>Not configured</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="173" />
             <source>{n} 小时</source>
             <translation>{n} h</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="151" />
+            <location filename="../../screens/technician.py" line="175" />
             <source>{n} 分钟</source>
             <translation>{n} min</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="179" />
+            <location filename="../../screens/technician.py" line="203" />
             <source>没有数据</source>
             <translation>No data</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="242" />
+            <location filename="../../screens/technician.py" line="266" />
             <source>返回服务界面</source>
             <translation>Back to service</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="243" />
+            <location filename="../../screens/technician.py" line="267" />
             <source>退出到桌面</source>
             <translation>Exit to desktop</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="250" />
+            <location filename="../../screens/technician.py" line="274" />
             <source>摄像头画面</source>
             <translation>Camera picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="282" />
+            <location filename="../../screens/technician.py" line="306" />
             <source>最近日志</source>
             <translation>Recent logs</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="283" />
+            <location filename="../../screens/technician.py" line="307" />
             <source>当前配置</source>
             <translation>Effective config</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="289" />
+            <location filename="../../screens/technician.py" line="313" />
             <source>技术员模式</source>
             <translation>Technician mode</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="330" />
+            <location filename="../../screens/technician.py" line="355" />
             <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
             <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="338" />
+            <location filename="../../screens/technician.py" line="363" />
             <source>从未同步</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="339" />
+            <location filename="../../screens/technician.py" line="364" />
             <source>上次同步：{when}</source>
             <translation>Last sync: {when}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="341" />
+            <location filename="../../screens/technician.py" line="366" />
             <source>错误：{error}</source>
             <translation>Error: {error}</translation>
         </message>
@@ -627,116 +822,6 @@
             <location filename="../../screens/texts.py" line="82" />
             <source>很满意</source>
             <translation>Very good</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="57" />
-            <source>技术员登录</source>
-            <translation>Technician sign-in</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="66" />
-            <source>取消</source>
-            <translation>Cancel</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="117" />
-            <source>请输入技术员密码</source>
-            <translation>Enter the technician PIN</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="22" />
-            <source>正在核对密码……</source>
-            <translation>Checking the PIN…</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="23" />
-            <source>密码不对，还可以再试 {n} 次</source>
-            <translation>Wrong PIN, {n} tries left</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="24" />
-            <source>密码错误次数太多，已锁定 {n} 秒</source>
-            <translation>Too many wrong PINs: locked for {n} s</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="25" />
-            <source>无法核对密码，请查看日志</source>
-            <translation>The PIN could not be checked: see the log</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="26" />
-            <source>请把卡放到读卡器上</source>
-            <translation>Put a card on the reader</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="27" />
-            <source>读卡成功：{name}，{id_number}</source>
-            <translation>Card read: {name}, {id_number}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="28" />
-            <source>读卡失败：{reason}</source>
-            <translation>Card read failed: {reason}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="29" />
-            <source>测试页已发送到打印机</source>
-            <translation>Test page sent to the printer</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="30" />
-            <source>测试打印完成</source>
-            <translation>Test page printed</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="31" />
-            <source>测试打印失败：{status}</source>
-            <translation>Test print failed: {status}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="32" />
-            <source>待补打 {n} 张</source>
-            <translation>{n} kept for reprint</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="33" />
-            <source>正在同步……</source>
-            <translation>Syncing…</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="34" />
-            <source>同步完成，待同步 {n} 件</source>
-            <translation>Sync done, {n} pending</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="35" />
-            <source>同步失败：{error}</source>
-            <translation>Sync failed: {error}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="36" />
-            <source>没有配置平台，不能同步</source>
-            <translation>No platform configured: nothing to sync with</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="37" />
-            <source>已导出 {n} 件到 {path}</source>
-            <translation>Exported {n} case(s) to {path}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="38" />
-            <source>导出失败：{error}</source>
-            <translation>Export failed: {error}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="39" />
-            <source>已注册：终端 {terminal}，注册时间 {when}</source>
-            <translation>Registered: terminal {terminal}, since {when}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="40" />
-            <source>未注册。请在终端命令行运行：sudo kiosk register --code 平台给的注册码</source>
-            <translation>Not registered. On the terminal console run: sudo kiosk register --code CODE_FROM_THE_PLATFORM</translation>
         </message>
     </context>
 </TS>
