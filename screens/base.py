@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import events as ev
 from screens.texts import tr
-from screens.widgets import button, label
+from screens.widgets import PhraseLabel, button, label
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Spec:
     actions: list[Action] = field(default_factory=list)
     tone: str = ""  # "warning" for bad news
     emphasis: str = ""  # a big line under the title (masked identity, validity)
+    staff_called: bool = False  # staff are on their way: no "call staff" button
 
 
 class ReplayVoice:
@@ -40,6 +41,7 @@ class ReplayVoice:
 
 class StepScreen(QWidget):
     intent = Signal(object)
+    BODY_FIRST = False  # the help screen explains before it offers the staff PIN pad
 
     def __init__(self, step: str, spec: Callable[[dict[str, Any]], Spec]) -> None:
         super().__init__()
@@ -49,26 +51,52 @@ class StepScreen(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 24, 48, 24)
-        layout.setSpacing(16)
+        layout.setSpacing(24)
         self.step_label = label("", "step")
-        self.title = label("", "title")
+        self.title = PhraseLabel("title")
         self.emphasis = label("", "identity")
-        self.body = label("", "body")
+        self.body = PhraseLabel("body")
         self.content_box = QWidget()  # extra widgets of a screen (preview, faces, PIN pad)
         self.content = QVBoxLayout(self.content_box)
         self.content.setContentsMargins(0, 0, 0, 0)
+        self.content.setSpacing(24)
         self.actions_row = QVBoxLayout()  # one big button per row: easy to aim at
         self.actions_row.setSpacing(20)
+        self.more_time = self._more_time_panel()
+        # The step indicator on top, the footer at the bottom, and the screen's own block
+        # (title .. actions) centred between them: no wall of white under the title.
         layout.addWidget(self.step_label)
+        layout.addStretch(1)
         layout.addWidget(self.title)
         layout.addWidget(self.emphasis)
-        layout.addWidget(self.content_box, stretch=1)
-        layout.addWidget(self.body)
+        if self.BODY_FIRST:
+            layout.addWidget(self.body)
+        layout.addWidget(self.content_box)
+        if not self.BODY_FIRST:
+            layout.addWidget(self.body)
         layout.addLayout(self.actions_row)
-        self.more_time = self._more_time_panel()
         layout.addWidget(self.more_time)
+        layout.addStretch(1)
         layout.addLayout(self._footer())
+        self._layout = layout
+        self._expands = False
         self._view: dict[str, Any] = {}
+
+    def expand_content(self) -> None:
+        """Give the content (a camera preview) all the height the texts leave free."""
+        self._expands = True
+        self._stretch_content(True)
+
+    def content_margin_width(self) -> int:
+        margins = self._layout.contentsMargins()
+        return margins.left() + margins.right()
+
+    def _stretch_content(self, expand: bool) -> None:
+        for index in range(self._layout.count()):
+            item = self._layout.itemAt(index)
+            if item is not None and item.spacerItem() is not None:
+                self._layout.setStretch(index, 0 if expand else 1)
+        self._layout.setStretchFactor(self.content_box, 1 if expand else 0)
 
     # -- building -------------------------------------------------------------------------
     def _footer(self) -> QHBoxLayout:
@@ -115,16 +143,17 @@ class StepScreen(QWidget):
         spec = self._spec(view)
         self.step_label.setText(self._step_text(view))
         self.step_label.setVisible(bool(view.get("step_no")))
-        self.title.setText(spec.title)
+        self.title.set_phrases(spec.title)
         self.title.setProperty("tone", spec.tone)
         self.title.style().unpolish(self.title)
         self.title.style().polish(self.title)
         self.emphasis.setText(spec.emphasis)
         self.emphasis.setVisible(bool(spec.emphasis))
-        self.body.setText(spec.body)
+        self.body.set_phrases(spec.body)
         self.body.setVisible(bool(spec.body))
         self._set_actions(spec.actions)
         self.back_button.setVisible(bool(view.get("can_go_back")))
+        self.help_button.setVisible(not spec.staff_called)
         more = bool(view.get("more_time"))
         self.more_time.setVisible(more)
         self.content_box.setVisible(not more)
@@ -132,6 +161,7 @@ class StepScreen(QWidget):
             self.body.hide()
             self._set_actions([])
         self.render_content(view)
+        self._stretch_content(self._expands and self.content_box.isVisibleTo(self))
 
     def _emit_made(self, make: Callable[[], object]) -> None:
         self.send(make())

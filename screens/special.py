@@ -1,19 +1,42 @@
-"""Screens with more than text and buttons: the camera preview, the rating faces, the PIN pad."""
+"""Screens with more than text and buttons: pictures, the camera preview, the rating faces,
+the PIN pad."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.flow import events as ev
 from screens import steps
-from screens.base import StepScreen
+from screens.base import Spec, StepScreen
+from screens.pictures import (
+    ACTIONS,
+    ActionPictogram,
+    BusyIndicator,
+    CardPicture,
+    FaceIcon,
+    PreviewView,
+    StepDots,
+)
 from screens.texts import RATINGS, tr
-from screens.widgets import button, label
+from screens.widgets import PhraseLabel, button, label
+
+NO_LIMIT = 16_777_215  # QWIDGETSIZE_MAX (not exported by PySide6)
+SpecOf = Callable[[dict[str, Any]], Spec]
 
 
 class StaffPin:
@@ -24,70 +47,141 @@ class StaffPin:
 
 
 class FaceCaptureScreen(StepScreen):
-    PREVIEW_W, PREVIEW_H = 640, 480
+    """The live preview as large as the screen allows, and beside it (landscape) or under it
+    (portrait) the current action as a pictogram and how many actions there are."""
 
     def __init__(self) -> None:
         super().__init__("face_capture", steps.face_capture)
-        self.preview = QLabel()
-        self.preview.setObjectName("preview")
-        self.preview.setFixedSize(self.PREVIEW_W, self.PREVIEW_H)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("action_progress")
-        self.progress.setFormat(tr("第 %v 个动作，共 %m 个"))
-        row = QHBoxLayout()
-        row.addStretch()
-        row.addWidget(self.preview)
-        row.addStretch()
-        self.content.addLayout(row)
-        self.content.addWidget(self.progress)
+        self.preview = PreviewView()
+        self.pictogram = ActionPictogram()
+        self.progress = label("", "progress")
+        self.progress.setWordWrap(False)
+        self.dots = StepDots()
+        counter = QVBoxLayout()
+        counter.addStretch(1)
+        counter.addWidget(self.progress)
+        counter.addWidget(self.dots)
+        counter.addStretch(1)
+        self.side = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.side.setSpacing(24)
+        self.side.addWidget(self.pictogram, 1)
+        self.side.addLayout(counter)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.setSpacing(32)
+        self.row.addWidget(self.preview, 3)
+        self.row.addLayout(self.side, 1)
+        self.content.addLayout(self.row)
+        self.expand_content()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        landscape = event.size().width() >= event.size().height()
+        self.row.setDirection(
+            QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
+        )
+        self.side.setDirection(
+            QBoxLayout.Direction.TopToBottom if landscape else QBoxLayout.Direction.LeftToRight
+        )
+        # Portrait: the pictogram row keeps its own height, the preview takes all the rest.
+        self.row.setStretch(1, 1 if landscape else 0)
+        # and no taller than the picture it shows: the space left goes to the pictogram.
+        width = event.size().width() - self.content_margin_width()
+        self.preview.setMaximumHeight(NO_LIMIT if landscape else width * 3 // 4)
+        super().resizeEvent(event)
 
     def render_content(self, view: dict[str, Any]) -> None:
+        failed = bool(view.get("liveness_failed"))
         total = int(view.get("actions_total") or 0)
-        self.progress.setVisible(total > 0 and not view.get("liveness_failed"))
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(int(view.get("action_index") or 0) + 1, total))
-        self.preview.setVisible(not view.get("liveness_failed"))
+        current = min(int(view.get("action_index") or 0) + 1, total)
+        self.pictogram.set_action(str(view.get("action") or ""))
+        self.pictogram.setVisible(not failed and self.pictogram.action in ACTIONS)
+        self.progress.setText(
+            tr("第 {n} 个动作，共 {total} 个").format(n=current, total=total) if total else ""
+        )
+        self.progress.setVisible(total > 0 and not failed)
+        self.dots.set_progress(current, total)
+        self.dots.setVisible(total > 0 and not failed)
+        self.preview.setVisible(not failed)
+        self.content_box.setVisible(not failed and not view.get("more_time"))
 
     def show_frame(self, image: QImage) -> None:
-        """Draw the camera frame, mirrored like a mirror, with the oval the face goes in."""
-        scaled = image.flipped(Qt.Orientation.Horizontal).scaled(
-            self.PREVIEW_W,
-            self.PREVIEW_H,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.FastTransformation,
+        self.preview.set_image(image)
+
+
+class PictureScreen(StepScreen):
+    """A step screen with a picture between the title and the instruction."""
+
+    def __init__(self, step: str, spec: SpecOf, picture: QWidget) -> None:
+        super().__init__(step, spec)
+        self.picture = picture
+        self.content.addWidget(picture)  # full width: each picture centres its drawing
+
+
+class ReadCardScreen(PictureScreen):
+    """Where the card goes: the reader and a card going down onto it."""
+
+    def __init__(self) -> None:
+        super().__init__("read_card", steps.read_card, CardPicture())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
+        # As large as the width allows in its own shape, but never more than 45% of the
+        # height: the instruction and the buttons stay in one centred block with it.
+        width = event.size().width() - self.content_margin_width()
+        self.picture.setFixedHeight(
+            min(
+                width * CardPicture.SHAPE[1] // CardPicture.SHAPE[0],
+                event.size().height() * 45 // 100,
+            )
         )
-        pixmap = QPixmap.fromImage(scaled)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#FFFFFF"), 8, Qt.PenStyle.DashLine))
-        w, h = pixmap.width(), pixmap.height()
-        painter.drawEllipse(QRectF(w * 0.28, h * 0.12, w * 0.44, h * 0.76))
-        painter.end()
-        self.preview.setPixmap(pixmap)
+        super().resizeEvent(event)
+
+
+class BusyScreen(PictureScreen):
+    """Matching, lookup, printing: a wait whose length is unknown, so dots going round."""
+
+    def __init__(self, step: str, spec: SpecOf) -> None:
+        super().__init__(step, spec, BusyIndicator())
+
+    def render_content(self, view: dict[str, Any]) -> None:
+        # A failed print is not a wait any more: no spinner beside "请联系工作人员".
+        self.content_box.setVisible(not view.get("print_failed") and not view.get("more_time"))
+
+
+class RatingButton(QPushButton):
+    """One big face with its words under it; the whole button is the target."""
+
+    def __init__(self, score: int, text: str, on_click: Callable[[], None]) -> None:
+        super().__init__()
+        self.setObjectName(f"rate_{score}")
+        self.setProperty("rating", "true")
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 16, 8, 12)
+        box.setSpacing(8)
+        self.face = FaceIcon(score)
+        self.words = PhraseLabel("rating_text")
+        self.words.set_phrases(text)
+        self.words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        box.addWidget(self.face, 1)
+        box.addWidget(self.words)
+        self.clicked.connect(lambda _checked=False: on_click())
 
 
 class RateScreen(StepScreen):
+    """Five faces, very unhappy to very happy, all alike in colour: no nudging."""
+
     def __init__(self) -> None:
         super().__init__("rate", steps.rate)
-        row = QGridLayout()
-        row.setSpacing(24)
-        for index, (score, _face, text) in enumerate(RATINGS):
-            row.addWidget(
-                button(
-                    tr(text),
-                    f"rate_{score}",
-                    partial(self.send, ev.Rated(score)),
-                    "primary" if score >= 4 else "",
-                ),
-                index // 3,
-                index % 3,
-            )
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        for score, _face, text in RATINGS:
+            row.addWidget(RatingButton(score, tr(text), partial(self.send, ev.Rated(score))))
         self.content.addLayout(row)
 
 
 class HelpScreen(StepScreen):
+    BODY_FIRST = True  # what happens now, then the staff's own way in
+
     def __init__(self) -> None:
         super().__init__("help", steps.help_)
         self.help_button.hide()  # staff are already called

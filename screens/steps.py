@@ -97,12 +97,16 @@ def face_capture(view: View) -> Spec:
 
 def matching(view: View) -> Spec:
     body = tr("已通知工作人员。") if view.get("staff_called") else ""
-    return Spec(title=tr("正在核对，请稍等"), body=body)
+    return Spec(
+        title=tr("正在核对，请稍等"), body=body, staff_called=bool(view.get("staff_called"))
+    )
 
 
 def lookup(view: View) -> Spec:
     body = tr("已通知工作人员。") if view.get("staff_called") else ""
-    return Spec(title=tr("正在查询，请稍等"), body=body)
+    return Spec(
+        title=tr("正在查询，请稍等"), body=body, staff_called=bool(view.get("staff_called"))
+    )
 
 
 def result(view: View) -> Spec:
@@ -176,6 +180,7 @@ def help_(view: View) -> Spec:
     return Spec(
         title=tr("已通知工作人员"),
         body=tr(HELP_TEXT.get(reason, HELP_TEXT["resident"])),
+        staff_called=True,
         actions=[
             Action(tr("我不需要帮助了"), "help_dismiss", ev.HelpDismissed, "primary"),
         ],
@@ -188,6 +193,7 @@ def device_fault(view: View) -> Spec:
         title=tr("请联系工作人员"),
         body=what + tr("已经通知工作人员。"),
         tone="warning",
+        staff_called=True,  # so no "call staff" button: that is done
         actions=[
             Action(tr("再试一次"), "fault_retry", ev.Retry, "primary"),
             Action(tr("结束"), "fault_end", ev.Continue),

@@ -24,11 +24,12 @@ SECONDARY = "#E8E8E8"
 SECONDARY_TEXT = "#111111"
 WARNING = "#8A1C00"  # dark red-brown for "not verified" headings, 9.3:1 on white
 HELP = "#0A3D91"  # deep blue for the call-staff button, 10.3:1 with white
-PROGRESS = "#8FC79A"  # light green: the bar's dark text stays readable over it (9.7:1)
 
 TITLE_PX = 64
 BODY_PX = 44
 BUTTON_PX = 48
+RATING_MIN_H = 300  # a face and its words: the face as big as the width allows
+RATING_PX = 40  # the words under the rating faces: five of them side by side in portrait
 SMALL_PX = 36  # the smallest text anywhere (step indicator, footer buttons)
 BUTTON_MIN_H = 140
 FOOTER_BUTTON_MIN_H = 120
@@ -83,9 +84,9 @@ QPushButton[role="help"][footer="true"] {{
     font-size: {SMALL_PX}px; min-height: {FOOTER_BUTTON_MIN_H}px;
 }}
 QPushButton:pressed {{ border-color: #000000; }}
+QLabel#progress {{ font-size: {BODY_PX}px; font-weight: bold; }}
+QLabel#rating_text {{ font-size: {RATING_PX}px; font-weight: bold; }}
+QPushButton[rating="true"] {{ padding: 0px; min-height: {RATING_MIN_H}px; }}
 QFrame#moretime {{ background: #FFF4C2; border: 4px solid #7A5C00; border-radius: 24px; }}
 QFrame#pinpad {{ background: #F2F2F2; border: 3px solid #555555; border-radius: 24px; }}
-QProgressBar {{ min-height: 48px; font-size: {SMALL_PX}px; border: 3px solid #555555;
-    border-radius: 12px; text-align: center; color: {TEXT}; }}
-QProgressBar::chunk {{ background: {PROGRESS}; }}
 """

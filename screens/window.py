@@ -11,20 +11,29 @@ from PySide6.QtWidgets import QStackedWidget
 from kiosk.flow.model import Step
 from screens import steps
 from screens.base import StepScreen
-from screens.special import FaceCaptureScreen, HelpScreen, RateScreen
+from screens.special import (
+    BusyScreen,
+    FaceCaptureScreen,
+    HelpScreen,
+    RateScreen,
+    ReadCardScreen,
+)
 from screens.theme import STYLE
 
 SPEC_OF_STEP = {
     Step.IDLE: steps.idle,
-    Step.READ_CARD: steps.read_card,
     Step.CONFIRM_IDENTITY: steps.confirm_identity,
     Step.CONSENT: steps.consent,
-    Step.MATCHING: steps.matching,
-    Step.LOOKUP: steps.lookup,
     Step.RESULT: steps.result,
-    Step.PRINT: steps.print_,
     Step.THANKS: steps.thanks,
     Step.DEVICE_FAULT: steps.device_fault,
+}
+
+# Waits of unknown length: a busy indicator (a failed print shows none).
+BUSY_SPEC_OF_STEP = {
+    Step.MATCHING: steps.matching,
+    Step.LOOKUP: steps.lookup,
+    Step.PRINT: steps.print_,
 }
 
 
@@ -41,6 +50,9 @@ class KioskWindow(QStackedWidget):
         self.screens: dict[Step, StepScreen] = {}
         for step, spec in SPEC_OF_STEP.items():
             self._add(step, StepScreen(str(step), spec))
+        self._add(Step.READ_CARD, ReadCardScreen())
+        for step, spec in BUSY_SPEC_OF_STEP.items():
+            self._add(step, BusyScreen(str(step), spec))
         self.face_screen = FaceCaptureScreen()
         self._add(Step.FACE_CAPTURE, self.face_screen)
         self._add(Step.RATE, RateScreen())

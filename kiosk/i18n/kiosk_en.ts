@@ -161,7 +161,7 @@
         <message>
             <location filename="../../screens/special.py" line="98" />
             <source>第 {n} 个动作，共 {total} 个</source>
-            <translation type="unfinished" />
+            <translation>Action {n} of {total}</translation>
         </message>
         <message>
             <location filename="../../screens/special.py" line="189" />
