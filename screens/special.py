@@ -48,7 +48,11 @@ class StaffPin:
 
 class FaceCaptureScreen(StepScreen):
     """The live preview as large as the screen allows, and beside it (landscape) or under it
-    (portrait) the current action as a pictogram and how many actions there are."""
+    (portrait) the current action as a pictogram and how many actions there are.
+
+    In landscape the height is what limits the preview, so the action's title and the
+    guidance move into the column beside it: everything about the action in one place.
+    """
 
     def __init__(self) -> None:
         super().__init__("face_capture", steps.face_capture)
@@ -68,20 +72,41 @@ class FaceCaptureScreen(StepScreen):
         self.side.addLayout(counter)
         self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.row.setSpacing(32)
-        self.row.addWidget(self.preview, 3)
+        self.row.addWidget(self.preview, 2)
         self.row.addLayout(self.side, 1)
         self.content.addLayout(self.row)
         self.expand_content()
+        self._landscape = True
+        self._texts_beside = False
+
+    def _place_texts(self, beside: bool) -> None:
+        """Title and guidance beside the preview, or above and below it as on every screen."""
+        if beside == self._texts_beside:
+            return
+        self._texts_beside = beside
+        for widget in (self.title, self.body):
+            widget.parentWidget().layout().removeWidget(widget)  # type: ignore[union-attr]
+        if beside:
+            self.side.insertWidget(0, self.title)
+            self.side.addWidget(self.body)
+        else:
+            self._layout.insertWidget(self._layout.indexOf(self.emphasis), self.title)
+            self._layout.insertWidget(self._layout.indexOf(self.content_box) + 1, self.body)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
         landscape = event.size().width() >= event.size().height()
+        self._landscape = landscape
+        self._place_texts(landscape and self.content_box.isVisibleTo(self))
         self.row.setDirection(
             QBoxLayout.Direction.LeftToRight if landscape else QBoxLayout.Direction.TopToBottom
         )
         self.side.setDirection(
             QBoxLayout.Direction.TopToBottom if landscape else QBoxLayout.Direction.LeftToRight
         )
-        # Portrait: the pictogram row keeps its own height, the preview takes all the rest.
+        # Landscape: a third of the width for the action column (a 4:3 preview as high as the
+        # panel allows needs no more); portrait: the pictogram row keeps its own height and
+        # the preview takes the rest.
+        self.row.setStretch(0, 2 if landscape else 1)
         self.row.setStretch(1, 1 if landscape else 0)
         # and no taller than the picture it shows: the space left goes to the pictogram.
         width = event.size().width() - self.content_margin_width()
@@ -102,6 +127,7 @@ class FaceCaptureScreen(StepScreen):
         self.dots.setVisible(total > 0 and not failed)
         self.preview.setVisible(not failed)
         self.content_box.setVisible(not failed and not view.get("more_time"))
+        self._place_texts(self._landscape and self.content_box.isVisibleTo(self))
 
     def show_frame(self, image: QImage) -> None:
         self.preview.set_image(image)
