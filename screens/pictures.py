@@ -113,7 +113,7 @@ class CardPicture(Animated):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(area, 12 * unit, 12 * unit)
         # The card: comes down onto the reading area and rests there.
-        lift = self.card_offset() * 220 * unit
+        lift = self.card_offset() * 190 * unit
         card = QRectF(cx - 150 * unit, reader.top() - 70 * unit - lift, 300 * unit, 190 * unit)
         p.setPen(QPen(INK, 4 * unit))
         p.setBrush(CARD)
@@ -128,9 +128,10 @@ class CardPicture(Animated):
         for row in (0, 1):
             y = card.top() + (48 + row * 44) * unit
             p.drawRect(QRectF(card.left() + 130 * unit, y, 130 * unit, 16 * unit))
-        # A big arrow above the card while it moves: this way, down.
+        # A big arrow beside the card while it moves: this way, down.
         if self.card_offset() > 0.05:
-            _arrow(p, QPointF(cx, card.top() - 20 * unit), 0.0, 80 * unit, ACCENT)
+            tip = QPointF(card.right() + 70 * unit, card.center().y() + 50 * unit)
+            _arrow(p, tip, 0.0, 120 * unit, ACCENT, 50 * unit)
         p.end()
 
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from screens.audit import audit, shortfalls
 from screens.base import StepScreen
 from screens.pictures import (
     ACTIONS,
@@ -238,3 +239,19 @@ def test_phrase_lines_break_at_phrase_ends(qapp: QApplication) -> None:
     assert phrase_lines("Paper is out. Your receipt is kept.", metrics, 300) == (
         "Paper is out. Your receipt is kept."  # words: Qt's own wrap
     )
+
+
+def test_staff_pin_pad_fits_and_the_explanation_comes_back(window: KioskWindow) -> None:
+    screen = show(window, "help")
+    unlock = screen.findChild(QPushButton, "staff_unlock")
+    assert unlock is not None
+    unlock.click()
+    QApplication.processEvents()
+    assert screen.findChild(QPushButton, "pin_ok").isVisible()  # type: ignore[union-attr]
+    assert not screen.body.isVisible()
+    result = audit(window, "help_pin", (window.width(), window.height()))
+    assert shortfalls(result) == []
+    unlock.click()
+    assert screen.body.isVisible()
+    dismiss = screen.findChild(QPushButton, "help_dismiss")
+    assert dismiss is not None and dismiss.isVisible()
