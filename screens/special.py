@@ -178,6 +178,7 @@ class RatingButton(QPushButton):
     def __init__(self, score: int, text: str, on_click: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName(f"rate_{score}")
+        self.setAccessibleName(text)  # the button itself has no text: its words are a child
         self.setProperty("rating", "true")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -200,7 +201,7 @@ class RateScreen(StepScreen):
         super().__init__("rate", steps.rate)
         row = QHBoxLayout()
         row.setSpacing(16)
-        for score, _face, text in RATINGS:
+        for score, text in RATINGS:
             row.addWidget(RatingButton(score, tr(text), partial(self.send, ev.Rated(score))))
         self.content.addLayout(row)
 

@@ -74,10 +74,11 @@ GUIDANCE_TEXT = {
 PIN_WRONG = "密码不对，请再输一次"
 PIN_LOCKED = "密码错误次数太多，请 {n} 分钟后再试"
 
+# Score and words of the five rating faces (the faces are drawn: screens/pictures.py).
 RATINGS = [
-    (1, "😞", "很不满意"),
-    (2, "🙁", "不满意"),
-    (3, "😐", "一般"),
-    (4, "🙂", "满意"),
-    (5, "😄", "很满意"),
+    (1, "很不满意"),
+    (2, "不满意"),
+    (3, "一般"),
+    (4, "满意"),
+    (5, "很满意"),
 ]

@@ -159,17 +159,17 @@
             <translation>Enter the technician PIN</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="98" />
+            <location filename="../../screens/special.py" line="123" />
             <source>第 {n} 个动作，共 {total} 个</source>
             <translation>Action {n} of {total}</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="189" />
+            <location filename="../../screens/special.py" line="219" />
             <source>工作人员办理</source>
             <translation>Staff will help</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="235" />
+            <location filename="../../screens/special.py" line="286" />
             <source>请输入工作人员密码</source>
             <translation>Staff PIN, please</translation>
         </message>
@@ -799,27 +799,27 @@
             <translation>Too many wrong PINs. Please try again in {n} minutes.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="78" />
+            <location filename="../../screens/texts.py" line="79" />
             <source>很不满意</source>
             <translation>Very poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="79" />
+            <location filename="../../screens/texts.py" line="80" />
             <source>不满意</source>
             <translation>Poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="80" />
+            <location filename="../../screens/texts.py" line="81" />
             <source>一般</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="81" />
+            <location filename="../../screens/texts.py" line="82" />
             <source>满意</source>
             <translation>Good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="82" />
+            <location filename="../../screens/texts.py" line="83" />
             <source>很满意</source>
             <translation>Very good</translation>
         </message>
