@@ -56,6 +56,7 @@ class FaceCaptureScreen(StepScreen):
 
     def __init__(self) -> None:
         super().__init__("face_capture", steps.face_capture)
+        self.body.setObjectName("guidance")  # what to change right now: bold, in the accent
         self.preview = PreviewView()
         self.pictogram = ActionPictogram()
         self.progress = label("", "progress")

@@ -22,6 +22,7 @@ from screens.pictures import (
 )
 from screens.special import FaceCaptureScreen, RatingButton
 from screens.states import STATES
+from screens.texts import GUIDANCE_TEXT
 from screens.theme import install_font
 from screens.widgets import HAN, phrase_lines
 from screens.window import KioskWindow
@@ -255,3 +256,13 @@ def test_staff_pin_pad_fits_and_the_explanation_comes_back(window: KioskWindow) 
     assert screen.body.isVisible()
     dismiss = screen.findChild(QPushButton, "help_dismiss")
     assert dismiss is not None and dismiss.isVisible()
+
+
+def test_every_face_guidance_fits_beside_or_under_the_preview(window: KioskWindow) -> None:
+    step, view = STATES["face_capture"]
+    window.show_step(step, dict(view))
+    window.show_frame(camera_frame())
+    for code in GUIDANCE_TEXT:
+        screen = window.show_step(step, {**view, "guidance_code": code})
+        assert screen.body.isVisible(), code
+        assert shortfalls(audit(window, code, (window.width(), window.height()))) == [], code
