@@ -64,7 +64,7 @@ def panel(qtbot: QtBot, qapp: QApplication) -> TechnicianPanel:
 def test_renders_devices_queue_and_sync(panel: TechnicianPanel) -> None:
     panel.render_view(sample_view())
     assert "SIM-0001" in panel.title.text()
-    assert panel.device_labels["camera"].text() == "streaming (640x480 25 fps)"
+    assert panel.device_labels["camera"].text() == "有画面 (streaming) (640x480 25 fps)"
     assert panel.device_labels["card_reader"].property("state") == "ok"
     assert panel.device_labels["printer"].property("state") == "bad"
     queue = panel.queue_label.text()
@@ -77,7 +77,7 @@ def test_device_rows_are_reused_between_renders(panel: TechnicianPanel) -> None:
     first = panel.device_labels["printer"]
     panel.render_view(sample_view(devices={"printer": {"state": "ready", "ok": True}}))
     assert panel.device_labels["printer"] is first
-    assert first.text() == "ready"
+    assert first.text() == "正常 (ready)"
     assert first.property("state") == "ok"
 
 
