@@ -37,13 +37,18 @@ def runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
     rt.shutdown()
 
 
-def walk_to_result(qtbot, rt: KioskRuntime) -> dict:
-    """Choose the pension check, confirm, consent; the simulated card and camera do the rest."""
+def walk_to_consent(qtbot, rt: KioskRuntime) -> None:
+    """Choose the pension check and confirm the card the simulated reader placed."""
     tap(rt, "service_pension_check")
     view = wait_for(qtbot, rt, "confirm_identity")
     assert view["masked_name"] == "张*英"
     tap(rt, "confirm_yes")
     wait_for(qtbot, rt, "consent")
+
+
+def walk_to_result(qtbot, rt: KioskRuntime) -> dict:
+    """Consent too; the simulated camera does the rest."""
+    walk_to_consent(qtbot, rt)
     tap(rt, "consent_yes")
     return wait_for(qtbot, rt, "result", timeout_ms=90_000)
 
@@ -127,10 +132,7 @@ def test_card_reader_unplugged_shows_the_fault_and_recovers(qtbot, runtime) -> N
 
 def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime) -> None:
     rt = runtime
-    tap(rt, "service_pension_check")
-    wait_for(qtbot, rt, "confirm_identity")
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
+    walk_to_consent(qtbot, rt)
     tap(rt, "consent_no")
     wait_for(qtbot, rt, "help")
     tap(rt, "staff_unlock")
@@ -239,10 +241,7 @@ def test_no_reference_face_reachable_is_pending(qtbot, tmp_path: Path, testdata:
 
 def test_camera_unplugged_during_capture_and_back(qtbot, runtime) -> None:
     rt = runtime
-    tap(rt, "service_pension_check")
-    wait_for(qtbot, rt, "confirm_identity")
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
+    walk_to_consent(qtbot, rt)
     rt.controller.camera.camera.set_fault("unplugged")  # type: ignore[attr-defined]
     tap(rt, "consent_yes")
     view = wait_for(qtbot, rt, "device_fault")
@@ -266,10 +265,7 @@ def test_nobody_answers_more_time_and_the_session_is_wiped(qtbot, runtime) -> No
 
 def test_call_staff_and_come_back(qtbot, runtime) -> None:
     rt = runtime
-    tap(rt, "service_pension_check")
-    wait_for(qtbot, rt, "confirm_identity")
-    tap(rt, "confirm_yes")
-    wait_for(qtbot, rt, "consent")
+    walk_to_consent(qtbot, rt)
     with qtbot.waitSignal(rt.controller.staff_called, timeout=5_000) as called:
         tap(rt, "call_staff")
     assert called.args == ["resident"]
