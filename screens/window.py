@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QStackedWidget
+from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from kiosk.flow import events as ev
 from kiosk.flow.model import Step
 from screens import steps
 from screens.base import StepScreen
@@ -37,6 +38,28 @@ BUSY_SPEC_OF_STEP = {
 }
 
 
+class TouchWatcher(QObject):
+    """Any press anywhere in the kiosk window is a sign of life: it restarts the idle timer
+    and, on the welcome screen, starts the greeting. Installed on the QApplication, because a
+    press goes to the widget under the finger, not to the window."""
+
+    touched = Signal()
+    PRESSES = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            event.type() in self.PRESSES
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        ):
+            self.touched.emit()
+        return False  # only watching: the press goes on to its widget
+
+
 class KioskWindow(QStackedWidget):
     """Shows the screen for a step; re-emits every screen's intents on `intent`."""
 
@@ -47,6 +70,8 @@ class KioskWindow(QStackedWidget):
         self.setObjectName("kiosk")
         self.setStyleSheet(STYLE)
         self.setWindowTitle("自助服务终端")
+        self.touch_watcher = TouchWatcher(self)
+        self.touch_watcher.touched.connect(lambda: self.intent.emit(ev.Touched()))
         self.screens: dict[Step, StepScreen] = {}
         for step, spec in SPEC_OF_STEP.items():
             self._add(step, StepScreen(str(step), spec))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
@@ -272,3 +273,36 @@ def test_call_staff_and_come_back(qtbot, runtime) -> None:
     wait_for(qtbot, rt, "help")
     tap(rt, "help_dismiss")
     wait_for(qtbot, rt, "consent")
+
+
+class RecordingVoice:
+    """Stands in for the prompt player (the audio path has its own null-sink tests)."""
+
+    def __init__(self) -> None:
+        self.played: list[str] = []
+
+    def play(self, prompt_id: str) -> None:
+        self.played.append(prompt_id)
+
+    def replay(self) -> None:
+        self.played.append("<replay>")
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+
+def test_a_touch_anywhere_greets_on_welcome_and_keeps_the_session_alive(qtbot, runtime) -> None:
+    rt = runtime
+    voice = RecordingVoice()
+    rt.controller.voice = voice
+    qtbot.mouseClick(rt.window.current_screen().title, Qt.MouseButton.LeftButton)
+    assert voice.played == ["screen.idle"]
+    walk_to_consent(qtbot, rt)
+    # The idle timeout shrunk to 3 s (the flow's logic is the same); a touch every 0.5 s.
+    rt.controller.timers.scale = 3.0 / rt.settings.ui.idle_timeout_s
+    rt.controller.timers.start("idle", rt.settings.ui.idle_timeout_s)
+    for _ in range(3):  # touches on the text (not a button) keep restarting the idle timer
+        qtbot.wait(500)
+        qtbot.mouseClick(rt.window.current_screen().body, Qt.MouseButton.LeftButton)
+        assert not rt.controller.flow.view()["more_time"]
+    qtbot.waitUntil(lambda: rt.controller.flow.view()["more_time"], timeout=10_000)

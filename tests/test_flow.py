@@ -406,3 +406,14 @@ def test_view_never_holds_the_full_identity(flow: SessionFlow) -> None:
     view = flow.view()
     assert "resident" not in view
     assert view["masked_id_number"] == "1101**********1239"
+
+
+def test_a_touch_on_the_welcome_screen_greets_once_per_visit(flow: SessionFlow) -> None:
+    out = flow.handle(ev.Touched())
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.idle"]
+    assert flow.handle(ev.Touched()) == []  # not again while the same person is there
+    flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+    assert not of(flow.handle(ev.Touched()), cmd.PlayPrompt)  # only the welcome greets
+    flow.handle(ev.Cancel())
+    out = flow.handle(ev.Touched())
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.idle"]

@@ -50,7 +50,9 @@ class SessionFlow:
         self.step = Step.IDLE
         self.session = Session()
         self._view_extra: dict[str, Any] = {}
+        self._greeted = False  # the welcome greeting plays once per stay on the welcome screen
         self._handlers: dict[type, Callable[[Any], list[cmd.Command]]] = {
+            ev.Touched: self._on_touched,
             ev.ServiceChosen: self._on_service,
             ev.CardRead: self._on_card_read,
             ev.CardReadFailed: self._on_card_failed,
@@ -178,6 +180,7 @@ class SessionFlow:
         self.step = Step.IDLE
         self.session = Session()
         self._view_extra = {}
+        self._greeted = False
         out.append(cmd.ShowScreen(Step.IDLE, self.view()))
         return out
 
@@ -187,6 +190,12 @@ class SessionFlow:
         return [cmd.StartTimer(cmd.IDLE_TIMER, self.config.idle_timeout_s)]
 
     # -- the resident's answers --------------------------------------------------------
+    def _on_touched(self, _event: ev.Touched) -> list[cmd.Command]:
+        if self.step is Step.IDLE and not self._greeted:
+            self._greeted = True
+            return [cmd.PlayPrompt("screen.idle")]
+        return []
+
     def _on_service(self, event: ev.ServiceChosen) -> list[cmd.Command]:
         if self.step is not Step.IDLE:
             return []

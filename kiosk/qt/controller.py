@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QImage
 
 from devices.camera.base import Frame
@@ -138,9 +138,15 @@ class KioskController(QObject):
         for service in (self.card, self.camera, self.face, self.records, self.printer):
             service.start()
         self.background.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.window.touch_watcher)
         self.apply(self.flow.start())
 
     def shutdown(self) -> None:
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.window.touch_watcher)
         self.timers.cancel_all()
         self.voice.stop()
         for service in (self.card, self.camera, self.face, self.records, self.printer):
