@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from config import load_settings
-from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
+from config import ConfigError, load_settings
+from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -67,7 +67,10 @@ def install_font(app: Any, font_file: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        return _show_config_error(exc)
     app = _qt_app(headless=False, locale=settings.terminal.locale)
     install_font(app, settings.ui.font_file)
     from kiosk.app import KioskRuntime, setup_file_logging
@@ -93,6 +96,19 @@ def _run(args: argparse.Namespace) -> int:
     if notifier is not None:
         notifier.stopping()
     return EXIT_OK
+
+
+def _show_config_error(error: ConfigError) -> int:
+    """The GUI's answer to a bad config: a technician-facing screen, never a traceback."""
+    print(f"kiosk: configuration error: {error.message}", file=sys.stderr)
+    app = _qt_app(headless=False, locale="zh_CN")
+    install_font(app, "")
+    from screens.config_error import ConfigErrorScreen
+
+    screen = ConfigErrorScreen(error.message)
+    screen.showFullScreen()
+    app.exec()
+    return EXIT_USAGE
 
 
 def _systemd_watchdog(notifier: Any) -> Any:

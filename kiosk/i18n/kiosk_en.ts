@@ -39,6 +39,21 @@
             <translation>Step {n} of {total}</translation>
         </message>
         <message>
+            <location filename="../../screens/config_error.py" line="32" />
+            <source>终端配置有误，暂停服务</source>
+            <translation>The terminal's configuration is wrong: service paused</translation>
+        </message>
+        <message>
+            <location filename="../../screens/config_error.py" line="36" />
+            <source>请工作人员修改配置文件后重启终端：sudo systemctl restart kiosk</source>
+            <translation>Staff: fix the configuration file, then restart the terminal: sudo systemctl restart kiosk</translation>
+        </message>
+        <message>
+            <location filename="../../screens/config_error.py" line="38" />
+            <source>办事群众请联系工作人员。</source>
+            <translation>Residents: please ask the staff for help.</translation>
+        </message>
+        <message>
             <location filename="../../screens/pin_entry.py" line="23" />
             <source>正在核对密码……</source>
             <translation>Checking the PIN…</translation>
@@ -159,17 +174,17 @@
             <translation>Enter the technician PIN</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="123" />
+            <location filename="../../screens/special.py" line="124" />
             <source>第 {n} 个动作，共 {total} 个</source>
             <translation>Action {n} of {total}</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="219" />
+            <location filename="../../screens/special.py" line="220" />
             <source>工作人员办理</source>
             <translation>Staff will help</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="286" />
+            <location filename="../../screens/special.py" line="287" />
             <source>请输入工作人员密码</source>
             <translation>Staff PIN, please</translation>
         </message>
@@ -424,194 +439,284 @@
             <translation>Finish</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="92" />
+            <location filename="../../screens/technician.py" line="115" />
             <source>测试读卡</source>
             <translation>Test card read</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="93" />
+            <location filename="../../screens/technician.py" line="116" />
             <source>测试打印</source>
             <translation>Test print</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="94" />
+            <location filename="../../screens/technician.py" line="117" />
             <source>立即同步</source>
             <translation>Sync now</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="95" />
+            <location filename="../../screens/technician.py" line="118" />
             <source>导出待同步数据</source>
             <translation>Export pending cases</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="96" />
+            <location filename="../../screens/technician.py" line="119" />
             <source>注册终端</source>
             <translation>Register terminal</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="100" />
+            <location filename="../../screens/technician.py" line="123" />
             <source>读卡器</source>
             <translation>Card reader</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="101" />
+            <location filename="../../screens/technician.py" line="124" />
             <source>摄像头</source>
             <translation>Camera</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="102" />
+            <location filename="../../screens/technician.py" line="125" />
             <source>打印机</source>
             <translation>Printer</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="103" />
+            <location filename="../../screens/technician.py" line="126" />
             <source>平台</source>
             <translation>Platform</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="107" />
+            <location filename="../../screens/technician.py" line="130" />
             <source>正常</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="108" />
+            <location filename="../../screens/technician.py" line="131" />
             <source>有卡</source>
             <translation>Card present</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="109" />
+            <location filename="../../screens/technician.py" line="132" />
             <source>未连接</source>
             <translation>Not connected</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="110" />
+            <location filename="../../screens/technician.py" line="133" />
             <source>服务停止</source>
             <translation>Service stopped</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="111" />
+            <location filename="../../screens/technician.py" line="134" />
             <source>故障</source>
             <translation>Fault</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="112" />
+            <location filename="../../screens/technician.py" line="135" />
             <source>有画面</source>
             <translation>Streaming</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="113" />
+            <location filename="../../screens/technician.py" line="136" />
             <source>空闲</source>
             <translation>Idle</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="114" />
+            <location filename="../../screens/technician.py" line="137" />
             <source>无画面</source>
             <translation>No picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="115" />
+            <location filename="../../screens/technician.py" line="138" />
             <source>不可用</source>
             <translation>Unavailable</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="116" />
+            <location filename="../../screens/technician.py" line="139" />
             <source>纸将用完</source>
             <translation>Paper low</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="117" />
+            <location filename="../../screens/technician.py" line="140" />
             <source>缺纸</source>
             <translation>Paper out</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="118" />
+            <location filename="../../screens/technician.py" line="141" />
             <source>盖子打开</source>
             <translation>Cover open</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="119" />
+            <location filename="../../screens/technician.py" line="142" />
             <source>离线</source>
             <translation>Offline</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="120" />
+            <location filename="../../screens/technician.py" line="143" />
             <source>未知</source>
             <translation>Unknown</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="121" />
+            <location filename="../../screens/technician.py" line="144" />
             <source>在线</source>
             <translation>Online</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="122" />
+            <location filename="../../screens/technician.py" line="145" />
             <source>未配置</source>
             <translation>Not configured</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="173" />
+            <location filename="../../screens/technician.py" line="149" />
+            <source>认证凭证</source>
+            <translation>Certificate</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="150" />
+            <source>未通过告知单</source>
+            <translation>Failure notice</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="151" />
+            <source>受理回执</source>
+            <translation>Acceptance slip</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="152" />
+            <source>测试页</source>
+            <translation>Test page</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="156" />
+            <source>已发送 {n} 张到打印机补打</source>
+            <translation>Sent {n} to the printer for a reprint</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="158" />
+            <source>补打完成：已打印 {printed} 张</source>
+            <translation>Reprint done: {printed} printed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="159" />
+            <source>已打印 {printed} 张，{kept} 张仍保留（打印机：{status}）</source>
+            <translation>{printed} printed, {kept} still kept (printer: {status})</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="160" />
+            <source>读取待补打凭证失败：{error}</source>
+            <translation>Could not read the kept receipts: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="216" />
             <source>{n} 小时</source>
             <translation>{n} h</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="175" />
+            <location filename="../../screens/technician.py" line="218" />
             <source>{n} 分钟</source>
             <translation>{n} min</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="203" />
+            <location filename="../../screens/technician.py" line="227" />
+            <source>凭证号 {no}</source>
+            <translation>No. {no}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="228" />
+            <source>{when}  打印机：{state}  已试 {n} 次</source>
+            <translation>{when}  printer: {state}  tries: {n}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="236" />
+            <source>补打未成功：{state}</source>
+            <translation>Reprint failed: {state}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="264" />
             <source>没有数据</source>
             <translation>No data</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="266" />
+            <location filename="../../screens/technician.py" line="330" />
             <source>返回服务界面</source>
             <translation>Back to service</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="267" />
+            <location filename="../../screens/technician.py" line="331" />
             <source>退出到桌面</source>
             <translation>Exit to desktop</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="274" />
+            <location filename="../../screens/technician.py" line="338" />
             <source>摄像头画面</source>
             <translation>Camera picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="306" />
+            <location filename="../../screens/technician.py" line="371" />
             <source>最近日志</source>
             <translation>Recent logs</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="307" />
+            <location filename="../../screens/technician.py" line="372" />
             <source>当前配置</source>
             <translation>Effective config</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="313" />
+            <location filename="../../screens/technician.py" line="386" />
+            <source>全部补打</source>
+            <translation>Reprint all</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="401" />
             <source>技术员模式</source>
             <translation>Technician mode</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="355" />
+            <location filename="../../screens/technician.py" line="443" />
             <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
             <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="363" />
+            <location filename="../../screens/technician.py" line="451" />
             <source>从未同步</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="364" />
+            <location filename="../../screens/technician.py" line="452" />
             <source>上次同步：{when}</source>
             <translation>Last sync: {when}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="366" />
+            <location filename="../../screens/technician.py" line="454" />
             <source>错误：{error}</source>
             <translation>Error: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="460" />
+            <source>待补打（{n}）</source>
+            <translation>To reprint ({n})</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="462" />
+            <source>没有待补打的凭证</source>
+            <translation>No receipts waiting for a reprint</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="464" />
+            <source>待补打 {n} 张，下面是最新的 {shown} 张</source>
+            <translation>{n} to reprint; the newest {shown} are listed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="496" />
+            <source>正在补打</source>
+            <translation>Printing…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="496" />
+            <source>已打印</source>
+            <translation>Printed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="497" />
+            <source>补打</source>
+            <translation>Reprint</translation>
         </message>
         <message>
             <location filename="../../screens/texts.py" line="17" />
