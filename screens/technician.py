@@ -13,7 +13,16 @@ controller owns those and builds the view). The view, every key optional:
       "config": config_view(settings),                          # secrets masked
       "busy": ["sync_now"],                                     # actions still running
       "message": "测试打印完成",                                  # result of the last action
+      "kept": {"count": 2, "jobs": [                            # unprinted receipts, newest first
+          {"job_id": "pending_slip-C1", "kind": "pending_slip", "when": "2026-11-24 17:05",
+           "printer_status": "paper_out", "attempts": 1, "certificate_no": "",
+           "reprint": ""},           # "", "printing", "printed" or the state a reprint met
+      ]},
     }
+
+Kept receipts are listed by kind, time, certificate number, the printer state they failed
+with and the attempts so far: the jobs hold masked data only, and nothing else of the
+receipt's content is shown.
 
 Log lines are scrubbed of anything shaped like an ID number before they are shown, although
 the logging rules already keep personal data out of them.
@@ -28,11 +37,13 @@ from typing import Any
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -73,6 +84,18 @@ class RegisterTerminal:
 
 
 @dataclass(frozen=True)
+class ReprintJob:
+    """Print one kept receipt again."""
+
+    job_id: str
+
+
+@dataclass(frozen=True)
+class ReprintAll:
+    """Print every kept receipt again."""
+
+
+@dataclass(frozen=True)
 class LeaveTechnician:
     """Back to the resident's welcome screen."""
 
@@ -83,8 +106,8 @@ class ExitToDesktop:
 
 
 Intent = (
-    TestCardRead | TestPrint | SyncNow | ExportBundle | RegisterTerminal | LeaveTechnician
-    | ExitToDesktop
+    TestCardRead | TestPrint | SyncNow | ExportBundle | RegisterTerminal | ReprintJob
+    | ReprintAll | LeaveTechnician | ExitToDesktop
 )  # fmt: skip
 
 # action name (objectName of its button) -> intent class, button text
@@ -120,6 +143,21 @@ STATE_WORDS = {
     "unknown": "未知",
     "online": "在线",
     "off": "未配置",
+}
+# Receipt kinds (devices.printer.layout.Receipt.kind) in words.
+KIND_WORDS = {
+    "certificate": "认证凭证",
+    "failure_notice": "未通过告知单",
+    "pending_slip": "受理回执",
+    "test_page": "测试页",
+}
+# The technician's messages about reprints (kiosk/qt/technician_mode.py fills them in).
+REPRINT_TEXT = {
+    "reprint_sent": "已发送 {n} 张到打印机补打",
+    "reprint_none": "没有待补打的凭证",
+    "reprint_done": "补打完成：已打印 {printed} 张",
+    "reprint_partly": "已打印 {printed} 张，{kept} 张仍保留（打印机：{status}）",
+    "reprint_failed": "读取待补打凭证失败：{error}",
 }
 OK_COLOUR, BAD_COLOUR = "#0B5D1E", "#8A1C00"
 SECRET_KEY = re.compile(r"(pin|secret|password|token|private)", re.IGNORECASE)
@@ -165,6 +203,11 @@ def config_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
     return lines
 
 
+def state_text(state: str) -> str:
+    """A device state in words with its code, e.g. "缺纸 (paper_out)"."""
+    return f"{tr(STATE_WORDS[state])} ({state})" if state in STATE_WORDS else state
+
+
 def _age_text(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -174,6 +217,24 @@ def _age_text(seconds: float | None) -> str:
         if hours >= 1
         else tr("{n} 分钟").format(n=int(seconds // 60))
     )
+
+
+def kept_job_text(job: dict[str, Any]) -> str:
+    """One kept receipt in words: kind, certificate number, when, printer state, attempts."""
+    kind = str(job.get("kind", ""))
+    first = tr(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+    if job.get("certificate_no"):
+        first += "  " + tr("凭证号 {no}").format(no=job["certificate_no"])
+    second = tr("{when}  打印机：{state}  已试 {n} 次").format(
+        when=job.get("when", ""),
+        state=state_text(str(job.get("printer_status") or "unknown")),
+        n=job.get("attempts", 0),
+    )
+    lines = [first, second]
+    reprint = str(job.get("reprint") or "")
+    if reprint and reprint not in ("printing", "printed"):
+        lines.append(tr("补打未成功：{state}").format(state=state_text(reprint)))
+    return "\n".join(lines)
 
 
 class BacklogChart(QWidget):
@@ -237,6 +298,9 @@ class TechnicianPanel(QWidget):
         self.setStyleSheet(STYLE)
         self.buttons: dict[str, QPushButton] = {}
         self.device_labels: dict[str, QLabel] = {}
+        self.reprint_buttons: dict[str, QPushButton] = {}  # job id -> its 补打 button
+        self.kept_rows: dict[str, QLabel] = {}  # job id -> its description
+        self._kept_shown: list[dict[str, Any]] | None = None
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 16, 24, 16)
         root.addLayout(self._header())
@@ -295,7 +359,8 @@ class TechnicianPanel(QWidget):
         column.addWidget(self.sync_label)
         self.chart = BacklogChart()
         column.addWidget(self.chart, stretch=1)
-        tabs = QTabWidget()
+        tabs = self.tabs = QTabWidget()
+        tabs.addTab(self._kept_tab(), "")
         self.logs = QPlainTextEdit()
         self.logs.setObjectName("tech_logs")
         self.logs.setReadOnly(True)
@@ -307,6 +372,29 @@ class TechnicianPanel(QWidget):
         tabs.addTab(self.config_text, tr("当前配置"))
         column.addWidget(tabs, stretch=2)
         return column
+
+    def _kept_tab(self) -> QWidget:
+        """Receipts that could not print: 全部补打 above, one row with 补打 per receipt."""
+        tab = QWidget()
+        tab.setObjectName("kept_jobs")
+        layout = QVBoxLayout(tab)
+        header = QHBoxLayout()
+        self.kept_label = QLabel("")
+        self.kept_label.setObjectName("kept_count")
+        self.kept_label.setWordWrap(True)
+        header.addWidget(self.kept_label, stretch=1)
+        header.addWidget(self._button("reprint_all", tr("全部补打"), ReprintAll))
+        layout.addLayout(header)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        rows = QWidget()
+        rows.setObjectName("kept_rows")
+        self.kept_box = QVBoxLayout(rows)
+        self.kept_box.addStretch()
+        scroll.setWidget(rows)
+        layout.addWidget(scroll, stretch=1)
+        return tab
 
     # -- rendering --------------------------------------------------------------------------
     def render_view(self, view: dict[str, Any]) -> None:
@@ -326,6 +414,7 @@ class TechnicianPanel(QWidget):
         for name, button in self.buttons.items():
             button.setEnabled(name not in busy)
         self.buttons["register_terminal"].setVisible(not view.get("registered", False))
+        self._render_kept(view.get("kept") or {})
         self.message.setText(str(view.get("message") or ""))
 
     def _render_devices(self, devices: dict[str, dict[str, Any]]) -> None:
@@ -339,8 +428,7 @@ class TechnicianPanel(QWidget):
                 self.devices_box.addWidget(QLabel(tr(DEVICE_NAMES.get(name, name))), row, 0)
                 self.devices_box.addWidget(label, row, 1)
                 self.device_labels[name] = label
-            state = str(info.get("state", "?"))
-            text = f"{tr(STATE_WORDS[state])} ({state})" if state in STATE_WORDS else state
+            text = state_text(str(info.get("state", "?")))
             if info.get("detail"):
                 text += f" ({info['detail']})"
             label.setText(text)
@@ -365,6 +453,56 @@ class TechnicianPanel(QWidget):
         if view.get("last_sync_error"):
             text += "  " + tr("错误：{error}").format(error=scrub(str(view["last_sync_error"])))
         self.sync_label.setText(text)
+
+    def _render_kept(self, kept: dict[str, Any]) -> None:
+        jobs = list(kept.get("jobs") or [])
+        count = int(kept.get("count", len(jobs)))
+        self.tabs.setTabText(0, tr("待补打（{n}）").format(n=count))
+        if not count:
+            summary = tr("没有待补打的凭证")
+        elif count > len(jobs):
+            summary = tr("待补打 {n} 张，下面是最新的 {shown} 张").format(n=count, shown=len(jobs))
+        else:
+            summary = tr("待补打 {n} 张").format(n=count)
+        self.kept_label.setText(summary)
+        if not count:
+            self.buttons["reprint_all"].setEnabled(False)
+        if jobs != self._kept_shown:  # rebuilt only when changed: keeps the scroll position
+            self._kept_shown = jobs
+            self._rebuild_kept_rows(jobs)
+
+    def _rebuild_kept_rows(self, jobs: list[dict[str, Any]]) -> None:
+        while self.kept_box.count() > 1:  # the last item is the stretch
+            item = self.kept_box.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        self.reprint_buttons.clear()
+        self.kept_rows.clear()
+        for index, job in enumerate(jobs):
+            self.kept_box.insertWidget(index, self._kept_row(job))
+
+    def _kept_row(self, job: dict[str, Any]) -> QFrame:
+        row = QFrame()
+        row.setObjectName("kept_row")
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 4, 0, 4)
+        description = QLabel(kept_job_text(job))
+        description.setObjectName("kept_job")
+        description.setWordWrap(True)
+        layout.addWidget(description, stretch=1)
+        job_id = str(job.get("job_id", ""))
+        reprint = str(job.get("reprint") or "")
+        words = {"printing": tr("正在补打"), "printed": tr("已打印")}
+        button = QPushButton(words.get(reprint, tr("补打")))
+        button.setObjectName("reprint_job")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setEnabled(reprint not in words)
+        button.clicked.connect(lambda: self.intent.emit(ReprintJob(job_id)))
+        layout.addWidget(button)
+        self.reprint_buttons[job_id] = button
+        self.kept_rows[job_id] = description
+        return row
 
     def show_frame(self, image: QImage) -> None:
         """The live camera picture, small, as the camera sees it (not mirrored)."""

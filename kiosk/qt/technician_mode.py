@@ -30,7 +30,9 @@ from kiosk.flow import Step
 from kiosk.print_jobs import PrintJobStore
 from kiosk.qt.controller import READER_DOWN, KioskController, card_failure_reason
 from kiosk.qt.technician_gesture import CORNER_PX, ActivityWatch, CornerGesture
+from kiosk.qt.technician_reprint import Reprints
 from kiosk.qt.technician_view import (
+    KEPT_JOBS_LIMIT,
     DeviceStates,
     OffGuiWorker,
     collect,
@@ -51,6 +53,8 @@ from screens.technician import (
     ExportBundle,
     LeaveTechnician,
     RegisterTerminal,
+    ReprintAll,
+    ReprintJob,
     SyncNow,
     TechnicianPanel,
     TestCardRead,
@@ -114,6 +118,7 @@ class TechnicianMode(QObject):
         self._sync_deadline = 0.0
         self._test_job = ""
         self._card_test = False
+        self.reprints = Reprints(controller.printer)
         self.gesture = CornerGesture(window)
         self._activity = ActivityWatch(self._idle_timer_restart, self)
         self._refresh_timer = self._timer(REFRESH_MS, self.refresh, single=False)
@@ -336,8 +341,12 @@ class TechnicianMode(QObject):
             "backlog": slow.get("backlog", []),
             "logs": slow.get("logs", []),
             "config": self._config,
-            "busy": sorted(self._busy),
+            "busy": sorted(self._busy | ({"reprint_all"} if self.reprints.pending else set())),
             "message": self._message,
+            "kept": {
+                "count": slow.get("kept_jobs", 0),
+                "jobs": self.reprints.rows(slow.get("kept_list", [])),
+            },
         }
 
     # -- device events --------------------------------------------------------------------------
@@ -367,6 +376,9 @@ class TechnicianMode(QObject):
         self._on_print_result(job_id, "")
 
     def _on_print_result(self, job_id: str, failed_status: str) -> None:
+        if job_id and self.reprints.owns(job_id):
+            self._on_reprinted(job_id, failed_status)
+            return
         if not job_id or job_id != self._test_job:
             return  # a resident's receipt: DeviceStates notes the printer's state
         self._test_job = ""
@@ -386,9 +398,12 @@ class TechnicianMode(QObject):
             SyncNow: self.sync_now,
             ExportBundle: self.export,
             RegisterTerminal: self.registration_state,
+            ReprintAll: self.reprint_all,
             LeaveTechnician: self.leave,
             ExitToDesktop: self.exit_to_desktop,
         }
+        if isinstance(intent, ReprintJob):
+            handlers[ReprintJob] = lambda: self.reprint([intent.job_id])
         handler = handlers.get(type(intent))
         if handler is None:
             log.warning("technician panel: unknown intent %r", intent)
@@ -415,6 +430,43 @@ class TechnicianMode(QObject):
         self._busy.add("test_print")
         self._message = text("print_sent")
         self.controller.printer.submit(PrintJob(receipt=page))
+
+    def reprint(self, job_ids: list[str]) -> None:
+        """Kept jobs through the printer service: printed, or kept with the printer's state."""
+        sent = self.reprints.submit(job_ids)
+        if sent:
+            self._message = text("reprint_sent", n=sent)
+
+    def reprint_all(self) -> None:
+        """Every kept job, oldest first; the list is read on the worker, not the GUI thread."""
+        jobs = self.jobs
+        if jobs is None:
+            self._message = text("reprint_none")
+            return
+        self._busy.add("reprint_all")
+
+        def kept_ids() -> list[str]:
+            return [job.job_id for job in reversed(jobs.jobs("kept", limit=KEPT_JOBS_LIMIT))]
+
+        def send(result: Any) -> None:
+            self._busy.discard("reprint_all")
+            if isinstance(result, Exception):
+                log.error("technician reprint list: %s", result)
+                self._message = text("reprint_failed", error=scrub(str(result)))
+            elif not result:
+                self._message = text("reprint_none")
+            else:
+                self.reprint(result)
+            self.render()
+
+        self._worker.run(kept_ids, send)
+
+    def _on_reprinted(self, job_id: str, failed_status: str) -> None:
+        done = self.reprints.note(job_id, failed_status)
+        if done is not None:
+            self._message = done
+        self.refresh()  # the list loses the printed jobs
+        self.render()
 
     def sync_now(self) -> None:
         sync = self.sync

@@ -18,14 +18,15 @@ from devices.card_reader.base import ReaderState
 from devices.printer.base import PRINTABLE, PrinterStatus
 from devices.worker import DeviceWorker
 from kiosk import technician_status as status
-from kiosk.print_jobs import PrintJobStore
+from kiosk.certificate import CHINA_TZ
+from kiosk.print_jobs import KeptJob, PrintJobStore
 from kiosk.qt.controller import KioskController, frame_to_qimage
 from offline_queue.errors import NotRegistered
 from offline_queue.registration import Registration, load_registration
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 from screens.pin_entry import TECH_TEXT
-from screens.technician import scrub
+from screens.technician import REPRINT_TEXT, scrub
 from screens.texts import tr
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,18 @@ log = logging.getLogger(__name__)
 PREVIEW_INTERVAL_S = 0.1  # the panel's preview needs no more than 10 frames a second
 FRAME_STALE_S = 2.0
 KEPT_JOBS_LIMIT = 1000
+KEPT_LIST_SHOWN = 50  # rows in the panel's list; 全部补打 reprints every kept job
 READER_OK = frozenset({ReaderState.READY, ReaderState.CARD_PRESENT})
 PLATFORM_STATE = {True: "online", False: "offline", None: "unknown"}  # SyncWorker.online
 
 
+MESSAGES = {**TECH_TEXT, **REPRINT_TEXT}
+
+
 def text(key: str, **fields: object) -> str:
-    """One of the technician's messages (screens/pin_entry.py TECH_TEXT), translated."""
-    return tr(TECH_TEXT[key]).format(**fields)
+    """One of the technician's messages (screens/pin_entry.py TECH_TEXT, screens/technician.py
+    REPRINT_TEXT), translated."""
+    return tr(MESSAGES[key]).format(**fields)
 
 
 class OffGuiWorker(QObject):
@@ -109,12 +115,35 @@ def registration_of(data_dir: Path) -> Registration | None:
 
 def _job_facts(jobs: PrintJobStore | None) -> dict[str, Any]:
     if jobs is None:
-        return {"kept_jobs": 0, "last_printer_status": ""}
+        return {"kept_jobs": 0, "kept_list": [], "last_printer_status": ""}
     latest = jobs.jobs(limit=1)
+    kept = jobs.jobs("kept", limit=KEPT_JOBS_LIMIT)
     return {
-        "kept_jobs": len(jobs.jobs("kept", limit=KEPT_JOBS_LIMIT)),
+        "kept_jobs": len(kept),
+        "kept_list": [kept_row(job) for job in kept[:KEPT_LIST_SHOWN]],
         "last_printer_status": latest[0].printer_status if latest else "",
     }
+
+
+def kept_row(job: KeptJob) -> dict[str, Any]:
+    """A kept job for the panel's list: no receipt content beyond kind and certificate number."""
+    return {
+        "job_id": job.job_id,
+        "kind": job.kind,
+        "when": _local_time(job.created_at),
+        "printer_status": job.printer_status,
+        "attempts": job.attempts,
+        "certificate_no": job.certificate_no,
+    }
+
+
+def _local_time(stamp: str) -> str:
+    """The store's UTC stamp in the time printed on the receipts (China time)."""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{when.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
 
 
 def _guarded(read: Callable[[], Any], fallback: Any) -> Any:

@@ -9,6 +9,7 @@ own application is the far edge: the test records the call instead).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import random
 import time
@@ -21,13 +22,25 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from config import load_settings
+from devices.card_reader.simulated import identity_from_settings
+from devices.printer.simulated import SimulatedPrinter
 from kiosk.app import KioskRuntime
+from kiosk.certificate import (
+    CHINA_TZ,
+    certificate_receipt,
+    issue_certificate,
+    pending_slip_receipt,
+)
 from kiosk.demo import demo_settings
 from kiosk.flow import Step
 from kiosk.flow.commands import ShowScreen
 from kiosk.pin import hash_pin
+from kiosk.print_jobs import KeptJob
 from kiosk.qt.technician_mode import CORNER_PX, TechnicianMode, text
+from kiosk.receipts import PrintJob
+from kiosk.tokens import sign_certificate
 from offline_queue.demo import demo_payload, face_jpeg
+from screens.technician import TechnicianPanel
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
@@ -298,3 +311,118 @@ def test_gesture_works_in_portrait_too(qtbot, runtime: KioskRuntime) -> None:
     assert not isinstance(corner, QPushButton)  # nothing in the corner takes the press
     corner_taps(qtbot, rt)
     assert rt.window.currentWidget() is tech(rt).pin_entry
+
+
+def _keep_two_receipts(qtbot, rt: KioskRuntime) -> tuple[str, str]:
+    """A pending slip, then a certificate, sent while the printer has no paper: both kept.
+    They go through the printer service exactly as a resident's receipts do."""
+    printer: SimulatedPrinter = rt.controller.printer.printer  # type: ignore[assignment]
+    printer.set_fault("paper_out")
+    now = dt.datetime.now(CHINA_TZ)
+    terminal = rt.settings.terminal
+    identity = identity_from_settings(rt.settings.card_reader.simulated)
+    slip = pending_slip_receipt(
+        "CASE-REPRINT-1",
+        job_id="pending_slip-CASE-REPRINT-1",
+        masked_name=identity.masked_name,
+        masked_id_number=identity.masked_id_number,
+        when=now,
+        check_after=now.date(),
+        where=terminal.service_point,
+        terminal_id=terminal.id,
+    )
+    cert = issue_certificate(
+        identity, terminal_id=terminal.id, service_point=terminal.service_point, now=now
+    )
+    token = sign_certificate(cert, rt.keys.signing_key, rt.keys.key_id)
+    jobs = (
+        PrintJob(slip),
+        PrintJob(certificate_receipt(cert, token), certificate_no=cert.certificate_no),
+    )
+    for job in jobs:
+        with qtbot.waitSignal(rt.controller.printer.failed, timeout=WAIT_MS) as failed:
+            rt.controller.printer.submit(job)
+        assert failed.args[1] == "paper_out"
+    return slip.job_id, cert.job_id
+
+
+def _job(rt: KioskRuntime, job_id: str) -> KeptJob:
+    assert rt.jobs is not None
+    job = rt.jobs.get(job_id)
+    assert job is not None
+    return job
+
+
+def panel_of(rt: KioskRuntime) -> TechnicianPanel:
+    panel = tech(rt).panel
+    assert panel is not None
+    return panel
+
+
+def test_kept_receipts_are_listed_and_reprinted_one_by_one(qtbot, runtime: KioskRuntime) -> None:
+    rt = runtime
+    slip_id, cert_id = _keep_two_receipts(qtbot, rt)
+    open_panel(qtbot, rt)
+    panel = panel_of(rt)
+    qtbot.waitUntil(lambda: list(panel.reprint_buttons) == [cert_id, slip_id], timeout=WAIT_MS)
+    cert_row = panel.kept_rows[cert_id].text()
+    certificate_no = _job(rt, cert_id).certificate_no
+    assert cert_row.startswith(f"认证凭证  凭证号 {certificate_no}\n")
+    assert "打印机：缺纸 (paper_out)  已试 1 次" in cert_row
+    assert panel.kept_rows[slip_id].text().startswith("受理回执\n")
+    assert panel.kept_label.text() == "待补打 2 张"
+    identity = identity_from_settings(rt.settings.card_reader.simulated)
+    for row in panel.kept_rows.values():  # kind and certificate number only, nobody's name
+        assert identity.masked_name not in row.text()
+        assert identity.id_number[-6:] not in row.text()
+
+    # Still no paper: the job stays kept and the panel says with what state.
+    panel.reprint_buttons[slip_id].click()
+    partly = text("reprint_partly", printed=0, kept=1, status="缺纸 (paper_out)")
+    qtbot.waitUntil(lambda: message(rt) == partly, timeout=WAIT_MS)
+    assert _job(rt, slip_id).state == "kept"
+    assert panel.kept_rows[slip_id].text().endswith("补打未成功：缺纸 (paper_out)")
+    assert panel.reprint_buttons[slip_id].isEnabled()
+
+    rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
+    panel.reprint_buttons[cert_id].click()
+    assert not panel.reprint_buttons[cert_id].isEnabled()  # printing
+    qtbot.waitUntil(lambda: message(rt) == text("reprint_done", printed=1), timeout=WAIT_MS)
+    cert = _job(rt, cert_id)
+    assert (cert.state, cert.attempts, cert.printer_status) == ("printed", 2, "ready")
+    assert (rt.data_dir / "printer" / f"{cert_id}.bin").stat().st_size > 500
+    qtbot.waitUntil(lambda: list(panel.reprint_buttons) == [slip_id], timeout=WAIT_MS)
+    assert panel.kept_label.text() == "待补打 1 张"
+    assert _job(rt, slip_id).state == "kept"
+
+
+def test_reprint_all_prints_every_kept_receipt(qtbot, runtime: KioskRuntime) -> None:
+    rt = runtime
+    job_ids = _keep_two_receipts(qtbot, rt)
+    open_panel(qtbot, rt)
+    panel = panel_of(rt)
+    qtbot.waitUntil(lambda: len(panel.reprint_buttons) == 2, timeout=WAIT_MS)
+    assert tech(rt).view()["devices"]["printer"]["detail"] == text("kept_jobs", n=2)
+    rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
+    press(rt, "reprint_all")
+    assert "reprint_all" in tech(rt).view()["busy"]
+    qtbot.waitUntil(lambda: message(rt) == text("reprint_done", printed=2), timeout=WAIT_MS)
+    for job_id in job_ids:
+        job = _job(rt, job_id)
+        assert (job.state, job.attempts) == ("printed", 2)
+        assert (rt.data_dir / "printer" / f"{job_id}.bin").exists()
+    qtbot.waitUntil(lambda: panel.kept_label.text() == "没有待补打的凭证", timeout=WAIT_MS)
+    assert panel.reprint_buttons == {}
+    assert not panel.buttons["reprint_all"].isEnabled()
+    assert "reprint_all" not in tech(rt).view()["busy"]
+    press(rt, "test_print")  # the printer is free again: nothing of the batch is left over
+    qtbot.waitUntil(lambda: message(rt) == text("print_done"), timeout=WAIT_MS)
+
+
+def test_reprint_all_with_nothing_kept_says_so(qtbot, runtime: KioskRuntime) -> None:
+    rt = runtime
+    open_panel(qtbot, rt)
+    assert panel_of(rt).kept_label.text() == "没有待补打的凭证"
+    tech(rt).reprint_all()  # the button is disabled: the mode answers all the same
+    qtbot.waitUntil(lambda: message(rt) == text("reprint_none"), timeout=WAIT_MS)
+    assert "reprint_all" not in tech(rt).view()["busy"]

@@ -17,9 +17,12 @@ from screens.technician import (
     BacklogChart,
     ExitToDesktop,
     LeaveTechnician,
+    ReprintAll,
+    ReprintJob,
     TechnicianPanel,
     config_lines,
     config_view,
+    kept_job_text,
     scrub,
 )
 from screens.theme import install_font
@@ -189,3 +192,95 @@ def test_backlog_chart_without_data_draws_no_bars(qtbot: QtBot) -> None:
     assert bar_pixels(chart).any()
     chart.set_points([])
     assert not bar_pixels(chart).any()
+
+
+def kept_view(**over: Any) -> dict[str, Any]:
+    jobs = [
+        {
+            "job_id": "cert-261124-7KQ2M",
+            "kind": "certificate",
+            "when": "2026-11-24 17:05",
+            "printer_status": "paper_out",
+            "attempts": 1,
+            "certificate_no": "261124-7KQ2M",
+            "reprint": "",
+        },
+        {
+            "job_id": "pending_slip-C2",
+            "kind": "pending_slip",
+            "when": "2026-11-24 16:40",
+            "printer_status": "cover_open",
+            "attempts": 2,
+            "certificate_no": "",
+            "reprint": "offline",
+        },
+    ]
+    return sample_view(kept={"count": len(jobs), "jobs": jobs}, **over)
+
+
+def test_kept_receipts_are_listed_in_words(panel: TechnicianPanel) -> None:
+    panel.render_view(kept_view())
+    assert panel.tabs.tabText(0) == "待补打（2）"
+    assert panel.kept_label.text() == "待补打 2 张"
+    assert list(panel.kept_rows) == ["cert-261124-7KQ2M", "pending_slip-C2"]  # newest first
+    first = panel.kept_rows["cert-261124-7KQ2M"].text()
+    assert first.splitlines() == [
+        "认证凭证  凭证号 261124-7KQ2M",
+        "2026-11-24 17:05  打印机：缺纸 (paper_out)  已试 1 次",
+    ]
+    second = panel.kept_rows["pending_slip-C2"].text().splitlines()
+    assert second[0] == "受理回执"
+    assert second[1] == "2026-11-24 16:40  打印机：盖子打开 (cover_open)  已试 2 次"
+    assert second[2] == "补打未成功：离线 (offline)"  # the state the last reprint met
+    assert panel.buttons["reprint_all"].isEnabled()
+
+
+def test_reprint_buttons_emit_their_intents(panel: TechnicianPanel, qtbot: QtBot) -> None:
+    panel.render_view(kept_view())
+    with qtbot.waitSignal(panel.intent) as signal:
+        qtbot.mouseClick(panel.reprint_buttons["pending_slip-C2"], Qt.MouseButton.LeftButton)
+    assert signal.args[0] == ReprintJob("pending_slip-C2")
+    with qtbot.waitSignal(panel.intent) as signal:
+        qtbot.mouseClick(panel.buttons["reprint_all"], Qt.MouseButton.LeftButton)
+    assert isinstance(signal.args[0], ReprintAll)
+
+
+def test_reprints_in_flight_disable_their_buttons(panel: TechnicianPanel) -> None:
+    view = kept_view(busy=["reprint_all"])
+    view["kept"]["jobs"][0]["reprint"] = "printing"
+    view["kept"]["jobs"][1]["reprint"] = "printed"
+    panel.render_view(view)
+    first, second = panel.reprint_buttons.values()
+    assert (first.text(), first.isEnabled()) == ("正在补打", False)
+    assert (second.text(), second.isEnabled()) == ("已打印", False)
+    assert not panel.buttons["reprint_all"].isEnabled()
+
+
+def test_rows_are_rebuilt_only_when_the_list_changes(panel: TechnicianPanel) -> None:
+    panel.render_view(kept_view())
+    button = panel.reprint_buttons["pending_slip-C2"]
+    panel.render_view(kept_view(message="x"))
+    assert panel.reprint_buttons["pending_slip-C2"] is button
+    view = kept_view()
+    view["kept"] = {"count": 60, "jobs": view["kept"]["jobs"][:1]}
+    panel.render_view(view)
+    assert list(panel.reprint_buttons) == ["cert-261124-7KQ2M"]
+    assert panel.kept_label.text() == "待补打 60 张，下面是最新的 1 张"
+
+
+def test_no_kept_receipts(panel: TechnicianPanel) -> None:
+    panel.render_view(kept_view())
+    panel.render_view(sample_view(kept={"count": 0, "jobs": []}))
+    assert panel.kept_label.text() == "没有待补打的凭证"
+    assert panel.tabs.tabText(0) == "待补打（0）"
+    assert panel.reprint_buttons == {}
+    assert not panel.buttons["reprint_all"].isEnabled()
+
+
+def test_kept_job_text_shows_nothing_beyond_kind_and_certificate() -> None:
+    job = {"job_id": "x", "kind": "failure_notice", "when": "2026-11-24 08:00", "attempts": 0}
+    assert kept_job_text(job).splitlines() == [
+        "未通过告知单",
+        "2026-11-24 08:00  打印机：未知 (unknown)  已试 0 次",
+    ]
+    assert kept_job_text({**job, "kind": "test_page"}).startswith("测试页\n")
