@@ -176,6 +176,7 @@ QWidget#technician QPushButton {{ font-size: 24px; min-height: 80px; padding: 4p
     border: 2px solid #555555; border-radius: 10px; background: #E8E8E8; color: #111111; }}
 QWidget#technician QPushButton:disabled {{ color: #555555; background: #F4F4F4; }}
 QPlainTextEdit {{ font-family: monospace; font-size: 18px; color: #111111; }}
+QWidget#kept_rows {{ background: #FFFFFF; }}
 """
 
 
