@@ -53,6 +53,8 @@ class PrinterService(QObject):
                     holder=job.holder,
                     certificate_no=job.certificate_no,
                 )
+            else:
+                self._record_failed_reprint(job.reprint_job_id, exc.status)
             self.failed.emit(job_id, _status_text(exc.status))
             return
         try:
@@ -75,6 +77,13 @@ class PrinterService(QObject):
         else:
             self._close()
             self.failed.emit(job_id, _status_text(outcome.status))
+
+    def _record_failed_reprint(self, job_id: str, status: PrinterStatus) -> None:
+        """A reprint the printer could not even start still counts as an attempt."""
+        try:
+            self.jobs.record_attempt(job_id, status, printed=False)
+        except PrintJobError:
+            log.error("reprint of unknown job %s", job_id)
 
     def _ready(self) -> None:
         if not self._opened:
