@@ -604,117 +604,117 @@
             <translation>Could not read the kept receipts: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="216" />
+            <location filename="../../screens/technician.py" line="217" />
             <source>{n} 小时</source>
             <translation>{n} h</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="218" />
+            <location filename="../../screens/technician.py" line="219" />
             <source>{n} 分钟</source>
             <translation>{n} min</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="227" />
+            <location filename="../../screens/technician.py" line="228" />
             <source>凭证号 {no}</source>
             <translation>No. {no}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="228" />
+            <location filename="../../screens/technician.py" line="229" />
             <source>{when}  打印机：{state}  已试 {n} 次</source>
             <translation>{when}  printer: {state}  tries: {n}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="236" />
+            <location filename="../../screens/technician.py" line="237" />
             <source>补打未成功：{state}</source>
             <translation>Reprint failed: {state}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="264" />
+            <location filename="../../screens/technician.py" line="265" />
             <source>没有数据</source>
             <translation>No data</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="330" />
+            <location filename="../../screens/technician.py" line="331" />
             <source>返回服务界面</source>
             <translation>Back to service</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="331" />
+            <location filename="../../screens/technician.py" line="332" />
             <source>退出到桌面</source>
             <translation>Exit to desktop</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="338" />
+            <location filename="../../screens/technician.py" line="339" />
             <source>摄像头画面</source>
             <translation>Camera picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="371" />
+            <location filename="../../screens/technician.py" line="372" />
             <source>最近日志</source>
             <translation>Recent logs</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="372" />
+            <location filename="../../screens/technician.py" line="373" />
             <source>当前配置</source>
             <translation>Effective config</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="386" />
+            <location filename="../../screens/technician.py" line="387" />
             <source>全部补打</source>
             <translation>Reprint all</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="401" />
+            <location filename="../../screens/technician.py" line="402" />
             <source>技术员模式</source>
             <translation>Technician mode</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="443" />
+            <location filename="../../screens/technician.py" line="444" />
             <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
             <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="451" />
+            <location filename="../../screens/technician.py" line="452" />
             <source>从未同步</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="452" />
+            <location filename="../../screens/technician.py" line="453" />
             <source>上次同步：{when}</source>
             <translation>Last sync: {when}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="454" />
+            <location filename="../../screens/technician.py" line="455" />
             <source>错误：{error}</source>
             <translation>Error: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="460" />
+            <location filename="../../screens/technician.py" line="461" />
             <source>待补打（{n}）</source>
             <translation>To reprint ({n})</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="462" />
+            <location filename="../../screens/technician.py" line="463" />
             <source>没有待补打的凭证</source>
             <translation>No receipts waiting for a reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="464" />
+            <location filename="../../screens/technician.py" line="465" />
             <source>待补打 {n} 张，下面是最新的 {shown} 张</source>
             <translation>{n} to reprint; the newest {shown} are listed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="496" />
+            <location filename="../../screens/technician.py" line="497" />
             <source>正在补打</source>
             <translation>Printing…</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="496" />
+            <location filename="../../screens/technician.py" line="497" />
             <source>已打印</source>
             <translation>Printed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="497" />
+            <location filename="../../screens/technician.py" line="498" />
             <source>补打</source>
             <translation>Reprint</translation>
         </message>
