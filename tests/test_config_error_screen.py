@@ -39,7 +39,7 @@ def test_kiosk_run_shows_it_and_exits_2(qtbot, tmp_path: Path, capsys) -> None:
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, ConfigErrorScreen) and widget.isVisible():
                 shown.append(widget.detail.text())
-                widget.close()
+                widget.hide()  # close() would also post a quit for the next loop
         QApplication.quit()
 
     QTimer.singleShot(200, look_and_close)
