@@ -32,6 +32,7 @@ from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
 from kiosk.qt.controller import KioskController, SilentVoice, Voice
 from kiosk.qt.face_service import FaceService
+from kiosk.qt.gc_guard import MainThreadGarbageCollector
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
 from kiosk.qt.technician_mode import TechnicianMode
@@ -87,6 +88,7 @@ class KioskRuntime:
     jobs: PrintJobStore | None = None
     technician: TechnicianMode | None = None
     _purge_timer: QTimer | None = None
+    _gc: MainThreadGarbageCollector | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -116,6 +118,8 @@ class KioskRuntime:
         return runtime
 
     def start(self) -> None:
+        self._gc = MainThreadGarbageCollector(self.window)
+        self._gc.start()
         self.controller.start()
         if self.technician is not None:
             self.technician.start()
@@ -148,6 +152,8 @@ class KioskRuntime:
             self.jobs.close()
         if self.platform is not None:
             self.platform.stop()
+        if self._gc is not None:
+            self._gc.stop()  # every thread is stopped: collect the rest here, on the GUI thread
 
 
 def _log_purged(result: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -45,6 +46,9 @@ def no_stray_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setattr(QThread, "start", tracking_start)
     before = set(_device_threads())
     yield
+    # A test's cyclic garbage may hold Qt objects: collect it here, on the GUI thread, not
+    # later on whatever thread happens to cross the GC threshold (a crash in Qt).
+    gc.collect()
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
         leftover = [t for t in _device_threads() if t not in before]
