@@ -85,6 +85,7 @@ class SyncWorker:
         self._pass_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._hold_until = 0.0
+        self._force = False
         self._failures = 0
         self.online: bool | None = None
         self._last_purge = 0.0
@@ -108,9 +109,13 @@ class SyncWorker:
                 log.error("sync worker did not stop within %.0f s", timeout_s)
             self._thread = None
 
-    def sync_now(self) -> None:
-        """Ask the worker to sync at once (after a new case, or when the link came back)."""
+    def sync_now(self, *, force: bool = False) -> None:
+        """Ask the worker to sync at once (after a new case, or when the link came back).
+
+        With force (the technician's "sync now"), cases waiting out a backoff go too.
+        """
         self._hold_until = 0.0
+        self._force = self._force or force
         self._wake.set()
 
     def _run(self) -> None:
@@ -135,6 +140,10 @@ class SyncWorker:
         if now - self._last_purge >= PURGE_INTERVAL_S:
             self.store.purge(now)
             self._last_purge = now
+        if self._force:
+            self._force = False
+            self.run_pass(ignore_schedule=True)
+            return
         if now < self._hold_until:
             return
         if self.online is False:

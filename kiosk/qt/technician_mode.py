@@ -486,7 +486,7 @@ class TechnicianMode(QObject):
                 return
             self._sync_mark = mark
             self._sync_deadline = time.monotonic() + SYNC_WAIT_S
-            sync.sync_now()
+            sync.sync_now(force=True)  # the technician means now, backoff or not
 
         self._worker.run(lambda: sync_mark(store), mark_then_sync)
 

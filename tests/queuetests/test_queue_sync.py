@@ -270,3 +270,22 @@ def test_tls_is_verified_against_the_configured_ca_bundle(tmp_path: Path) -> Non
         platform.stop()
     with pytest.raises(ValueError, match="https"):
         PlatformClient("ftp://example.org")
+
+
+def test_forced_sync_sends_cases_waiting_out_a_backoff(terminal: Terminal) -> None:
+    case_id = terminal.store.enqueue("pension_check", case_payload(0), {"face.jpg": FACE})
+    terminal.store.claim_batch(1)
+    terminal.store.release([case_id], "connection reset", time.time() + 3600)  # backing off
+    worker = make_worker(terminal.store, terminal.keys, terminal.url)
+    try:
+        assert worker.run_pass().sent == 0  # not due: an ordinary pass leaves it alone
+        worker.start()
+        worker.sync_now(force=True)  # the technician's "sync now"
+        deadline = time.monotonic() + 15
+        while terminal.store.status()["acked"] != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert terminal.store.status()["acked"] == 1
+        assert [item["case_id"] for item in feed(terminal.url)] == [case_id]
+    finally:
+        worker.stop()
+        worker.client.close()
