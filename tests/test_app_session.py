@@ -26,14 +26,7 @@ pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
 @pytest.fixture
 def runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
-    base = load_settings()
-    base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
-    settings, _ = demo_settings(base, tmp_path)
-    rt = KioskRuntime.build(settings)
-    qtbot.addWidget(rt.window)
-    rt.window.setFixedSize(1920, 1080)
-    rt.window.show()
-    rt.start()
+    rt = _runtime_with(qtbot, tmp_path)
     yield rt
     rt.shutdown()
 
@@ -194,7 +187,7 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
 
 
 def _runtime_with(qtbot, tmp_path: Path, **card: object) -> KioskRuntime:
-    """A runtime whose simulated card carries `card` overrides (e.g. another photo)."""
+    """A started runtime on the demo settings; `card` overrides the simulated card's fields."""
     base = load_settings()
     base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
     settings, _ = demo_settings(base, tmp_path)
