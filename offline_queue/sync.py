@@ -218,6 +218,9 @@ class SyncWorker:
             self.online = False
             self._fail(ids, exc, "unreachable", report)
             return report
+        # The platform answered: say so before the acks land, so that anyone who sees
+        # the cases acknowledged also sees the link up.
+        self.online = True
         self._apply(batch, results, report)
         return report
 
