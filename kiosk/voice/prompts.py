@@ -1,4 +1,4 @@
-"""The default Mandarin prompt texts, by prompt id. Rendered to WAV by `render.py` at setup.
+"""The default prompt texts per locale, by prompt id. Rendered to WAV by `render.py` at setup.
 
 A deployer can record any prompt (a local dialect, a familiar voice) as `<prompt-id>.wav` in
 the folder named by `voice.prompts_dir`; a recorded file always wins over the rendered one.
@@ -34,4 +34,51 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.help": "已经通知工作人员，请稍等。",
     "screen.device_fault": "设备暂时不能使用，已经通知工作人员。",
     "more_time": "还需要更多时间吗？需要，请点需要。",
+}
+
+# English, for `[terminal] locale = "en"` (visitors, staff training); same ids as above.
+PROMPTS_EN: dict[str, str] = {
+    "screen.idle": (
+        "Hello, welcome. Please press the big button on the screen to choose what you need."
+    ),
+    "screen.read_card": (
+        "Please place your I D card or social security card on the reader below the screen. "
+        "Keep it still."
+    ),
+    "card.again": "The card was not read. Please lift the card and place it again.",
+    "screen.confirm_identity": (
+        "Please check the name on the screen. If it is you, press: yes, it is me."
+    ),
+    "screen.consent": (
+        "We need a photo of your face to confirm it is you. To agree, press: agree, start. "
+        "If you prefer no photo, a staff member can help you."
+    ),
+    "screen.face_capture": "Please look at the screen and follow the instructions.",
+    "face.blink": "Please blink.",
+    "face.mouth_open": "Please open your mouth.",
+    "face.turn_left": "Please slowly turn your head to the left.",
+    "face.turn_right": "Please slowly turn your head to the right.",
+    "face.nod": "Please nod.",
+    "face.closer": "Please come a little closer.",
+    "face.farther": "Please move back a little.",
+    "face.dark": "It is too dark. Please move to a brighter place.",
+    "face.retry": "That did not work. Please try again.",
+    "screen.matching": "Checking. Please wait.",
+    "screen.lookup": "Looking it up. Please wait.",
+    "screen.result": "Your result is on the screen.",
+    "screen.print": "Printing your certificate. Please wait.",
+    "print.failed": (
+        "The printer cannot print right now. Staff have been told. Your certificate is saved."
+    ),
+    "screen.rate": "Please rate this service, or skip.",
+    "screen.thanks": "Thank you, goodbye. Please take your card and your certificate.",
+    "screen.help": "Staff have been told. Please wait.",
+    "screen.device_fault": "This device cannot be used right now. Staff have been told.",
+    "more_time": "Do you need more time? If so, press: yes, more time.",
+}
+
+# locale -> (espeak-ng voice, texts); the locales `[terminal] locale` accepts.
+PROMPTS_BY_LOCALE: dict[str, tuple[str, dict[str, str]]] = {
+    "zh_CN": ("cmn-latn-pinyin", PROMPTS_ZH),
+    "en": ("en-us", PROMPTS_EN),
 }
