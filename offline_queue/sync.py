@@ -215,8 +215,9 @@ class SyncWorker:
             self._fail(ids, exc, "busy", report, retry_after_s=exc.retry_after_s)
             return report
         except PlatformUnreachable as exc:
-            self.online = False
             self._fail(ids, exc, "unreachable", report)
+            # Only once the cases are back in the queue: whoever sees the link down sees them.
+            self.online = False
             return report
         # The platform answered: say so before the acks land, so that anyone who sees
         # the cases acknowledged also sees the link up.
