@@ -131,6 +131,10 @@ class ImportOut(BaseModel):
     )
 
 
+class ReferenceFaceQuery(BaseModel):
+    id_number: str = Field(pattern=ID_NUMBER_PATTERN, description="the resident's ID number")
+
+
 class VerifyOut(BaseModel):
     valid: bool
     reason: str
@@ -315,18 +319,19 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
 
 
 def _face_routes(app: FastAPI, db: PlatformDB) -> None:
-    @app.get(
-        "/api/v1/reference-faces/{id_number}",
+    @app.post(
+        "/api/v1/reference-faces/lookup",
         responses={**PROBLEMS, 200: {"content": {"image/jpeg": {}}}},
         response_class=Response,
         tags=["terminals"],
     )
-    def reference_face(
-        id_number: Annotated[str, PathParam(pattern=ID_NUMBER_PATTERN)],
-        terminal: SignedTerminal,
-    ) -> Response:
-        """The enrolled reference face for online matching (signed terminals only)."""
-        jpeg = db.reference_face(id_number)
+    def reference_face(body: ReferenceFaceQuery, terminal: SignedTerminal) -> Response:
+        """The enrolled reference face for online matching (signed terminals only).
+
+        A POST with the ID number in the signed body: URLs end up in logs, bodies do not.
+        404 when nobody is enrolled under that number.
+        """
+        jpeg = db.reference_face(body.id_number)
         if jpeg is None:
             raise HTTPException(404, "no reference face for this person")
         return Response(jpeg, media_type="image/jpeg")

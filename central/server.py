@@ -1,6 +1,7 @@
 """Running the platform with uvicorn: in the foreground (`kiosk-central serve`) or on a thread.
 
-Access logs stay off: reference-face URLs carry an ID number, and logs never hold one.
+Access logs stay off: the operator's reference-face upload URL carries an ID number, and logs
+never hold one (terminals look faces up with a POST body, never a URL).
 """
 
 from __future__ import annotations

@@ -115,9 +115,9 @@ class PlatformClient:
             )
             response.content  # noqa: B018 - read the whole body now, so a cut-off reply fails here
         except requests.exceptions.SSLError as exc:
-            raise PlatformUnreachable(f"TLS verification failed: {_short(exc, path)}") from None
+            raise PlatformUnreachable(f"TLS verification failed: {_short(exc)}") from None
         except requests.exceptions.RequestException as exc:
-            raise PlatformUnreachable(f"{type(exc).__name__}: {_short(exc, path)}") from None
+            raise PlatformUnreachable(f"{type(exc).__name__}: {_short(exc)}") from None
         if response.status_code in BUSY_STATUSES:
             raise PlatformBusy(
                 f"platform answered {response.status_code}",
@@ -173,8 +173,13 @@ class PlatformClient:
         return results
 
     def reference_face(self, id_number: str) -> bytes | None:
-        """The enrolled reference face JPEG, None if there is none; PlatformUnreachable offline."""
-        response = self._request("GET", f"/api/v1/reference-faces/{id_number}", signed=True)
+        """The enrolled reference face JPEG, None if there is none; PlatformUnreachable offline.
+
+        The ID number goes in the signed POST body, never in the URL: URLs are logged
+        (urllib3 at DEBUG, proxies, access logs), bodies are not.
+        """
+        body = wire.canonical({"id_number": id_number})
+        response = self._request("POST", "/api/v1/reference-faces/lookup", body=body, signed=True)
         if response.status_code == 404:
             return None
         if not response.content.startswith(b"\xff\xd8"):
@@ -182,15 +187,10 @@ class PlatformClient:
         return response.content
 
 
-def _short(exc: Exception, path: str) -> str:
-    """The error's first line, without the request path: it may hold an ID number."""
-    text = str(exc).replace(path, _path_shape(path))
+def _short(exc: Exception) -> str:
+    """The error's first line (URLs in it hold no personal data: none is ever put there)."""
+    text = str(exc)
     return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-def _path_shape(path: str) -> str:
-    head, _, _last = path.rpartition("/")
-    return f"{head}/…" if head.startswith("/api/v1/reference-faces") else path
 
 
 def _detail(response: requests.Response) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import time
 from pathlib import Path
 
@@ -141,8 +142,13 @@ def test_reference_face_for_online_matching(terminal: Terminal, platform: Embedd
         assert client.reference_face(ID_NUMBER) == jpeg
         assert client.reference_face("11010119500101123X") is None
     # unsigned requests get nothing
-    plain = requests.get(f"{terminal.url}/api/v1/reference-faces/{ID_NUMBER}", timeout=5)
+    plain = requests.post(
+        f"{terminal.url}/api/v1/reference-faces/lookup", json={"id_number": ID_NUMBER}, timeout=5
+    )
     assert plain.status_code == 401
+    # the number is not in the URL any more: the old lookup path does not exist
+    old = requests.get(f"{terminal.url}/api/v1/reference-faces/{ID_NUMBER}", timeout=5)
+    assert old.status_code in (404, 405)
     url = terminal.url
     platform.stop()
     with PlatformClient(url, terminal.keys, timeout_s=1) as client:
@@ -150,6 +156,23 @@ def test_reference_face_for_online_matching(terminal: Terminal, platform: Embedd
             client.reference_face(ID_NUMBER)
         assert ID_NUMBER not in str(offline.value)  # the message may well be logged
         assert client.probe() is False
+
+
+def test_a_reference_face_lookup_logs_no_id_number_even_at_debug(
+    terminal: Terminal, platform: EmbeddedPlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `kiosk -v` / logging.level=DEBUG: urllib3 logs every request line, uvicorn its own
+    # messages; the platform runs in this process, so both sides' records land in caplog.
+    platform.add_reference_face(ID_NUMBER, b"\xff\xd8\xff\xe0reference")
+    other = "11010119500101123X"
+    with caplog.at_level(logging.DEBUG), PlatformClient(terminal.url, terminal.keys) as client:
+        assert client.reference_face(ID_NUMBER) == b"\xff\xd8\xff\xe0reference"
+        assert client.reference_face(other) is None
+    lookups = [r for r in caplog.records if "/api/v1/reference-faces/lookup" in r.getMessage()]
+    assert len(lookups) == 2 and {r.name for r in lookups} == {"urllib3.connectionpool"}
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert ID_NUMBER not in logged and other not in logged
+    assert ID_NUMBER[-8:] not in logged  # not even its tail
 
 
 def test_worker_thread_syncs_on_demand_and_after_reconnect(tmp_path: Path) -> None:
