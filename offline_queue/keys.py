@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,13 +79,29 @@ def load_or_create(data_dir: Path) -> TerminalKeys:
 
 
 def load(data_dir: Path) -> TerminalKeys:
+    """Read the terminal's keys; refused when a key file is open to other users."""
     folder = data_dir / "keys"
+    pem = _read_private(folder / SIGNING_FILE)
+    storage_key = _read_private(folder / STORAGE_FILE)
     try:
-        pem = (folder / SIGNING_FILE).read_bytes()
-        storage_key = (folder / STORAGE_FILE).read_bytes()
-    except OSError as exc:
-        raise TerminalKeyError(f"terminal keys unreadable in {folder}: {exc.strerror}") from None
-    key = serialization.load_pem_private_key(pem, password=None)
+        key = serialization.load_pem_private_key(pem, password=None)
+    except ValueError:
+        raise TerminalKeyError(f"{folder / SIGNING_FILE} is not a PEM private key") from None
     if not isinstance(key, Ed25519PrivateKey) or len(storage_key) != 32:
         raise TerminalKeyError(f"{folder}: expected an Ed25519 key and a 32-byte storage key")
     return TerminalKeys(key, storage_key)
+
+
+def _read_private(path: Path) -> bytes:
+    """A key file's bytes, only when no one but its owner may read or write it."""
+    try:
+        with path.open("rb") as handle:
+            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)  # the file we read, no race
+            if mode & 0o077:
+                raise TerminalKeyError(
+                    f"key file {path} is open to other users (mode {mode:04o}); it must be "
+                    f"readable by the kiosk user only: run `chmod 600 {path}`"
+                )
+            return handle.read()
+    except OSError as exc:
+        raise TerminalKeyError(f"terminal key {path} unreadable: {exc.strerror}") from None

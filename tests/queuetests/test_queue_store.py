@@ -12,7 +12,7 @@ import pytest
 from offline_queue import wire
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull
 from offline_queue.ids import is_uuid7, uuid7
-from offline_queue.keys import load_or_create
+from offline_queue.keys import TerminalKeyError, load, load_or_create
 from offline_queue.migrations import LATEST
 from offline_queue.store import CaseStore, InvalidCase, read_status
 from tests.queuetests.conftest import ID_NUMBER, NAME, case_payload
@@ -246,3 +246,29 @@ def test_purge_gives_freed_pages_back_to_the_disk(store: CaseStore) -> None:
     before = pages()
     store.purge()
     assert pages() < before / 2
+
+
+@pytest.mark.parametrize("name", ["terminal_ed25519.pem", "storage.key"])
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660])
+def test_a_key_file_open_to_other_users_is_refused_with_the_fix(
+    tmp_path: Path, name: str, mode: int
+) -> None:
+    load_or_create(tmp_path)
+    path = tmp_path / "keys" / name
+    path.chmod(mode)
+    with pytest.raises(TerminalKeyError) as refused:
+        load(tmp_path)
+    message = str(refused.value)
+    assert str(path) in message and f"chmod 600 {path}" in message
+    assert f"{mode:04o}" in message
+    with pytest.raises(TerminalKeyError):
+        load_or_create(tmp_path)  # creating never papers over an open file either
+    path.chmod(0o600)  # the fix the message names
+    assert load(tmp_path).key_id == load_or_create(tmp_path).key_id
+
+
+def test_new_key_files_are_owner_only(tmp_path: Path) -> None:
+    load_or_create(tmp_path)
+    for name in ("terminal_ed25519.pem", "storage.key"):
+        assert (tmp_path / "keys" / name).stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "keys").stat().st_mode & 0o077 == 0
