@@ -19,7 +19,12 @@ from urllib.parse import urlsplit
 import requests
 
 from offline_queue import wire
-from offline_queue.errors import PlatformBusy, PlatformRefused, PlatformUnreachable
+from offline_queue.errors import (
+    InvalidPlatformURL,
+    PlatformBusy,
+    PlatformRefused,
+    PlatformUnreachable,
+)
 from offline_queue.keys import TerminalKeys
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,23 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def _check_url(base_url: str) -> None:
+    """https anywhere; plain http only to this machine (the embedded or demo platform).
+
+    Requests are signed, but a case carries personal data: over plain HTTP anyone on the
+    village network could read it, so there is no "warn and carry on".
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidPlatformURL(f"platform URL must be https://host[:port]/..., not {base_url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InvalidPlatformURL(
+            f"platform URL {base_url!r} is plain http to another machine: cases carry "
+            "personal data, so use https:// (plain http is only for a platform on this "
+            "machine: 127.0.0.1, ::1 or localhost)"
+        )
+
+
 class PlatformClient:
     def __init__(
         self,
@@ -59,11 +81,8 @@ class PlatformClient:
         timeout_s: float = 10.0,
         probe_timeout_s: float = 3.0,
     ) -> None:
+        _check_url(base_url)
         parts = urlsplit(base_url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ValueError(f"platform URL must be https://host[:port]/..., not {base_url!r}")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
-            log.warning("platform %s is plain HTTP: use https outside a lab", parts.hostname)
         self.base_url = base_url.rstrip("/")
         self._prefix = parts.path.rstrip("/")
         self.keys = keys

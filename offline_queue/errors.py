@@ -51,6 +51,10 @@ class PlatformRefused(SyncError):
         self.status = status
 
 
+class InvalidPlatformURL(QueueError, ValueError):
+    """A platform URL the terminal will not use: not http(s), or plain HTTP off this machine."""
+
+
 class NotRegistered(QueueError):
     """The terminal has no registration with a platform yet (`kiosk register`)."""
 

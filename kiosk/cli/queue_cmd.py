@@ -16,11 +16,11 @@ from typing import Any
 
 from config import load_settings
 from config.settings import Settings
-from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, UsageError
+from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UsageError
 from offline_queue import keys as terminal_keys
 from offline_queue.bundle import apply_receipt, export_bundle
 from offline_queue.demo import demo_payload, face_jpeg
-from offline_queue.errors import NotRegistered, QueueError
+from offline_queue.errors import InvalidPlatformURL, NotRegistered, QueueError
 from offline_queue.keys import TerminalKeyError
 from offline_queue.registration import load_registration
 from offline_queue.registration import register as register_terminal
@@ -76,6 +76,9 @@ def _guarded(handler: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             code: int = handler(args, load_settings(args.config))
+        except InvalidPlatformURL as exc:  # --platform or platform.url: a bad argument
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         except (QueueError, TerminalKeyError) as exc:
             print(f"kiosk: {exc}", file=sys.stderr)
             return EXIT_FAILED

@@ -230,3 +230,20 @@ def test_a_terminal_without_a_link_is_acknowledged_by_the_import_receipt(
     # importing the same bundle again changes nothing on the platform
     again = json.loads(central("import", str(bundle), "--db", str(db)).stdout)
     assert (again["accepted"], again["duplicate"]) == (0, 3)
+
+
+def test_plain_http_to_another_machine_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = str(tmp_path / "kiosk")
+    assert run(capsys, "queue", "fill-demo", "--count", "1", "--data-dir", data)[0] == 0
+    for argv in (
+        ("queue", "sync", "--data-dir", data, "--platform", "http://192.0.2.10:8080"),
+        ("register", "--data-dir", data, "--platform", "http://192.0.2.10", "--code", "AB-CD"),
+    ):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "plain http" in err and "https://" in err
+        assert len(err.strip().splitlines()) == 1
+    assert (
+        json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])["pending"] == 1
+    )  # nothing was lost or sent

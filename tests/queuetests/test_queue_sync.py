@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from central.embedded import EmbeddedPlatform
 from offline_queue import wire
 from offline_queue.client import PlatformClient, parse_retry_after
-from offline_queue.errors import PlatformRefused, PlatformUnreachable
+from offline_queue.errors import InvalidPlatformURL, PlatformRefused, PlatformUnreachable
 from offline_queue.keys import load_or_create
 from offline_queue.store import CaseStore
 from tests.queuetests.conftest import ID_NUMBER, Terminal, case_payload, make_worker
@@ -293,6 +293,25 @@ def test_tls_is_verified_against_the_configured_ca_bundle(tmp_path: Path) -> Non
         platform.stop()
     with pytest.raises(ValueError, match="https"):
         PlatformClient("ftp://example.org")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://192.0.2.10:8080", "http://platform.example.org", "http://10.0.0.1/api"]
+)
+def test_plain_http_to_another_machine_is_refused(url: str) -> None:
+    with pytest.raises(InvalidPlatformURL) as refused:
+        PlatformClient(url)
+    message = str(refused.value)
+    assert url in message and "https://" in message and "127.0.0.1" in message
+
+
+def test_plain_http_to_this_machine_stays_allowed(platform: EmbeddedPlatform) -> None:
+    port = platform.url.rsplit(":", 1)[1]
+    for host in ("127.0.0.1", "localhost"):
+        with PlatformClient(f"http://{host}:{port}") as client:
+            assert client.probe() is True  # the embedded / demo platform
+    PlatformClient("http://[::1]:8080").close()
+    PlatformClient("https://platform.example.org").close()
 
 
 def test_forced_sync_sends_cases_waiting_out_a_backoff(terminal: Terminal) -> None:
