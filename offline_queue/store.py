@@ -19,6 +19,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import threading
@@ -461,6 +462,47 @@ def read_status(path: Path) -> dict[str, Any]:
     finally:
         conn.close()
     return _status_from(rows, meta[0] if meta else None)
+
+
+REJECTED_FIELDS = ("case_id", "kind", "created_at", "attempts", "reason", "rejected_at")
+# An ID number inside a reason would be the platform echoing personal data: never shown.
+_ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+def read_rejected(path: Path) -> list[dict[str, Any]]:
+    """Dead letters, oldest first: metadata and the platform's reason, nothing personal.
+
+    Read-only and without keys or the writer lock, like `read_status` (the kiosk may run).
+    """
+    if not path.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    try:
+        rows = conn.execute(
+            "SELECT id, kind, created_at, attempts, last_error, updated_ts FROM cases "
+            "WHERE status = 'rejected' ORDER BY id"
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    finally:
+        conn.close()
+    return [
+        dict(
+            zip(
+                REJECTED_FIELDS,
+                (case_id, kind, created_at, attempts, _scrub(reason), _utc_iso(rejected_ts)),
+                strict=True,
+            )
+        )
+        for case_id, kind, created_at, attempts, reason, rejected_ts in rows
+    ]
+
+
+def _scrub(reason: str | None) -> str:
+    return _ID_NUMBER.sub("[ID number]", reason or "")
 
 
 def _status_from(rows: list[tuple[Any, ...]], last_sync: str | None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`kiosk register` and `kiosk queue status|sync|export|ack|fill-demo`.
+"""`kiosk register` and `kiosk queue status|rejected|sync|export|ack|fill-demo`.
 
 Every command takes `--config`, `--data-dir DIR` and `--platform URL` to override the config
 (technicians test against another platform or a copied data folder). Exit codes: 0 ok,
@@ -25,7 +25,7 @@ from offline_queue.keys import TerminalKeyError
 from offline_queue.registration import load_registration
 from offline_queue.registration import register as register_terminal
 from offline_queue.runtime import data_dir_of, make_worker, open_store, store_path
-from offline_queue.store import read_status
+from offline_queue.store import read_rejected, read_status
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,13 @@ def register(subparsers: Any) -> None:
     _common(status)
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=_guarded(_status))
+
+    rejected = sub.add_parser(
+        "rejected", help="dead letters: cases the platform refused, with its reason"
+    )
+    _common(rejected)
+    rejected.add_argument("--json", action="store_true", help="print JSON")
+    rejected.set_defaults(handler=_guarded(_rejected))
 
     sync = sub.add_parser("sync", help="send pending cases to the platform now")
     _common(sync)
@@ -128,6 +135,21 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     else:
         for key, value in status.items():
             print(f"{key}: {value}")
+    return EXIT_OK
+
+
+def _rejected(args: argparse.Namespace, settings: Settings) -> int:
+    cases = read_rejected(store_path(settings, _data_dir(args, settings)))
+    if args.json:
+        print(json.dumps(cases, ensure_ascii=False))
+    elif not cases:
+        print("no rejected cases")
+    else:
+        for case in cases:
+            print(
+                f"{case['case_id']}  {case['kind']}  created {case['created_at']}  "
+                f"attempts {case['attempts']}  rejected {case['rejected_at']}: {case['reason']}"
+            )
     return EXIT_OK
 
 

@@ -16,9 +16,17 @@ import pytest
 import requests
 
 from kiosk.cli import main as kiosk_main
+from offline_queue import wire
 from offline_queue.keys import load
 from offline_queue.store import CaseStore
-from tests.queuetests.conftest import REPO_ROOT
+from tests.queuetests.conftest import (
+    ID_NUMBER,
+    NAME,
+    REPO_ROOT,
+    Terminal,
+    case_payload,
+    make_worker,
+)
 
 STATUS_KEYS = {"pending", "sending", "acked", "rejected", "oldest_pending_age_s", "last_sync"}
 
@@ -247,3 +255,50 @@ def test_plain_http_to_another_machine_is_a_usage_error(
     assert (
         json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])["pending"] == 1
     )  # nothing was lost or sent
+
+
+def test_rejected_lists_dead_letters_with_the_platforms_reason(
+    terminal: Terminal, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = terminal.store.enqueue("pension_check", case_payload(0), {})
+    bad = terminal.store.enqueue("pension_check", case_payload(1), {"face.jpg": b"\xff\xd8"})
+    with terminal.store._db.atomic():  # a signature the platform cannot verify
+        terminal.store._db.execute(
+            "UPDATE cases SET signature = ? WHERE id = ?", [wire.b64e(b"\0" * 64), bad]
+        )
+    worker = make_worker(terminal.store, terminal.keys, terminal.url)
+    assert worker.drain(20).rejected_ids == [bad]
+    worker.client.close()
+    data = str(terminal.data_dir)
+
+    code, out, _ = run(capsys, "queue", "rejected", "--data-dir", data, "--json")
+    assert code == 0
+    listed = json.loads(out)
+    assert [case["case_id"] for case in listed] == [bad]
+    case = listed[0]
+    assert set(case) == {"case_id", "kind", "created_at", "attempts", "reason", "rejected_at"}
+    assert case["kind"] == "pension_check" and case["attempts"] == 1
+    assert case["created_at"] == terminal.store.case_info(bad)["created_at"]
+    assert case["reason"] == "invalid: case signature does not verify"  # the platform's words
+    assert NAME not in out and ID_NUMBER not in out
+
+    code, text, _ = run(capsys, "queue", "rejected", "--data-dir", data)
+    assert code == 0 and bad in text and "signature does not verify" in text
+    assert good not in text
+    # the status contract is unchanged: same keys, the dead letter counted
+    status = json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])
+    assert set(status) == STATUS_KEYS and status["rejected"] == 1 and status["acked"] == 1
+
+
+def test_rejected_never_shows_an_id_number_a_reason_might_echo(
+    terminal: Terminal, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case_id = terminal.store.enqueue("pension_check", case_payload(0), {})
+    terminal.store.claim_batch(1)
+    terminal.store.mark_rejected(case_id, f"invalid: resident {ID_NUMBER} is not enrolled")
+    code, out, _ = run(capsys, "queue", "rejected", "--data-dir", str(terminal.data_dir), "--json")
+    assert code == 0 and ID_NUMBER not in out
+    assert json.loads(out)[0]["reason"] == "invalid: resident [ID number] is not enrolled"
+    empty = str(tmp_path / "empty")
+    assert run(capsys, "queue", "rejected", "--data-dir", empty, "--json")[1].strip() == "[]"
+    assert run(capsys, "queue", "rejected", "--data-dir", empty)[1].strip() == "no rejected cases"
