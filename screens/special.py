@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -36,6 +36,16 @@ from screens.texts import RATINGS, tr
 from screens.widgets import PhraseLabel, button, label
 
 NO_LIMIT = 16_777_215  # QWIDGETSIZE_MAX (not exported by PySide6)
+# (title px, guidance px) to try, largest first, when the action column beside the preview is
+# too short for its texts (a long English guidance): never below the 32 px floor.
+SIDE_FONT_STEPS: tuple[tuple[int | None, int | None], ...] = (
+    (None, None),  # the stylesheet's sizes
+    (56, 44),
+    (56, 40),
+    (48, 40),
+    (48, 36),
+    (40, 36),
+)
 SpecOf = Callable[[dict[str, Any]], Spec]
 
 
@@ -62,7 +72,7 @@ class FaceCaptureScreen(StepScreen):
         self.progress = label("", "progress")
         self.progress.setWordWrap(False)
         self.dots = StepDots()
-        counter = QVBoxLayout()
+        self.counter = counter = QVBoxLayout()
         counter.addStretch(1)
         counter.addWidget(self.progress)
         counter.addWidget(self.dots)
@@ -79,6 +89,7 @@ class FaceCaptureScreen(StepScreen):
         self.expand_content()
         self._landscape = True
         self._texts_beside = False
+        self.content_box.installEventFilter(self)  # its height is the column's: refit then
 
     def _place_texts(self, beside: bool) -> None:
         """Title and guidance beside the preview, or above and below it as on every screen."""
@@ -94,6 +105,29 @@ class FaceCaptureScreen(StepScreen):
             self._layout.insertWidget(self._layout.indexOf(self.emphasis), self.title)
             self._layout.insertWidget(self._layout.indexOf(self.content_box) + 1, self.body)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if watched is self.content_box and event.type() == QEvent.Type.Resize:
+            self._fit_side_texts()
+        return False
+
+    def _fit_side_texts(self) -> None:
+        """Beside the preview the column's height is fixed by the panel: if the title and the
+        guidance need more lines than it has room for, draw them a step smaller (wrapped, never
+        cut off). Above and below the preview they keep the stylesheet's sizes."""
+        steps = SIDE_FONT_STEPS if self._texts_beside else SIDE_FONT_STEPS[:1]
+        width = self.side.geometry().width()
+        others = self.pictogram.minimumHeight() if self.pictogram.isVisibleTo(self) else 0
+        others += self.counter.sizeHint().height()
+        others += self.side.spacing() * (self.side.count() - 1)
+        for title_px, body_px in steps:
+            self.title.set_font_px(title_px)
+            self.body.set_font_px(body_px)
+            needed = self.title.heightForWidth(width)
+            if self.body.isVisibleTo(self):
+                needed += self.body.heightForWidth(width)
+            if needed + others <= self.content_box.height():
+                return
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
         landscape = event.size().width() >= event.size().height()
         self._landscape = landscape
@@ -107,8 +141,8 @@ class FaceCaptureScreen(StepScreen):
         # Landscape: a third of the width for the action column (a 4:3 preview as high as the
         # panel allows needs no more); portrait: the pictogram row keeps its own height and
         # the preview takes the rest.
-        self.row.setStretch(0, 2 if landscape else 1)
-        self.row.setStretch(1, 1 if landscape else 0)
+        self.row.setStretch(0, 3 if landscape else 1)
+        self.row.setStretch(1, 2 if landscape else 0)
         # and no taller than the picture it shows: the space left goes to the pictogram.
         width = event.size().width() - self.content_margin_width()
         self.preview.setMaximumHeight(NO_LIMIT if landscape else width * 3 // 4)
@@ -129,6 +163,8 @@ class FaceCaptureScreen(StepScreen):
         self.preview.setVisible(not failed)
         self.content_box.setVisible(not failed and not view.get("more_time"))
         self._place_texts(self._landscape and self.content_box.isVisibleTo(self))
+        self._layout.activate()  # the column's width as it is now laid out
+        self._fit_side_texts()
 
     def show_frame(self, image: QImage) -> None:
         self.preview.set_image(image)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.flow.model import Step
+from screens.texts import GUIDANCE_TEXT
 
 
 def _resident() -> dict[str, str]:
@@ -74,3 +75,12 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
         {**PENSION, "step_no": 3, "can_go_back": True, "more_time": True},
     ),
 }
+
+
+def guidance_states() -> dict[str, tuple[Step, dict[str, Any]]]:
+    """Face capture with each quality guidance the face engine can give (the longest texts on
+    the busiest screen), named `face_guidance_<code>`."""
+    step, view = STATES["face_capture"]
+    return {
+        f"face_guidance_{code}": (step, {**view, "guidance_code": code}) for code in GUIDANCE_TEXT
+    }

@@ -102,6 +102,13 @@ class PhraseLabel(QLabel):
     def raw_text(self) -> str:
         return self._raw
 
+    def set_font_px(self, px: int | None) -> None:
+        """Draw at `px` instead of the stylesheet's size (None: the stylesheet's again)."""
+        sheet = f"font-size: {px}px;" if px else ""
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)  # a widget's own sheet wins over the window's
+            self._rewrap()
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         self._rewrap()
