@@ -38,15 +38,30 @@ class PinRequired(CardReadError):
     """The card's issuer protects the holder's data with a PIN."""
 
 
-class SamError(CardReadError):
-    """The reader's security module reported an error status."""
+class ReaderFault(CardReaderError):
+    """The reader itself failed (its security module, its line): the technician's job.
+
+    Placing the card again cannot help, so the reader reports ERROR along with the failure.
+    """
+
+
+class _SamStatus(CardReaderError):
+    """An error that came with a status byte (SW3) from the reader's security module."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(f"{message} (SAM status 0x{code:02X})")
         self.code = code
 
 
-class ReaderTimeout(CardReaderError):
+class SamError(_SamStatus, CardReadError):
+    """The SAM could not read the card (card-side status): lift and place it again."""
+
+
+class SamFault(_SamStatus, ReaderFault):
+    """The SAM reported a fault of its own (self-check, authorisation, the host link)."""
+
+
+class ReaderTimeout(ReaderFault):
     """The reader stopped answering."""
 
 

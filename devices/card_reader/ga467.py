@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from devices.card_reader.base import CardReadError, InvalidCardData, SamError
+from devices.card_reader.base import CardReadError, InvalidCardData, SamError, SamFault
 from devices.card_reader.identity import LONG_TERM, CardKind, Identity, InvalidIdentity
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
@@ -52,6 +52,12 @@ SAM_STATUS_TEXT = {
     0x81: "selecting the card failed",
     0x91: "the card has no such content",
 }
+# Statuses about the SAM itself or its link to the host, not about the card on it: lifting and
+# placing the card cannot help, the technician has to look at the reader. Every other status
+# (0x31-0x33, 0x40, 0x41, 0x47, 0x81, 0x91 and codes not in the table) is taken as the card's
+# side: the resident places the card again. The split follows the meaning of each code in
+# GA 467; readers that use a code differently need only this set changed.
+SAM_FAULT_CODES = frozenset({0x10, 0x11, 0x21, 0x23, 0x24, 0x60, 0x66})
 
 TEXT_LENGTH = 256
 PHOTO_LENGTH = 1024
@@ -112,9 +118,11 @@ class FrameDecoder:
     def __init__(self) -> None:
         self._buffer = bytearray()
         self.discarded = 0
+        self.received = 0
 
     def feed(self, chunk: bytes) -> None:
         self._buffer += chunk
+        self.received += len(chunk)
 
     def next_frame(self) -> Response | None:
         """The next complete frame, None if more bytes are needed; FrameError if one was bad."""
@@ -146,9 +154,11 @@ class FrameDecoder:
             self.discarded += count
 
 
-def status_error(sw3: int, doing: str) -> SamError:
-    """The typed error for a SAM status byte that is not success."""
+def status_error(sw3: int, doing: str) -> SamError | SamFault:
+    """The typed error for a SAM status byte that is not success: the SAM's or the card's."""
     text = SAM_STATUS_TEXT.get(sw3, "unknown SAM status")
+    if sw3 in SAM_FAULT_CODES:
+        return SamFault(f"{doing}: {text}", sw3)
     return SamError(f"{doing}: {text}", sw3)
 
 

@@ -4,6 +4,10 @@ One poll = find card; a newly found card is selected and read (text + WLT photo)
 never closer than 300 ms (readers misbehave when hammered). A card is taken as lifted after
 two "no card" answers in a row, so one flaky find does not end a session. A reader that stops
 answering reports ERROR and is polled on; an unplugged port reports NO_READER and is reopened.
+Answers to "find" that cannot be trusted (bad checksum, garbage) are polled past; only
+`CORRUPT_LIMIT` of them in a row report ERROR, so line noise costs one poll, a broken line
+or reader reaches the technician. A SAM fault during select/read (its own status, not the
+card's) reports ERROR too: placing the card again cannot help.
 Whether a reader keeps answering "card found" for a card it has already read differs between
 models (to be confirmed on each): this code assumes it does.
 """
@@ -28,6 +32,7 @@ from devices.card_reader.base import (
     CardReadError,
     CardRemoved,
     InvalidCardData,
+    ReaderFault,
     ReaderState,
     ReaderStateChanged,
     ReaderTimeout,
@@ -49,6 +54,7 @@ except ImportError:  # pragma: no cover - Windows
     pass
 _OPEN_ERRORS: tuple[type[Exception], ...] = (*_PORT_ERRORS, ValueError)  # bad settings
 _REMOVED_AFTER = 2  # "no card" answers in a row
+CORRUPT_LIMIT = 3  # untrustworthy answers to "find" in a row before the reader is in ERROR
 
 
 class SamSerialCardReader(CardReader):
@@ -72,6 +78,7 @@ class SamSerialCardReader(CardReader):
         self._next_poll = 0.0
         self._card_present = False
         self._misses = 0
+        self._corrupt = 0
         self._reported: ReaderState | None = None
         self._events: deque[CardEvent] = deque()
 
@@ -138,6 +145,11 @@ class SamSerialCardReader(CardReader):
                     if decoder.discarded:
                         log.debug("skipped %d stray bytes before the answer", decoder.discarded)
                     return response
+        if decoder.received:  # bytes came, but never a whole frame: a garbled answer
+            raise ga467.FrameError(
+                f"{self.port_name}: {decoder.received} bytes in {self._timeout_s:.1f} s"
+                " held no whole GA 467 frame"
+            )
         raise ReaderTimeout(f"{self.port_name}: no answer within {self._timeout_s:.1f} s")
 
     # -- watching ---------------------------------------------------------------------
@@ -168,8 +180,9 @@ class SamSerialCardReader(CardReader):
             self._lost(ReaderState.ERROR, f"reader not answering: {exc}")
             return
         except CardReadError as exc:  # a torn or garbled answer to "find"
-            log.info("find card: %s", exc)
+            self._corrupt_answer(exc)
             return
+        self._corrupt = 0
         if found.sw3 == ga467.SW3_CARD_FOUND:
             self._misses = 0
             if not self._card_present:
@@ -187,6 +200,15 @@ class SamSerialCardReader(CardReader):
         if not self._card_present:
             self._report(ReaderState.READY)
 
+    def _corrupt_answer(self, error: CardReadError) -> None:
+        self._corrupt += 1
+        log.info("find card, answer %d in a row not usable: %s", self._corrupt, error)
+        if self._corrupt >= CORRUPT_LIMIT:
+            self._lost(
+                ReaderState.ERROR,
+                f"reader answers are corrupt ({self._corrupt} in a row): {error}",
+            )
+
     def _lost(self, state: ReaderState, detail: str) -> None:
         if self._card_present:
             self._card_present = False
@@ -201,7 +223,7 @@ class SamSerialCardReader(CardReader):
                 return CardInserted(self.read_card(found=attempt == 1))
             except InvalidCardData as exc:
                 return ReadFailed(exc)
-            except (ReaderTimeout, ReaderUnavailable) as exc:
+            except (ReaderFault, ReaderUnavailable) as exc:
                 self._report(ReaderState.ERROR, f"reader failed during the read: {exc}")
                 return ReadFailed(exc)
             except CardReaderError as exc:

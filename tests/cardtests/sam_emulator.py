@@ -5,9 +5,10 @@ thread answers on the master side. Framing here is written from the spec indepen
 `devices.card_reader.ga467`, so the codec is checked against the spec, not against itself.
 
 Knobs (set any time): `card` (None = no card), `silent`, `bad_checksum` (set of commands whose
-answer gets a wrong XOR), `split` (answers dribble out a few bytes at a time), `garbage` (noise
-before every answer), `status` (command -> SW3 to answer instead), `pace_baud` (sleep the
-wire time a real line would take).
+answer gets a wrong XOR), `corrupt_next` (that many of the next answers get a wrong XOR),
+`garbled` (set of commands answered with line noise only, never a whole frame), `split`
+(answers dribble out a few bytes at a time), `garbage` (noise before every answer), `status`
+(command -> SW3 to answer instead), `pace_baud` (sleep the wire time a real line would take).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class SamEmulator:
         self.card = card
         self.silent = False
         self.bad_checksum: set[tuple[int, int]] = set()
+        self.corrupt_next = 0
+        self.garbled: set[tuple[int, int]] = set()
         self.split = False
         self.garbage = b""
         self.status: dict[tuple[int, int], int] = {}
@@ -136,7 +139,11 @@ class SamEmulator:
         if sw3 not in (0x90, 0x9F):
             data = b""
         out = bytearray(frame(bytes([0, 0, sw3]) + data))
-        if command in self.bad_checksum:
+        if command in self.garbled:
+            # A preamble with an impossible length, then noise: bytes, but never a frame.
+            out = bytearray(PREAMBLE + b"\xff\xff" + bytes(range(0x20, 0x40)))
+        if command in self.bad_checksum or self.corrupt_next > 0:
+            self.corrupt_next = max(0, self.corrupt_next - 1)
             out[-1] ^= 0x5A
         self._write(self.garbage + bytes(out))
 

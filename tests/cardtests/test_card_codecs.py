@@ -9,7 +9,13 @@ import pytest
 from cardtests.sam_emulator import IdCard
 from cardtests.ssc_card import Holder, records_for
 from devices.card_reader import ga467, ssc_codec
-from devices.card_reader.base import InvalidCardData, SamError
+from devices.card_reader.base import (
+    CardReadError,
+    InvalidCardData,
+    ReaderFault,
+    SamError,
+    SamFault,
+)
 from devices.card_reader.ssc_layouts import (
     GENERATION_1,
     GENERATION_2,
@@ -66,6 +72,23 @@ def test_sam_status_errors_carry_their_code() -> None:
     assert ga467.status_error(0x7E, "read card").code == 0x7E  # unknown codes stay typed
 
 
+@pytest.mark.parametrize("sw3", [0x10, 0x11, 0x21, 0x23, 0x24, 0x60, 0x66])
+def test_sam_side_statuses_are_reader_faults(sw3: int) -> None:
+    error = ga467.status_error(sw3, "select card")
+    assert isinstance(error, SamFault)
+    assert isinstance(error, ReaderFault)
+    assert not isinstance(error, CardReadError)  # never "place the card again"
+    assert error.code == sw3
+
+
+@pytest.mark.parametrize("sw3", [0x31, 0x32, 0x33, 0x40, 0x41, 0x47, 0x81, 0x91, 0x7E])
+def test_card_side_and_unknown_statuses_are_read_errors(sw3: int) -> None:
+    error = ga467.status_error(sw3, "read card")
+    assert isinstance(error, SamError)
+    assert isinstance(error, CardReadError)
+    assert not isinstance(error, ReaderFault)
+
+
 def test_text_fields_and_long_term_validity() -> None:
     fields = ga467.parse_text(IdCard().text())
     assert fields["name"] == "张秀英"
@@ -81,6 +104,7 @@ def test_text_fields_and_long_term_validity() -> None:
         ({"birth_date": "19500230"}, "birth date"),
         ({"birth_date": "19500102"}, "differs"),
         ({"valid_from": "20300101", "valid_to": "20200101"}, "ends before"),
+        ({"valid_from": "19491231"}, "starts before the holder's birth"),
         ({"name": ""}, "no name"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from cardtests.sam_emulator import FIND, READ, SELECT, IdCard, SamEmulator
 from devices.card_reader.base import (
     CardEvent,
     CardInserted,
+    CardReadError,
     CardRemoved,
     InvalidCardData,
     ReaderState,
@@ -20,10 +22,11 @@ from devices.card_reader.base import (
     ReaderUnavailable,
     ReadFailed,
     SamError,
+    SamFault,
 )
 from devices.card_reader.ga467 import FrameError
 from devices.card_reader.identity import CardKind
-from devices.card_reader.sam_serial import MIN_POLL_S, SamSerialCardReader
+from devices.card_reader.sam_serial import CORRUPT_LIMIT, MIN_POLL_S, SamSerialCardReader
 
 
 @pytest.fixture
@@ -145,11 +148,82 @@ def test_sam_error_codes_are_typed_read_errors(
 ) -> None:
     sam.status = {command: sw3}
     sam.card = IdCard()
-    event = collect(reader, _card_event, 5)[-1]
+    events = collect(reader, _card_event, 5)
+    event = events[-1]
     assert isinstance(event, ReadFailed)
     assert isinstance(event.error, SamError)
     assert event.error.code == sw3
     assert f"0x{sw3:02X}" in str(event.error)
+    # The card's side: the resident places it again, the reader itself is fine.
+    assert ReaderStateChanged(ReaderState.CARD_PRESENT) in events
+    assert not any(_state(ReaderState.ERROR)(e) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("command", "sw3"), [(SELECT, 0x60), (READ, 0x66), (SELECT, 0x10), (READ, 0x23)]
+)
+def test_sam_fault_during_the_read_is_a_reader_fault(
+    reader: SamSerialCardReader, sam: SamEmulator, command: tuple[int, int], sw3: int
+) -> None:
+    sam.status = {command: sw3}
+    sam.card = IdCard()
+    events = collect(reader, _card_event, 5)
+    failed = events[-1]
+    assert isinstance(failed, ReadFailed)
+    assert isinstance(failed.error, SamFault)
+    assert not isinstance(failed.error, CardReadError)  # not "place the card again"
+    assert failed.error.code == sw3
+    error_state = next(e for e in events if _state(ReaderState.ERROR)(e))
+    assert events.index(error_state) < events.index(failed)  # the fault reaches the flow first
+    assert f"0x{sw3:02X}" in error_state.detail  # type: ignore[union-attr]
+    # Once the card is lifted the reader polls as before and the next card reads.
+    sam.status = {}
+    sam.card = None
+    assert CardRemoved() in collect(reader, _state(ReaderState.READY), 5)
+    sam.card = IdCard()
+    assert isinstance(collect(reader, _card_event, 5)[-1], CardInserted)
+
+
+def _events_for(reader: SamSerialCardReader, seconds: float) -> list[CardEvent]:
+    events: list[CardEvent] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        event = reader.wait_event(0.1)
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def test_a_few_corrupt_find_answers_only_resync(
+    reader: SamSerialCardReader, sam: SamEmulator
+) -> None:
+    collect(reader, _state(ReaderState.READY), 3)
+    sam.corrupt_next = CORRUPT_LIMIT - 1
+    finds_before = sam.commands.count(FIND)
+    events = _events_for(reader, (CORRUPT_LIMIT + 1) * 0.3 + 0.5)
+    assert sam.corrupt_next == 0
+    assert sam.commands.count(FIND) - finds_before >= CORRUPT_LIMIT  # the bad ones and more
+    assert not any(isinstance(e, ReaderStateChanged) for e in events)  # still READY
+    sam.card = IdCard()
+    assert isinstance(collect(reader, _card_event, 5)[-1], CardInserted)
+
+
+@pytest.mark.parametrize("fault", ["bad_checksum", "garbled"])
+def test_corrupt_find_answers_in_a_row_put_the_reader_in_error(
+    reader: SamSerialCardReader, sam: SamEmulator, fault: str
+) -> None:
+    collect(reader, _state(ReaderState.READY), 3)
+    sam.card = IdCard()
+    assert isinstance(collect(reader, _card_event, 5)[-1], CardInserted)
+    setattr(sam, fault, {FIND})
+    events = collect(reader, _state(ReaderState.ERROR), 10)
+    assert "corrupt" in events[-1].detail  # type: ignore[union-attr]
+    assert f"{CORRUPT_LIMIT} in a row" in events[-1].detail  # type: ignore[union-attr]
+    assert CardRemoved() in events  # nothing is known about the card any more
+    setattr(sam, fault, set())
+    events = collect(reader, _card_event, 5)  # the line is clean again: the card reads
+    assert ReaderStateChanged(ReaderState.CARD_PRESENT) in events
+    assert isinstance(events[-1], CardInserted)
 
 
 def test_sam_fault_on_find_sets_reader_error(reader: SamSerialCardReader, sam: SamEmulator) -> None:
