@@ -89,13 +89,21 @@ class Identity:
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
-    def validated(self) -> Identity:
-        """Return self when consistent; raise InvalidIdentity otherwise."""
+    def validated(self, today: dt.date | None = None) -> Identity:
+        """Return self when consistent; raise InvalidIdentity otherwise.
+
+        An expired card is NOT invalid: it still says who the holder is, and the pension
+        check needs exactly that (`expired_on` tells, for whoever must decide on it).
+        """
         if not self.name.strip():
             raise InvalidIdentity("card holds no name")
         born = validate_id_number(self.id_number)
         if self.birth_date is not None and self.birth_date != born:
             raise InvalidIdentity("birth date differs from the one in the ID number")
+        if born > (today or dt.date.today()):
+            raise InvalidIdentity("birth date is in the future")  # the date itself is personal
+        if self.valid_from is not None and self.valid_from < born:
+            raise InvalidIdentity("card validity starts before the holder's birth date")
         if (
             isinstance(self.valid_to, dt.date)
             and self.valid_from is not None
@@ -105,6 +113,10 @@ class Identity:
         if self.birth_date is None:
             return dataclasses.replace(self, birth_date=born)
         return self
+
+    def expired_on(self, day: dt.date) -> bool:
+        """Whether the card's validity ended before `day` (long-term and undated cards never)."""
+        return isinstance(self.valid_to, dt.date) and self.valid_to < day
 
     def to_json(self, *, reveal: bool = False) -> dict[str, Any]:
         """The fields as `kiosk read-card --json` prints them; masked unless reveal.
