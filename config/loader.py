@@ -59,7 +59,13 @@ def build(cls: type[T], table: dict[str, Any], file: Path | None, prefix: str = 
             key = _join(prefix, name)
             values[name] = _convert(hints[name], table[name], file, key)
             _check_range(spec, values[name], file, key)
-    return cls(**values)
+    built = cls(**values)
+    # Checks across keys, for the sections that have any: (key, problem, fix).
+    problems: list[tuple[str, str, str]] = getattr(built, "problems", list)()
+    if problems:
+        key, problem, fix = problems[0]
+        raise ConfigError(file, _join(prefix, key), problem, fix)
+    return built
 
 
 def _check_range(field: dataclasses.Field[Any], value: Any, file: Path | None, key: str) -> None:

@@ -78,6 +78,13 @@ class CardReaderSettings:
     max_read_attempts: int = _range(3, 1, 10)
     simulated: SimulatedCardSettings = field(default_factory=SimulatedCardSettings)
 
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Keys that cannot work together, as (key, problem, fix); the loader reports them."""
+        if self.backend == "sam-serial" and not self.port.strip():
+            fix = 'Set it to the reader\'s serial device, e.g. "/dev/ttyUSB0".'
+            return [("port", 'is empty but backend is "sam-serial"', fix)]
+        return []
+
 
 @dataclass(frozen=True)
 class CameraSettings:

@@ -23,7 +23,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from config import load_settings
+from config import ConfigError, load_settings
 from config.settings import CardReaderSettings
 from devices.card_reader import BACKENDS, create_card_reader
 from devices.card_reader.base import (
@@ -67,7 +67,10 @@ def register(subparsers: Any) -> None:
 
 
 def reader_settings(args: argparse.Namespace) -> CardReaderSettings:
-    settings = load_settings(args.config).card_reader
+    if args.port is not None and not args.port.strip():
+        raise UsageError("--port must name the reader's serial device, e.g. /dev/ttyUSB0")
+    loaded = load_settings(args.config)
+    settings = loaded.card_reader
     overrides = {
         key: value
         for key, value in (
@@ -78,7 +81,12 @@ def reader_settings(args: argparse.Namespace) -> CardReaderSettings:
         )
         if value is not None
     }
-    return dataclasses.replace(settings, **overrides)
+    chosen = dataclasses.replace(settings, **overrides)
+    problems = chosen.problems()  # e.g. --backend sam-serial over a file whose port is empty
+    if problems:
+        key, problem, fix = problems[0]
+        raise ConfigError(loaded.source, f"card_reader.{key}", problem, f"{fix} Or pass --{key}.")
+    return chosen
 
 
 def _read_card(args: argparse.Namespace) -> int:

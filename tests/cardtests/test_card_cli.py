@@ -10,9 +10,10 @@ import pytest
 
 from cardtests.helpers import kiosk, write_config
 from cardtests.pcscd import VPCD_READER, Pcscd
-from cardtests.sam_emulator import READ, IdCard, SamEmulator
-from cardtests.ssc_card import OtherCard, gen1_card
+from cardtests.sam_emulator import FIND, READ, SELECT, IdCard, SamEmulator
+from cardtests.ssc_card import OtherCard, gen1_card, gen2_card
 from cardtests.vpcd_card import VpcdCardEmulator
+from devices.card_reader import ga467
 
 CONTRACT_KEYS = {
     "card_kind", "name", "id_number", "sex", "nation", "birth_date", "address",
@@ -93,6 +94,30 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
     assert "card_reader.backend" in result.stderr
 
 
+def test_empty_serial_port_in_config_exits_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[card_reader]\nbackend = "sam-serial"\nport = ""\n')
+    result = kiosk("--config", config, "--timeout", "1", "--json")
+    assert result.returncode == 2
+    reason = one_line_reason(result)
+    assert f"{config}: card_reader.port" in reason
+    assert "/dev/ttyUSB0" in reason  # the fix
+
+
+def test_sam_serial_backend_over_a_config_without_port_exits_2(tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[card_reader]\nbackend = "pcsc"\nport = ""\n')
+    result = kiosk("--config", config, "--backend", "sam-serial", "--timeout", "1", "--json")
+    assert result.returncode == 2
+    reason = one_line_reason(result)
+    assert "card_reader.port" in reason
+    assert "--port" in reason
+
+
+def test_empty_port_argument_exits_2() -> None:
+    result = kiosk("--backend", "sam-serial", "--port", " ", "--timeout", "1", "--json")
+    assert result.returncode == 2
+    assert "--port" in one_line_reason(result)
+
+
 # -- sam-serial -----------------------------------------------------------------------------
 def test_sam_serial_reads_a_card(sam: SamEmulator) -> None:
     sam.card = IdCard()
@@ -117,6 +142,44 @@ def test_sam_serial_sam_error_exits_3(sam: SamEmulator) -> None:
     result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "10", "--json")
     assert result.returncode == 3
     assert "0x41" in one_line_reason(result)
+
+
+def test_sam_serial_bad_checksum_exits_3(sam: SamEmulator) -> None:
+    sam.card = IdCard()
+    sam.bad_checksum = {READ}
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert "FrameError" in one_line_reason(result)
+
+
+def test_sam_serial_corrupt_answers_exit_3_with_the_reader_fault(sam: SamEmulator) -> None:
+    sam.bad_checksum = {FIND}  # every answer to "find" corrupt: the line or reader is broken
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "4", "--json")
+    assert result.returncode == 3
+    reason = one_line_reason(result)
+    assert "card reader error" in reason
+    assert "corrupt" in reason
+
+
+def test_sam_serial_sam_fault_exits_3_as_a_reader_fault(sam: SamEmulator) -> None:
+    sam.card = IdCard()
+    sam.status = {SELECT: 0x60}
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    reason = one_line_reason(result)
+    assert "SamFault" in reason
+    assert "0x60" in reason
+
+
+def test_sam_serial_expired_card_reads_with_the_contract_keys(sam: SamEmulator) -> None:
+    sam.card = IdCard(valid_from="20000101", valid_to="20200101")
+    result = kiosk("--backend", "sam-serial", "--port", sam.port, "--timeout", "10", "--json")
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    assert card["valid_to"] == "2020-01-01"
+    unexpired = ga467.identity_from_read(IdCard().read_data()).to_json()
+    assert card.keys() == unexpired.keys()  # expiry adds no key to the contract
 
 
 def test_sam_serial_silent_reader_exits_3(sam: SamEmulator) -> None:
@@ -151,6 +214,27 @@ def test_pcsc_other_card_exits_3(vpcd: VpcdCardEmulator) -> None:
     result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "10", "--json")
     assert result.returncode == 3
     assert "NotSupportedCard" in one_line_reason(result)
+
+
+@pytest.mark.pcsc
+def test_pcsc_pin_protected_card_exits_3(vpcd: VpcdCardEmulator) -> None:
+    vpcd.insert(gen1_card(pin=b"\x12\x34\x56"))
+    result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert "PinRequired" in one_line_reason(result)
+
+
+@pytest.mark.pcsc
+def test_pcsc_card_removed_during_the_read_exits_3(vpcd: VpcdCardEmulator) -> None:
+    vpcd.cut_after = 4  # answers the selects, vanishes while the records are read
+    vpcd.insert(gen2_card())
+    result = kiosk("--backend", "pcsc", "--reader", VPCD_READER, "--timeout", "10", "--json")
+    assert result.returncode == 3
+    assert result.stdout == ""
+    reason = one_line_reason(result)
+    assert "CardReadError" in reason
+    assert "removed or not answering" in reason
 
 
 @pytest.mark.pcsc
