@@ -58,12 +58,23 @@ class RegisterOut(BaseModel):
     platform_signing_key: str = Field(description="Ed25519 key that signs import receipts")
 
 
+class PreviousKey(BaseModel):
+    key_id: str
+    public_key: str
+    registered_at: str
+    retired_at: str
+
+
 class TerminalOut(BaseModel):
     terminal_id: str
-    key_id: str | None
+    key_id: str | None = Field(description="the current key: requests and cases must use it")
     public_key: str | None
     registered_at: str | None
     status: str
+    previous_keys: list[PreviousKey] = Field(
+        description="keys replaced by a later registration, newest first: certificates they "
+        "signed before `retired_at` still verify"
+    )
 
 
 class BatchIn(BaseModel):
@@ -363,7 +374,7 @@ def _face_routes(app: FastAPI, db: PlatformDB) -> None:
 def _verify_routes(app: FastAPI, db: PlatformDB) -> None:
     @app.get("/api/v1/verify/{token}", response_model=VerifyOut, tags=["verify"])
     def verify_json(token: Annotated[str, PathParam(max_length=4096)]) -> VerifyOut:
-        return VerifyOut(**verify_certificate(token, db.public_keys()))
+        return VerifyOut(**verify_certificate(token, db.public_keys(), db.key_retirements()))
 
     @app.get(
         "/verify/{token}",
@@ -377,7 +388,7 @@ def _verify_routes(app: FastAPI, db: PlatformDB) -> None:
         format: Annotated[str | None, Query(pattern="^(html|json)$")] = None,
     ) -> Response:
         """The page a phone shows after scanning a certificate's QR code (or JSON)."""
-        result = verify_certificate(token, db.public_keys())
+        result = verify_certificate(token, db.public_keys(), db.key_retirements())
         wants_json = format == "json" or (
             format is None and "application/json" in request.headers.get("accept", "")
         )

@@ -86,6 +86,23 @@ SCHEMA = (
         CREATE TABLE platform_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL);
         """,
     ),
+    (
+        2,
+        # Every key a terminal ever registered: certificates printed with an old key must
+        # still verify after the terminal re-registers; requests and cases need the current one.
+        """
+        CREATE TABLE terminal_keys (
+            key_id TEXT PRIMARY KEY,
+            terminal_id TEXT NOT NULL REFERENCES terminals (terminal_id),
+            public_key TEXT NOT NULL,
+            registered_at TEXT NOT NULL,
+            retired_at TEXT
+        );
+        INSERT INTO terminal_keys (key_id, terminal_id, public_key, registered_at)
+            SELECT key_id, terminal_id, public_key, registered_at FROM terminals
+            WHERE key_id IS NOT NULL AND public_key IS NOT NULL;
+        """,
+    ),
 )
 
 
@@ -270,16 +287,34 @@ class PlatformDB:
                 [time.time(), _hash_code(code)],
             )
             taken = db.execute(
-                "SELECT terminal_id FROM terminals WHERE key_id = ?", [key_id]
+                "SELECT terminal_id FROM terminal_keys WHERE key_id = ?", [key_id]
             ).fetchone()
             if taken is not None and taken[0] != terminal_id:
                 raise RegistrationRefused("this key belongs to another terminal")
+            now = _now_iso()
             db.execute(
                 "UPDATE terminals SET key_id = ?, public_key = ?, registered_at = ?, "
                 "status = 'active' WHERE terminal_id = ?",
-                [key_id, public_key_b64, _now_iso(), terminal_id],
+                [key_id, public_key_b64, now, terminal_id],
             )
+            self._record_key(db, terminal_id, key_id, public_key_b64, now)
         return Terminal(terminal_id, key_id, public_key)
+
+    @staticmethod
+    def _record_key(
+        db: sqlite_utils.Database, terminal_id: str, key_id: str, public_key_b64: str, now: str
+    ) -> None:
+        """The new key becomes current; the terminal's earlier keys are kept, retired now."""
+        db.execute(
+            "UPDATE terminal_keys SET retired_at = ? "
+            "WHERE terminal_id = ? AND key_id != ? AND retired_at IS NULL",
+            [now, terminal_id, key_id],
+        )
+        db.execute(
+            "INSERT INTO terminal_keys (key_id, terminal_id, public_key, registered_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET retired_at = NULL",
+            [key_id, terminal_id, public_key_b64, now],
+        )
 
     def terminal_by_key(self, key_id: str) -> Terminal | None:
         rows = self._rows(
@@ -291,19 +326,41 @@ class PlatformDB:
         return Terminal(rows[0][0], key_id, wire.ed25519_from_b64(rows[0][1]))
 
     def terminals(self) -> list[dict[str, Any]]:
+        """Every terminal, its current key and the keys it used before (newest first)."""
         rows = self._rows(
             "SELECT terminal_id, key_id, public_key, registered_at, status FROM terminals "
             "ORDER BY terminal_id"
         )
         names = ("terminal_id", "key_id", "public_key", "registered_at", "status")
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        retired: dict[str, list[dict[str, Any]]] = {}
+        for terminal_id, *key in self._rows(
+            "SELECT terminal_id, key_id, public_key, registered_at, retired_at "
+            "FROM terminal_keys WHERE retired_at IS NOT NULL ORDER BY retired_at DESC, key_id"
+        ):
+            fields = ("key_id", "public_key", "registered_at", "retired_at")
+            retired.setdefault(terminal_id, []).append(dict(zip(fields, key, strict=True)))
+        return [
+            {**dict(zip(names, row, strict=True)), "previous_keys": retired.get(row[0], [])}
+            for row in rows
+        ]
 
     def public_keys(self) -> dict[str, Ed25519PublicKey]:
-        """key id -> public key of every registered terminal (for certificate tokens)."""
+        """key id -> public key of every key a terminal ever registered (certificate tokens).
+
+        Old keys stay: a certificate printed before the terminal re-registered still verifies.
+        Requests and cases are checked against the current key only (`terminal_by_key`).
+        """
         return {
             row[0]: wire.ed25519_from_b64(row[1])
+            for row in self._rows("SELECT key_id, public_key FROM terminal_keys")
+        }
+
+    def key_retirements(self) -> dict[str, dt.datetime]:
+        """key id -> when a newer key replaced it."""
+        return {
+            row[0]: dt.datetime.fromisoformat(row[1])
             for row in self._rows(
-                "SELECT key_id, public_key FROM terminals WHERE public_key IS NOT NULL"
+                "SELECT key_id, retired_at FROM terminal_keys WHERE retired_at IS NOT NULL"
             )
         }
 

@@ -4,6 +4,7 @@ rendered as a small page a phone browser shows (or as JSON).
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +12,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.tokens import verify_token
+from offline_queue.wire import MAX_CLOCK_SKEW_S
+
+RETIRED_KEY_GRACE_S = MAX_CLOCK_SKEW_S  # a kiosk clock may run this far ahead
 
 # What the page shows for each field of a verified certificate (masked already on paper).
 LABELS = {
@@ -25,10 +29,28 @@ LABELS = {
 }
 
 
-def verify_certificate(token: str, public_keys: Mapping[str, Ed25519PublicKey]) -> dict[str, Any]:
-    """{"valid", "reason", "fields"}; bad tokens come back as not valid, never as an error."""
+def verify_certificate(
+    token: str,
+    public_keys: Mapping[str, Ed25519PublicKey],
+    retired: Mapping[str, dt.datetime] | None = None,
+) -> dict[str, Any]:
+    """{"valid", "reason", "fields"}; bad tokens come back as not valid, never as an error.
+
+    `retired` (key id -> when a newer key replaced it): a certificate from an old key is
+    valid when it was issued before then (a small clock allowance), not after.
+    """
     result = verify_token(token, public_keys)
-    return {"valid": result.valid, "reason": result.reason, "fields": dict(result.fields)}
+    answer = {"valid": result.valid, "reason": result.reason, "fields": dict(result.fields)}
+    retired_at = (retired or {}).get(str(result.fields.get("key_id", "")))
+    if result.valid and retired_at is not None:
+        issued = dt.datetime.fromisoformat(result.fields["verified_at"])
+        if issued > retired_at + dt.timedelta(seconds=RETIRED_KEY_GRACE_S):
+            answer["valid"] = False
+            answer["reason"] = (
+                f"signed with a key the terminal replaced on {retired_at:%Y-%m-%d %H:%M} UTC, "
+                "after that date"
+            )
+    return answer
 
 
 _PAGE = """<!doctype html>

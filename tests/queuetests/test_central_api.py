@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from central.app import create_app
 from central.cli import main as central_main
-from central.db import PlatformDB
+from central.db import SCHEMA, PlatformDB
 from central.embedded import EmbeddedPlatform
 from kiosk.certificate import CHINA_TZ, Certificate
 from kiosk.tokens import sign_certificate
@@ -151,6 +152,90 @@ def test_verify_page_checks_certificate_tokens_against_terminal_keys(terminal: T
     assert bad["valid"] is False
     html = requests.get(f"{terminal.url}/verify/%3Cscript%3E", timeout=5).text
     assert "<script>" not in html and "证书无效" in html
+
+
+def _certificate(
+    terminal_id: str, verified_at: dt.datetime, no: str = "261124-7KQ2M"
+) -> Certificate:
+    return Certificate(
+        certificate_no=no,
+        service="pension_check",
+        masked_name="张*英",
+        masked_id_number="1101**********1239",
+        verified_at=verified_at.astimezone(CHINA_TZ).replace(microsecond=0),
+        valid_until=dt.date(2099, 1, 31),
+        service_point="示范村便民服务站",
+        terminal_id=terminal_id,
+    )
+
+
+def _verify(url: str, token: str) -> dict[str, object]:
+    answer: dict[str, object] = requests.get(f"{url}/api/v1/verify/{token}", timeout=5).json()
+    return answer
+
+
+def test_re_registering_keeps_old_keys_for_certificates_but_not_for_requests(
+    terminal: Terminal, platform: EmbeddedPlatform, tmp_path: Path
+) -> None:
+    old = terminal.keys
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    old_token = sign_certificate(_certificate("TEST-0001", before), old.signing_key, old.key_id)
+    # The terminal is replaced: new hardware, new keys, a new one-time code, the same id.
+    new = platform.register_local_terminal(tmp_path / "replacement", "TEST-0001")
+    assert new.key_id != old.key_id
+
+    printed_before = _verify(terminal.url, old_token)
+    assert printed_before["valid"] is True, printed_before["reason"]
+    page = requests.get(f"{terminal.url}/verify/{old_token}", timeout=5).text
+    assert "证书有效" in page
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    late = sign_certificate(
+        _certificate("TEST-0001", after, "261124-LATE1"), old.signing_key, old.key_id
+    )
+    refused = _verify(terminal.url, late)  # the old key kept signing after it was replaced
+    assert refused["valid"] is False and "replaced" in str(refused["reason"])
+    current = sign_certificate(_certificate("TEST-0001", after), new.signing_key, new.key_id)
+    assert _verify(terminal.url, current)["valid"] is True
+
+    # Requests and cases need the current key.
+    with PlatformClient(terminal.url, old) as stale, pytest.raises(PlatformRefused) as err:
+        stale.send_batch([])
+    assert err.value.status == 401
+    case_id = terminal.store.enqueue("pension_check", case_payload(0), {})
+    with PlatformClient(terminal.url, new) as client:
+        answer = client.send_batch([terminal.store.envelope(case_id)])  # signed by the old key
+    assert answer[0]["status"] == "rejected" and "another key" in answer[0]["reason"]
+
+    listed = requests.get(f"{terminal.url}/api/v1/terminals", timeout=5).json()
+    entry = next(t for t in listed if t["terminal_id"] == "TEST-0001")
+    assert entry["key_id"] == new.key_id
+    assert [k["key_id"] for k in entry["previous_keys"]] == [old.key_id]
+    assert entry["previous_keys"][0]["public_key"] == wire.b64e(public_key_raw(old.public_key))
+
+
+def test_keys_registered_before_the_key_history_still_verify(tmp_path: Path) -> None:
+    # A platform database from before the terminal_keys table (schema version 1 only).
+    path = tmp_path / "old.sqlite3"
+    keys = load_or_create(tmp_path / "kiosk")
+    public = wire.b64e(public_key_raw(keys.public_key))
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        conn.executescript(SCHEMA[0][1])
+        conn.execute("INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00+00:00')")
+        conn.execute(
+            "INSERT INTO terminals VALUES (?, ?, ?, ?, 'active')",
+            ["OLD-1", keys.key_id, public, "2026-01-01T00:00:00+00:00"],
+        )
+    conn.close()
+    db = PlatformDB(path)
+    try:
+        assert set(db.public_keys()) == {keys.key_id}
+        assert db.terminal_by_key(keys.key_id) is not None
+        assert db.terminals()[0]["previous_keys"] == []
+    finally:
+        db.close()
 
 
 # schemathesis' lazy fixture loader does not run under this pytest, so the app is built once
