@@ -23,6 +23,14 @@ PROMPTS_ZH: dict[str, str] = {
     "face.closer": "请靠近一点。",
     "face.farther": "请离远一点。",
     "face.dark": "光线太暗，请到亮一点的地方。",
+    "face.bright": "光线太亮，请避开窗户或灯光。",
+    "face.no_face": "请把脸对准屏幕上的框。",
+    "face.several_faces": "请只留一个人在镜头前。",
+    "face.off_centre": "请把脸移到框的中间。",
+    "face.blurred": "请保持不动，看着屏幕。",
+    "face.not_frontal": "请正对着屏幕。",
+    "face.lost": "请把脸对准框，我们从头再来。",
+    "face.changed": "请本人一个人站在屏幕前，我们从头再来。",
     "face.retry": "没有完成，请再试一次。",
     "screen.matching": "正在核对，请稍等。",
     "screen.lookup": "正在查询，请稍等。",
@@ -62,6 +70,14 @@ PROMPTS_EN: dict[str, str] = {
     "face.closer": "Please come a little closer.",
     "face.farther": "Please move back a little.",
     "face.dark": "It is too dark. Please move to a brighter place.",
+    "face.bright": "It is too bright. Please keep out of direct window or lamp light.",
+    "face.no_face": "Please bring your face into the frame on the screen.",
+    "face.several_faces": "Only one person in front of the camera, please.",
+    "face.off_centre": "Please move your face to the middle of the frame.",
+    "face.blurred": "Please keep still and look at the screen.",
+    "face.not_frontal": "Please face the screen directly.",
+    "face.lost": "Please bring your face into the frame. We will start again.",
+    "face.changed": "Only the card holder in front of the screen, please. We will start again.",
     "face.retry": "That did not work. Please try again.",
     "screen.matching": "Checking. Please wait.",
     "screen.lookup": "Looking it up. Please wait.",
@@ -75,6 +91,21 @@ PROMPTS_EN: dict[str, str] = {
     "screen.help": "Staff have been told. Please wait.",
     "screen.device_fault": "This device cannot be used right now. Staff have been told.",
     "more_time": "Do you need more time? If so, press: yes, more time.",
+}
+
+# Face capture guidance code (kiosk.face quality Guidance, liveness Restart) -> its prompt.
+GUIDANCE_PROMPTS: dict[str, str] = {
+    "no_face": "face.no_face",
+    "several_faces": "face.several_faces",
+    "too_small": "face.closer",
+    "too_close": "face.farther",
+    "off_centre": "face.off_centre",
+    "too_dark": "face.dark",
+    "too_bright": "face.bright",
+    "blurred": "face.blurred",
+    "not_frontal": "face.not_frontal",
+    "face_lost": "face.lost",
+    "face_changed": "face.changed",
 }
 
 # locale -> (espeak-ng voice, texts); the locales `[terminal] locale` accepts.
