@@ -1,4 +1,9 @@
-"""The card reader on its own device thread; its events reach the GUI as a queued signal."""
+"""The card reader on its own device thread; its events reach the GUI as a queued signal.
+
+Every change of the reader's state is signalled, starting with the first one: a reader that
+is missing when the kiosk boots is reported as NO_READER, not taken for granted as "nothing
+changed yet".
+"""
 
 from __future__ import annotations
 
@@ -33,7 +38,8 @@ class CardReaderService(QObject):
         self._stop = threading.Event()
         self._opened = False
         self._present: CardInserted | None = None  # a card already lying on the reader
-        self.state = ReaderState.NO_READER
+        self.state = ReaderState.NO_READER  # what views show until the first report
+        self._signalled: ReaderState | None = None  # the last state sent out; None: none yet
         self._worker = DeviceWorker("card_reader", idle=self._step)
 
     def start(self) -> None:
@@ -64,7 +70,7 @@ class CardReaderService(QObject):
         if event is None:
             return
         if isinstance(event, ReaderStateChanged):
-            self.state = event.state
+            self.state = self._signalled = event.state
         elif isinstance(event, CardInserted):
             self._present = event
         elif isinstance(event, CardRemoved):
@@ -80,8 +86,8 @@ class CardReaderService(QObject):
         try:
             self.reader.open()
         except ReaderUnavailable as exc:
-            if self.state is not ReaderState.NO_READER:
-                self.state = ReaderState.NO_READER
+            if self._signalled is not ReaderState.NO_READER:
+                self.state = self._signalled = ReaderState.NO_READER
                 self.card_event.emit(ReaderStateChanged(ReaderState.NO_READER, str(exc)))
             return False
         self._opened = True
