@@ -214,9 +214,8 @@ def _controller(
     printer = PrinterService(create_printer(settings.printer, data_dir), jobs)
     voice = _voice(settings)
     flow = SessionFlow(
-        FlowConfig(
-            idle_timeout_s=settings.ui.idle_timeout_s,
-            more_time_answer_s=settings.ui.more_time_answer_s,
+        FlowConfig.from_limits(
+            settings.flow,
             max_card_attempts=settings.card_reader.max_read_attempts,
             max_capture_attempts=settings.face.max_capture_attempts,
         )

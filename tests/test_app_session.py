@@ -292,8 +292,8 @@ def test_a_touch_anywhere_greets_on_welcome_and_keeps_the_session_alive(qtbot, r
     assert voice.played == ["screen.idle"]
     walk_to_consent(qtbot, rt)
     # The idle timeout shrunk to 3 s (the flow's logic is the same); a touch every 0.5 s.
-    rt.controller.timers.scale = 3.0 / rt.settings.ui.idle_timeout_s
-    rt.controller.timers.start("idle", rt.settings.ui.idle_timeout_s)
+    rt.controller.timers.scale = 3.0 / rt.settings.flow.consent_s
+    rt.controller.timers.start("idle", rt.settings.flow.consent_s)
     for _ in range(3):  # touches on the text (not a button) keep restarting the idle timer
         qtbot.wait(500)
         qtbot.mouseClick(rt.window.current_screen().body, Qt.MouseButton.LeftButton)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from config import DEFAULT_FILE, ConfigError, as_dict, load_settings
-from config.settings import Settings
+from config.settings import FlowSettings, Settings
+from kiosk.flow import FlowConfig, Step
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,6 +53,23 @@ def test_example_terminal_file_is_valid() -> None:
     assert settings.platform.embedded is False
 
 
+def test_flow_table_has_one_time_limit_per_timed_step_and_matches_the_flow() -> None:
+    steps = {f.name for f in dataclasses.fields(FlowSettings)} - {"more_time_answer_s"}
+    assert steps == {f"{step}_s" for step in DEFAULT_TIMEOUTS_S}
+    assert set(DEFAULT_TIMEOUTS_S) == set(Step) - {Step.IDLE}  # the welcome screen waits forever
+    # the config defaults are the flow's own defaults
+    assert FlowConfig.from_limits(FlowSettings()) == FlowConfig()
+
+
+def test_terminal_time_limits_reach_the_flow(tmp_path: Path) -> None:
+    path = write(tmp_path, "[flow]\nmatching_s = 20\nhelp_s = 600\nmore_time_answer_s = 15\n")
+    config = FlowConfig.from_limits(load_settings(path).flow, max_card_attempts=2)
+    assert config.timeout_of(Step.MATCHING) == 20.0
+    assert config.timeout_of(Step.HELP) == 600.0
+    assert config.timeout_of(Step.CONSENT) == 90.0  # untouched default
+    assert (config.more_time_answer_s, config.max_card_attempts) == (15.0, 2)
+
+
 def test_settings_are_frozen() -> None:
     settings = load_settings()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -62,8 +81,10 @@ def test_settings_are_frozen() -> None:
     [
         ('[printer]\nbackend = "thermal"\n', "printer.backend", "'simulated', 'escpos'"),
         ("[printer]\npaper_width = 80\n", "printer.paper_width", "paper_width_mm"),
-        ('[ui]\nidle_timeout_s = "soon"\n', "ui.idle_timeout_s", "whole number"),
-        ("[ui]\nidle_timeout_s = 1\n", "ui.idle_timeout_s", "from 10 to 3600"),
+        ('[flow]\nconsent_s = "soon"\n', "flow.consent_s", "whole number"),
+        ("[flow]\nconsent_s = 1\n", "flow.consent_s", "from 10 to 3600"),
+        ("[flow]\nmatching_s = 0\n", "flow.matching_s", "from 5 to 600"),
+        ("[flow]\nidle_s = 60\n", "flow.idle_s", "Allowed keys"),
         ("[card_reader]\nbaud = 12345\n", "card_reader.baud", "115200"),
         ("[nope]\nx = 1\n", "nope", "Allowed keys"),
         ("[printer]\nfullscreen = true\n", "printer.fullscreen", "Allowed keys"),

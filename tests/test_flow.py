@@ -10,6 +10,7 @@ import pytest
 from kiosk.flow import FlowConfig, Outcome, Service, SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,13 @@ def screen(commands: list[cmd.Command]) -> cmd.ShowScreen:
     return shown[-1]
 
 
+# A different limit per step, so a test can tell which step's limit a timer got.
+TIMEOUTS = {step: 100.0 + i for i, step in enumerate(DEFAULT_TIMEOUTS_S)}
+
+
 @pytest.fixture
 def flow() -> SessionFlow:
-    f = SessionFlow(FlowConfig(max_card_attempts=3, max_capture_attempts=2))
+    f = SessionFlow(FlowConfig(TIMEOUTS, max_card_attempts=3, max_capture_attempts=2))
     f.start()
     return f
 
@@ -57,6 +62,45 @@ def to_step(flow: SessionFlow, step: Step, service: Service = Service.PENSION_CH
         flow.handle(event)
         assert flow.step is target
     assert flow.step is step
+
+
+def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
+    """Any step, by the resident's usual way there; returns the commands of the last event."""
+    later = {
+        Step.RESULT: (Step.MATCHING, [ev.MatchDone(Outcome.VERIFIED), ev.CaseRecorded("c1")]),
+        Step.PRINT: (Step.RESULT, [ev.Continue()]),
+        Step.RATE: (Step.PRINT, [ev.PrintDone()]),
+        Step.THANKS: (Step.RATE, [ev.Rated(4)]),
+        Step.HELP: (Step.CONSENT, [ev.HelpRequested()]),
+        Step.DEVICE_FAULT: (Step.READ_CARD, [ev.DeviceFailed("card_reader", "unplugged")]),
+    }
+    if step is Step.LOOKUP:
+        to_step(flow, Step.CONFIRM_IDENTITY, Service.REPRINT)
+        out = flow.handle(ev.Confirmed(True))
+    elif step in later:
+        before, events = later[step]
+        reach(flow, before)
+        for event in events:
+            out = flow.handle(event)
+    else:
+        out = flow.handle(ev.Cancel())  # from anywhere: welcome, every timer stopped
+        for target, event in [
+            (Step.READ_CARD, ev.ServiceChosen(Service.PENSION_CHECK)),
+            (Step.CONFIRM_IDENTITY, ev.CardRead(RESIDENT)),
+            (Step.CONSENT, ev.Confirmed(True)),
+            (Step.FACE_CAPTURE, ev.ConsentAnswered(True)),
+            (Step.MATCHING, ev.LivenessDone(True)),
+        ]:
+            if flow.step is step:
+                break
+            out = flow.handle(event)
+            assert flow.step is target
+    assert flow.step is step
+    return out
+
+
+def started(commands: list[cmd.Command]) -> dict[str, float]:
+    return {c.name: c.seconds for c in of(commands, cmd.StartTimer)}
 
 
 def test_start_shows_welcome() -> None:
@@ -303,7 +347,9 @@ def test_device_fault_and_the_way_back(
     flow: SessionFlow, step: Step, device: str, stop: type
 ) -> None:
     to_step(flow, step)
-    assert flow.handle(ev.DeviceFailed("printer")) == []  # not this step's device
+    out = flow.handle(ev.DeviceFailed("printer", "offline"))  # not this step's device
+    assert flow.step is step and not of(out, cmd.ShowScreen)
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["printer_fault"]  # staff told at once
     out = flow.handle(ev.DeviceFailed(device, "unplugged"))
     assert flow.step is Step.DEVICE_FAULT
     assert of(out, stop)
@@ -417,3 +463,299 @@ def test_a_touch_on_the_welcome_screen_greets_once_per_visit(flow: SessionFlow) 
     flow.handle(ev.Cancel())
     out = flow.handle(ev.Touched())
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.idle"]
+
+
+# -- per-step time limits ------------------------------------------------------------------
+WAITS_ON_RESIDENT = [
+    Step.READ_CARD,
+    Step.CONFIRM_IDENTITY,
+    Step.CONSENT,
+    Step.FACE_CAPTURE,
+    Step.RESULT,
+    Step.RATE,
+    Step.HELP,
+    Step.DEVICE_FAULT,
+]
+
+
+@pytest.mark.parametrize("step", list(Step))
+def test_each_step_runs_one_timer_with_its_own_limit(flow: SessionFlow, step: Step) -> None:
+    out = reach(flow, step)
+    expected = {
+        Step.IDLE: {},
+        Step.MATCHING: {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]},
+        Step.LOOKUP: {cmd.WAIT_TIMER: TIMEOUTS[Step.LOOKUP]},
+        Step.PRINT: {cmd.WAIT_TIMER: TIMEOUTS[Step.PRINT]},  # the job is in flight
+        Step.THANKS: {cmd.THANKS_TIMER: TIMEOUTS[Step.THANKS]},
+    }.get(step, {cmd.IDLE_TIMER: TIMEOUTS.get(step, 0.0)})
+    assert started(out) == expected
+    cancelled = {c.name for c in of(out, cmd.CancelTimer)}
+    assert {cmd.IDLE_TIMER, cmd.WAIT_TIMER} - set(expected) <= cancelled
+
+
+@pytest.mark.parametrize("step", [*WAITS_ON_RESIDENT, "print_failed"])
+def test_idle_timeout_in_every_step_that_waits_on_the_resident(
+    flow: SessionFlow, step: Step | str
+) -> None:
+    if step == "print_failed":
+        reach(flow, Step.PRINT)
+        out = flow.handle(ev.PrintFailed("paper_out"))
+        assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[Step.PRINT]}
+        step = Step.PRINT
+    else:
+        reach(flow, Step(step))
+    out = flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
+    assert flow.step is step
+    assert screen(out).view["more_time"] is True
+    assert started(out) == {cmd.MORE_TIME_TIMER: 30.0}
+    assert flow.handle(ev.TimerExpired(cmd.IDLE_TIMER)) == []  # asked once
+    out = flow.handle(ev.MoreTimeAnswered(True))
+    assert flow.step is step and screen(out).view["more_time"] is False
+    assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[step]}
+    flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
+    out = flow.handle(ev.TimerExpired(cmd.MORE_TIME_TIMER))
+    assert flow.step is Step.IDLE
+    assert of(out, cmd.WipeSession) and flow.session.resident is None
+
+
+@pytest.mark.parametrize("step", [Step.MATCHING, Step.LOOKUP, Step.PRINT])
+def test_no_more_time_question_while_the_machine_works(flow: SessionFlow, step: Step) -> None:
+    reach(flow, step)
+    assert flow.handle(ev.TimerExpired(cmd.IDLE_TIMER)) == []
+    assert flow.handle(ev.Touched()) == []  # a touch does not start the resident's timer
+    assert flow.step is step and not flow.view()["more_time"]
+
+
+@pytest.mark.parametrize("step", [s for s in Step if s not in (Step.MATCHING, Step.LOOKUP)])
+def test_a_stale_wait_timer_is_ignored(flow: SessionFlow, step: Step) -> None:
+    reach(flow, step)
+    if step is Step.PRINT:
+        flow.handle(ev.PrintFailed("offline"))  # the resident's turn now
+    assert flow.handle(ev.TimerExpired(cmd.WAIT_TIMER)) == []
+    assert flow.step is step
+
+
+def test_a_lost_match_is_recorded_as_pending(flow: SessionFlow) -> None:
+    reach(flow, Step.MATCHING)
+    out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.step is Step.MATCHING
+    record = of(out, cmd.RecordCase)[0]
+    assert (record.outcome, record.reason) == (Outcome.PENDING, "match_timeout")
+    assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # now for the record
+    assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []  # too late: already decided
+    out = flow.handle(ev.CaseRecorded("c9"))
+    assert flow.step is Step.RESULT
+    assert screen(out).view["outcome"] == "pending"
+    assert cmd.WAIT_TIMER in {c.name for c in of(out, cmd.CancelTimer)}
+
+
+def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFlow) -> None:
+    reach(flow, Step.MATCHING)
+    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
+    assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # restarted for the record
+    out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.step is Step.HELP
+    assert of(out, cmd.CallStaff)[0].reason == "store_failed"
+    assert flow.view()["record_error"] == "no_answer"
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.MATCHING
+    record = of(out, cmd.RecordCase)[0]
+    assert (record.outcome, record.details["distance"]) == (Outcome.VERIFIED, 0.3)
+    flow.handle(ev.CaseRecorded("c10"))
+    assert flow.step is Step.RESULT and flow.session.case_id == "c10"
+
+
+def test_a_record_that_lands_after_staff_were_called_is_not_made_twice(flow: SessionFlow) -> None:
+    reach(flow, Step.MATCHING)
+    flow.handle(ev.MatchDone(Outcome.VERIFIED))
+    flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.handle(ev.CaseRecorded("late-1")) == []
+    assert flow.step is Step.HELP
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.RESULT and not of(out, cmd.RecordCase)
+    assert flow.session.case_id == "late-1"
+
+
+def test_a_store_failure_then_help_dismissed_records_again(flow: SessionFlow) -> None:
+    reach(flow, Step.MATCHING)
+    flow.handle(ev.MatchDone(Outcome.NOT_VERIFIED, reason="face_mismatch"))
+    flow.handle(ev.CaseRecordFailed("disk full"))
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.MATCHING
+    assert of(out, cmd.RecordCase)[0].reason == "face_mismatch"
+
+
+def test_a_lost_lookup_calls_staff_and_coming_back_asks_again(flow: SessionFlow) -> None:
+    reach(flow, Step.LOOKUP)
+    out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.step is Step.HELP
+    assert of(out, cmd.CallStaff)[0].reason == "lookup_failed"
+    assert flow.handle(ev.LookupDone(Outcome.VERIFIED)) == []  # late answer, in help
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.LOOKUP
+    assert of(out, cmd.Lookup)[0].service is Service.REPRINT
+    assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.LOOKUP]}
+
+
+def test_a_print_job_without_answer_is_a_print_failure(flow: SessionFlow) -> None:
+    reach(flow, Step.PRINT)
+    out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.step is Step.PRINT
+    assert screen(out).view["print_failed"] == "no_answer"
+    assert of(out, cmd.CallStaff)[0].reason == "printer_no_answer"
+    assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[Step.PRINT]}  # the resident's turn
+    out = flow.handle(ev.Retry())
+    assert of(out, cmd.PrintReceipt) and started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.PRINT]}
+    flow.handle(ev.PrintDone())
+    assert flow.step is Step.RATE
+
+
+def test_a_print_that_lands_after_giving_up_on_it_goes_on(flow: SessionFlow) -> None:
+    reach(flow, Step.PRINT)
+    flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
+    assert flow.handle(ev.PrintFailed("offline")) == []  # the job's own late failure: known
+    flow.handle(ev.PrintDone())  # it did print after all
+    assert flow.step is Step.RATE
+
+
+def test_time_limits_come_from_the_config() -> None:
+    flow = SessionFlow(FlowConfig({**DEFAULT_TIMEOUTS_S, Step.CONSENT: 12.0}, 7.0))
+    reach(flow, Step.CONSENT)
+    assert flow.handle(ev.Touched()) == [cmd.StartTimer(cmd.IDLE_TIMER, 12.0)]
+    out = flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
+    assert started(out) == {cmd.MORE_TIME_TIMER: 7.0}
+
+
+# -- devices: faults are remembered until recovered -------------------------------------------
+def test_a_reader_fault_at_the_welcome_screen_meets_the_resident_at_the_card_step(
+    flow: SessionFlow,
+) -> None:
+    out = flow.handle(ev.DeviceFailed("card_reader", "no reader"))
+    assert flow.step is Step.IDLE
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["card_reader_fault"]
+    assert flow.handle(ev.DeviceFailed("card_reader", "no reader")) == []  # told once
+    out = flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+    assert flow.step is Step.DEVICE_FAULT
+    assert not of(out, cmd.StartCardReader)
+    assert screen(out).view["fault_device"] == "card_reader"
+    assert of(out, cmd.CallStaff)  # someone is waiting now
+    out = flow.handle(ev.DeviceRecovered("card_reader"))
+    assert flow.step is Step.READ_CARD and of(out, cmd.StartCardReader)
+    assert flow.view()["fault_device"] == ""
+
+
+def test_a_recovery_before_the_resident_arrives_clears_the_fault(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("camera", "unplugged"))
+    assert flow.handle(ev.DeviceRecovered("camera")) == []
+    reach(flow, Step.FACE_CAPTURE)  # asserts the step: no fault on the way
+
+
+def test_a_camera_fault_met_at_the_face_step_and_retry(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.DeviceFailed("camera", "unplugged"))
+    assert flow.step is Step.CONSENT  # not in use yet
+    out = flow.handle(ev.ConsentAnswered(True))
+    assert flow.step is Step.DEVICE_FAULT and not of(out, cmd.StartFaceCapture)
+    out = flow.handle(ev.Retry())  # try the camera anyway
+    assert flow.step is Step.FACE_CAPTURE
+    assert of(out, cmd.StartFaceCapture)[0].attempt == 1
+    flow.handle(ev.DeviceRecovered("camera"))
+    assert flow.step is Step.FACE_CAPTURE and "camera" not in flow.faults
+
+
+def test_retry_after_a_camera_fault_mid_capture_does_not_cost_an_attempt(
+    flow: SessionFlow,
+) -> None:
+    to_step(flow, Step.FACE_CAPTURE)
+    out = flow.handle(ev.DeviceFailed("camera", "stalled"))
+    assert flow.step is Step.DEVICE_FAULT and of(out, cmd.StopFaceCapture)
+    out = flow.handle(ev.Retry())
+    assert flow.step is Step.FACE_CAPTURE
+    assert of(out, cmd.StartFaceCapture)[0].attempt == 1
+    flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    assert flow.step is Step.FACE_CAPTURE  # still a second try (max 2)
+    flow.handle(ev.DeviceFailed("camera", "stalled"))  # still faulty after all
+    assert flow.step is Step.DEVICE_FAULT
+    flow.handle(ev.Continue())
+    assert flow.step is Step.IDLE and flow.session.resident is None
+
+
+def test_a_card_read_proves_the_reader_works(flow: SessionFlow) -> None:
+    to_step(flow, Step.READ_CARD)
+    flow.handle(ev.DeviceFailed("card_reader"))
+    flow.handle(ev.Retry())
+    flow.handle(ev.CardRead(RESIDENT))
+    assert "card_reader" not in flow.faults
+    flow.handle(ev.Confirmed(False))
+    assert flow.step is Step.READ_CARD
+
+
+def test_a_printer_fault_met_at_printing(flow: SessionFlow) -> None:
+    reach(flow, Step.RESULT)
+    flow.handle(ev.DeviceFailed("printer", "offline"))
+    assert flow.step is Step.RESULT
+    out = flow.handle(ev.Continue())
+    assert flow.step is Step.DEVICE_FAULT and not of(out, cmd.PrintReceipt)
+    assert screen(out).view["fault_device"] == "printer"
+    out = flow.handle(ev.DeviceRecovered("printer"))
+    assert flow.step is Step.PRINT
+    assert of(out, cmd.PrintReceipt)[0].case_id == "c1"
+
+
+def test_a_printer_fault_retry_prints_anyway_and_a_print_clears_it(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("printer", "offline"))
+    reach(flow, Step.RESULT)
+    flow.handle(ev.Continue())
+    assert flow.step is Step.DEVICE_FAULT
+    out = flow.handle(ev.Retry())
+    assert flow.step is Step.PRINT and of(out, cmd.PrintReceipt)
+    flow.handle(ev.PrintDone())
+    assert flow.step is Step.RATE and "printer" not in flow.faults
+
+
+def test_giving_up_on_the_printer_still_rates_the_visit(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("printer", "offline"))
+    reach(flow, Step.RESULT)
+    flow.handle(ev.Continue())
+    flow.handle(ev.Continue())  # 结束: the case is recorded, the certificate reprinted later
+    assert flow.step is Step.RATE
+    assert flow.session.case_id == "c1"
+
+
+def test_a_printer_fault_while_a_job_is_in_flight_waits_for_the_jobs_answer(
+    flow: SessionFlow,
+) -> None:
+    reach(flow, Step.PRINT)
+    flow.handle(ev.DeviceFailed("printer", "offline"))
+    assert flow.step is Step.PRINT
+    flow.handle(ev.PrintFailed("offline"))
+    assert flow.view()["print_failed"] == "offline"
+
+
+def test_a_device_that_recovers_while_in_help_is_not_shown_as_faulty(flow: SessionFlow) -> None:
+    to_step(flow, Step.READ_CARD)
+    flow.handle(ev.DeviceFailed("card_reader"))
+    flow.handle(ev.HelpRequested())
+    assert flow.step is Step.HELP
+    flow.handle(ev.DeviceRecovered("card_reader"))
+    assert flow.step is Step.HELP
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.READ_CARD and of(out, cmd.StartCardReader)
+
+
+def test_a_fault_while_in_help_meets_the_resident_on_return(flow: SessionFlow) -> None:
+    to_step(flow, Step.READ_CARD)
+    flow.handle(ev.HelpRequested())
+    flow.handle(ev.DeviceFailed("card_reader"))
+    assert flow.step is Step.HELP
+    flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.DEVICE_FAULT
+
+
+def test_faults_outlive_the_visit(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.DeviceFailed("camera"))
+    flow.handle(ev.Cancel())
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.ConsentAnswered(True))
+    assert flow.step is Step.DEVICE_FAULT

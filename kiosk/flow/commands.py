@@ -10,6 +10,7 @@ from kiosk.flow.model import Outcome, Service, Step
 # Timer names
 IDLE_TIMER = "idle"
 MORE_TIME_TIMER = "more_time"
+WAIT_TIMER = "wait"  # the machine's answer (match, record, lookup, print) is overdue
 THANKS_TIMER = "thanks"
 
 

@@ -2,6 +2,21 @@
 
 Every public event handler returns the commands the driver must carry out, in order.
 Timers are commands too (StartTimer / CancelTimer) and come back as TimerExpired events.
+
+Each step runs one timer, its length from FlowConfig.timeouts_s:
+- the resident is waited on (card, confirm, consent, face, result, a failed print, rate, help,
+  device fault): IDLE_TIMER, then "还需要更多时间吗?" (MORE_TIME_TIMER) before giving up;
+- the machine is waited on (matching, lookup, a print job in flight): WAIT_TIMER, then the way
+  on: a lost match is recorded as pending, a lost record or lookup calls staff (dismissing help
+  asks again), a lost print job is a print failure (kept, retry or skip);
+- thanks: THANKS_TIMER, then welcome.
+
+Devices: the machine remembers every device reported faulty (DeviceFailed, at any step and
+across visits) until DeviceRecovered, or until the device just worked (a card read, a print).
+A resident who reaches the step that needs a faulty device (card reader: read_card, camera:
+face_capture, printer: print) goes to DEVICE_FAULT instead, with the way back: the device's
+recovery returns there by itself; Retry tries the device anyway; Continue ends the visit (after
+a printer fault: goes on to rating, the certificate can be reprinted later).
 """
 
 from __future__ import annotations
@@ -18,9 +33,12 @@ log = logging.getLogger(__name__)
 
 # Steps where the machine, not the resident, is working: no "more time?" question there.
 BUSY_STEPS = frozenset({Step.MATCHING, Step.LOOKUP})
-NO_IDLE_TIMER = BUSY_STEPS | {Step.IDLE, Step.THANKS}
+UNTIMED_BY_RESIDENT = BUSY_STEPS | {Step.IDLE, Step.THANKS}
 # Steps that use a device, and which device.
-DEVICE_OF_STEP = {Step.READ_CARD: "card_reader", Step.FACE_CAPTURE: "camera"}
+DEVICE_OF_STEP = {Step.READ_CARD: "card_reader", Step.FACE_CAPTURE: "camera", Step.PRINT: "printer"}
+# Steps left for DEVICE_FAULT when their device fails mid-step (a print job in flight gets its
+# own answer, PrintFailed, which keeps the job and offers retry or skip).
+LEFT_ON_FAULT = frozenset({Step.READ_CARD, Step.FACE_CAPTURE})
 RESIDENT_EVENTS = (
     ev.Touched,
     ev.ServiceChosen,
@@ -51,6 +69,7 @@ class SessionFlow:
         self.session = Session()
         self._view_extra: dict[str, Any] = {}
         self._greeted = False  # the welcome greeting plays once per stay on the welcome screen
+        self.faults: dict[str, str] = {}  # device -> detail, kept across visits until recovered
         self._handlers: dict[type, Callable[[Any], list[cmd.Command]]] = {
             ev.Touched: self._on_touched,
             ev.ServiceChosen: self._on_service,
@@ -128,7 +147,9 @@ class SessionFlow:
         }
 
     # -- moving between steps ----------------------------------------------------------
-    def _go(self, step: Step, **extra: Any) -> list[cmd.Command]:
+    def _go(self, step: Step, *, despite_fault: bool = False, **extra: Any) -> list[cmd.Command]:
+        if DEVICE_OF_STEP.get(step) in self.faults and not despite_fault:
+            return self._fault_at(step)
         out = self._leave(self.step)
         self.step = step
         self.session.asking_more_time = False
@@ -152,12 +173,30 @@ class SessionFlow:
             self.session.capture_attempts += 1
             out.append(cmd.StartFaceCapture(self.session.capture_attempts))
         out += [cmd.ShowScreen(step, self.view()), cmd.PlayPrompt(f"screen.{step}")]
-        if step in NO_IDLE_TIMER:
-            out.append(cmd.CancelTimer(cmd.IDLE_TIMER))
+        return out + self._step_timer()
+
+    def _waits_on_machine(self) -> bool:
+        return self.step in BUSY_STEPS or (self.step is Step.PRINT and self.session.printing)
+
+    def _waits_on_resident(self) -> bool:
+        return self.step not in UNTIMED_BY_RESIDENT and not self._waits_on_machine()
+
+    def _step_timer(self) -> list[cmd.Command]:
+        """Start the one timer the current step runs (see the module doc); stop the others."""
+        seconds = self.config.timeout_of(self.step) if self.step is not Step.IDLE else 0.0
+        if self.step is Step.THANKS:
+            running = cmd.THANKS_TIMER
+        elif self._waits_on_machine():
+            running = cmd.WAIT_TIMER
+        elif self._waits_on_resident():
+            running = cmd.IDLE_TIMER
         else:
-            out.append(cmd.StartTimer(cmd.IDLE_TIMER, self.config.idle_timeout_s))
-        if step is Step.THANKS:
-            out.append(cmd.StartTimer(cmd.THANKS_TIMER, self.config.thanks_s))
+            running = ""
+        out: list[cmd.Command] = [
+            cmd.CancelTimer(name) for name in (cmd.IDLE_TIMER, cmd.WAIT_TIMER) if name != running
+        ]
+        if running:
+            out.append(cmd.StartTimer(running, seconds))
         return out
 
     def _show(self, prompt: str | None = None, **extra: Any) -> list[cmd.Command]:
@@ -173,6 +212,7 @@ class SessionFlow:
         out = self._leave(self.step)
         out += [
             cmd.CancelTimer(cmd.IDLE_TIMER),
+            cmd.CancelTimer(cmd.WAIT_TIMER),
             cmd.CancelTimer(cmd.MORE_TIME_TIMER),
             cmd.CancelTimer(cmd.THANKS_TIMER),
             cmd.WipeSession(),
@@ -185,9 +225,9 @@ class SessionFlow:
         return out
 
     def _activity(self) -> list[cmd.Command]:
-        if self.step in NO_IDLE_TIMER or self.session.asking_more_time:
+        if not self._waits_on_resident() or self.session.asking_more_time:
             return []
-        return [cmd.StartTimer(cmd.IDLE_TIMER, self.config.idle_timeout_s)]
+        return [cmd.StartTimer(cmd.IDLE_TIMER, self.config.timeout_of(self.step))]
 
     # -- the resident's answers --------------------------------------------------------
     def _on_touched(self, _event: ev.Touched) -> list[cmd.Command]:
@@ -210,7 +250,7 @@ class SessionFlow:
             return self._go(Step.READ_CARD, wrong_card=True)
         if self.session.service is Service.PENSION_CHECK:
             return self._go(Step.CONSENT)
-        return [*self._go(Step.LOOKUP), cmd.Lookup(self._service(), self.session.resident)]
+        return self._lookup()
 
     def _on_consent(self, event: ev.ConsentAnswered) -> list[cmd.Command]:
         if self.step is not Step.CONSENT:
@@ -230,8 +270,13 @@ class SessionFlow:
         if self.step is Step.THANKS:
             return self._reset()
         if self.step is Step.DEVICE_FAULT:
-            return self._reset()
+            return self._give_up_on_fault()
         return []
+
+    def _give_up_on_fault(self) -> list[cmd.Command]:
+        if self._leave_fault() is Step.PRINT:
+            return self._go(Step.RATE)  # recorded; the certificate can be reprinted (补打)
+        return self._reset()
 
     def _on_retry(self, _event: ev.Retry) -> list[cmd.Command]:
         if self.step is Step.FACE_CAPTURE and self._view_extra.get("liveness_failed"):
@@ -239,7 +284,7 @@ class SessionFlow:
         if self.step is Step.PRINT and self.session.print_failed:
             return self._start_print()
         if self.step is Step.DEVICE_FAULT and self.session.fault_return is not None:
-            return self._go(self.session.fault_return)
+            return self._resume(self._leave_fault(), despite_fault=True)
         return []
 
     def _on_rated(self, event: ev.Rated) -> list[cmd.Command]:
@@ -267,7 +312,7 @@ class SessionFlow:
         return [
             cmd.CancelTimer(cmd.MORE_TIME_TIMER),
             *self._show(),
-            cmd.StartTimer(cmd.IDLE_TIMER, self.config.idle_timeout_s),
+            cmd.StartTimer(cmd.IDLE_TIMER, self.config.timeout_of(self.step)),
         ]
 
     # -- help and staff ----------------------------------------------------------------
@@ -291,7 +336,20 @@ class SessionFlow:
         self.session.help_reason = ""
         if back in (Step.IDLE, Step.THANKS):
             return self._reset()
-        return self._go(back)
+        return self._resume(back)
+
+    def _resume(self, step: Step, *, despite_fault: bool = False) -> list[cmd.Command]:
+        """Back to `step`, asking again for the answer it waits on (a lost record or lookup)."""
+        s = self.session
+        if step is Step.MATCHING and s.outcome is not None:
+            return self._go(Step.RESULT) if s.case_id else self._record(s.outcome, s.reason)
+        if step is Step.LOOKUP:
+            return self._lookup()
+        if step is Step.PRINT:
+            return self._start_print(despite_fault=despite_fault)
+        if step is Step.DEVICE_FAULT and s.fault_device not in self.faults:
+            return self._resume(self._leave_fault())  # it recovered meanwhile
+        return self._go(step, despite_fault=despite_fault)
 
     def _on_staff_unlocked(self, event: ev.StaffUnlocked) -> list[cmd.Command]:
         if self.step is not Step.HELP:
@@ -308,6 +366,7 @@ class SessionFlow:
         if self.step is not Step.READ_CARD:
             return []
         self.session.resident = event.identity
+        self.faults.pop("card_reader", None)  # it just read a card
         return self._go(Step.CONFIRM_IDENTITY)
 
     def _on_card_failed(self, event: ev.CardReadFailed) -> list[cmd.Command]:
@@ -348,6 +407,8 @@ class SessionFlow:
         out: list[cmd.Command] = []
         if self.step is not Step.MATCHING:
             out += self._go(Step.MATCHING)
+        else:  # the match is in: the record gets the step's full time
+            out.append(cmd.StartTimer(cmd.WAIT_TIMER, self.config.timeout_of(Step.MATCHING)))
         record = cmd.RecordCase(
             service=self._service(),
             outcome=outcome,
@@ -359,16 +420,24 @@ class SessionFlow:
         return [*out, record]
 
     def _on_recorded(self, event: ev.CaseRecorded) -> list[cmd.Command]:
-        if self.step is not Step.MATCHING or self.session.outcome is None:
+        s = self.session
+        if s.outcome is None or s.case_id:
             return []
-        self.session.case_id = event.case_id
-        return self._go(Step.RESULT)
+        if self.step is Step.MATCHING:
+            s.case_id = event.case_id
+            return self._go(Step.RESULT)
+        if self.step is Step.HELP and s.help_return is Step.MATCHING:
+            s.case_id = event.case_id  # late, after staff were called: kept, not asked again
+        return []
 
     def _on_record_failed(self, event: ev.CaseRecordFailed) -> list[cmd.Command]:
         if self.step is not Step.MATCHING:
             return []
         self.session.details["record_error"] = event.reason
         return self._enter_help("store_failed")
+
+    def _lookup(self) -> list[cmd.Command]:
+        return [*self._go(Step.LOOKUP), cmd.Lookup(self._service(), self.session.resident)]
 
     def _on_lookup(self, event: ev.LookupDone) -> list[cmd.Command]:
         if self.step is not Step.LOOKUP:
@@ -381,24 +450,31 @@ class SessionFlow:
         return self._go(Step.RESULT)
 
     # -- printing ------------------------------------------------------------------------
-    def _start_print(self) -> list[cmd.Command]:
+    def _start_print(self, *, despite_fault: bool = False) -> list[cmd.Command]:
         s = self.session
+        if "printer" in self.faults and not despite_fault:
+            return self._fault_at(Step.PRINT)
         s.print_failed = ""
+        s.printing = True
         outcome = s.outcome or Outcome.PENDING
         kind = "reprint" if s.service is Service.REPRINT else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, dict(s.details))
-        return [*self._go(Step.PRINT), job]
+        return [*self._go(Step.PRINT, despite_fault=True), job]
 
     def _on_print_done(self, _event: ev.PrintDone) -> list[cmd.Command]:
         if self.step is not Step.PRINT:
             return []
+        self.session.printing = False
+        self.faults.pop("printer", None)  # it just printed
         return self._go(Step.RATE)
 
     def _on_print_failed(self, event: ev.PrintFailed) -> list[cmd.Command]:
-        if self.step is not Step.PRINT:
+        if self.step is not Step.PRINT or not self.session.printing:
             return []
+        self.session.printing = False
         self.session.print_failed = event.status
-        return [cmd.CallStaff(f"printer_{event.status}"), *self._show("print.failed")]
+        shown = self._show("print.failed")
+        return [cmd.CallStaff(f"printer_{event.status}"), *shown, *self._step_timer()]
 
     # -- timers and devices --------------------------------------------------------------
     def _on_timer(self, event: ev.TimerExpired) -> list[cmd.Command]:
@@ -406,7 +482,7 @@ class SessionFlow:
             return self._reset()
         if event.name == cmd.MORE_TIME_TIMER and self.session.asking_more_time:
             return self._reset()
-        if event.name == cmd.IDLE_TIMER and self.step not in NO_IDLE_TIMER:
+        if event.name == cmd.IDLE_TIMER and self._waits_on_resident():
             if self.session.asking_more_time:
                 return []
             self.session.asking_more_time = True
@@ -414,22 +490,51 @@ class SessionFlow:
                 *self._show("more_time"),
                 cmd.StartTimer(cmd.MORE_TIME_TIMER, self.config.more_time_answer_s),
             ]
+        if event.name == cmd.WAIT_TIMER and self._waits_on_machine():
+            return self._on_overdue()
         return []
 
-    def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:
-        if DEVICE_OF_STEP.get(self.step) != event.device:
-            return []
-        self.session.fault_device = event.device
-        self.session.fault_return = self.step
-        return [cmd.CallStaff(f"{event.device}_fault"), *self._go(Step.DEVICE_FAULT)]
-
-    def _on_device_recovered(self, event: ev.DeviceRecovered) -> list[cmd.Command]:
+    def _on_overdue(self) -> list[cmd.Command]:
+        """The machine's answer did not come in the step's time: never leave the resident stuck."""
         s = self.session
-        if self.step is not Step.DEVICE_FAULT or s.fault_device != event.device:
-            return []
+        log.warning("no answer in %s within %.0f s", self.step, self.config.timeout_of(self.step))
+        if self.step is Step.PRINT:
+            return self._on_print_failed(ev.PrintFailed("no_answer"))
+        if self.step is Step.LOOKUP:
+            return self._enter_help("lookup_failed")
+        if s.outcome is None:  # the match: pending, decided later from the recorded evidence
+            return self._record(Outcome.PENDING, "match_timeout")
+        s.details["record_error"] = "no_answer"
+        return self._enter_help("store_failed")
+
+    def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:
+        known = event.device in self.faults
+        self.faults[event.device] = event.detail
+        if self.step in LEFT_ON_FAULT and DEVICE_OF_STEP[self.step] == event.device:
+            return self._fault_at(self.step)
+        # Not in use now: remembered for the step that needs it; staff hear of it at once.
+        return [] if known else [cmd.CallStaff(f"{event.device}_fault")]
+
+    def _fault_at(self, step: Step) -> list[cmd.Command]:
+        """DEVICE_FAULT instead of `step`, whose device is faulty; `step` is the way back."""
+        device = DEVICE_OF_STEP[step]
+        self.session.fault_device, self.session.fault_return = device, step
+        if self.step is Step.FACE_CAPTURE:
+            self.session.capture_attempts -= 1  # the camera broke the attempt off: not counted
+        return [cmd.CallStaff(f"{device}_fault"), *self._go(Step.DEVICE_FAULT)]
+
+    def _leave_fault(self) -> Step:
+        """Forget the session's fault; where it came from."""
+        s = self.session
         target = s.fault_return or Step.IDLE
         s.fault_device, s.fault_return = "", None
-        return self._go(target)
+        return target
+
+    def _on_device_recovered(self, event: ev.DeviceRecovered) -> list[cmd.Command]:
+        self.faults.pop(event.device, None)
+        if self.step is not Step.DEVICE_FAULT or self.session.fault_device != event.device:
+            return []
+        return self._resume(self._leave_fault())
 
     def _service(self) -> Service:
         return self.session.service or Service.PENSION_CHECK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -70,13 +71,41 @@ STEP_NUMBERS = {
 }
 
 
+# Each step's time limit, seconds (config: `[flow] <step>_s`). Steps that wait on the resident:
+# no touch this long -> "还需要更多时间吗?". Steps where the machine works (matching, lookup, a
+# print job in flight): no answer this long -> the way on, never a dead end. Thanks: then welcome.
+DEFAULT_TIMEOUTS_S: dict[Step, float] = {
+    Step.READ_CARD: 90.0,
+    Step.CONFIRM_IDENTITY: 90.0,
+    Step.CONSENT: 90.0,
+    Step.FACE_CAPTURE: 90.0,
+    Step.MATCHING: 60.0,
+    Step.LOOKUP: 30.0,
+    Step.RESULT: 90.0,
+    Step.PRINT: 60.0,
+    Step.RATE: 60.0,
+    Step.THANKS: 8.0,
+    Step.HELP: 300.0,  # staff take a while to come
+    Step.DEVICE_FAULT: 300.0,
+}
+
+
 @dataclass(frozen=True)
 class FlowConfig:
-    idle_timeout_s: float = 90.0  # no touch for this long -> "还需要更多时间吗?"
+    timeouts_s: Mapping[Step, float] = field(default_factory=lambda: dict(DEFAULT_TIMEOUTS_S))
     more_time_answer_s: float = 30.0  # no answer -> back to welcome
     max_card_attempts: int = 3
     max_capture_attempts: int = 3
-    thanks_s: float = 8.0  # the thank-you screen, then welcome
+
+    @classmethod
+    def from_limits(cls, limits: Any, **others: Any) -> FlowConfig:
+        """From an object with a `<step>_s` attribute per timed step and `more_time_answer_s`
+        (config's `[flow]` table; duck-typed so the flow never imports config)."""
+        timeouts = {step: float(getattr(limits, f"{step}_s")) for step in DEFAULT_TIMEOUTS_S}
+        return cls(timeouts, float(limits.more_time_answer_s), **others)
+
+    def timeout_of(self, step: Step) -> float:
+        return self.timeouts_s.get(step, DEFAULT_TIMEOUTS_S[step])
 
 
 @dataclass
@@ -91,6 +120,7 @@ class Session:
     reason: str = ""  # a reason code for not_verified / help
     case_id: str = ""
     print_failed: str = ""  # printer status when the job was kept
+    printing: bool = False  # a print job is in flight: the machine, not the resident, is waited on
     rating: int | None = None
     assisted_by: str = ""
     fault_device: str = ""
