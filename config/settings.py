@@ -6,6 +6,7 @@ such as `config/terminal.example.toml` overrides them key by key.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,14 @@ def _range(default: Any, low: float, high: float) -> Any:
     return field(default=default, metadata={"min": low, "max": high})
 
 
+# A certificate token (kiosk.tokens) must stay under 300 characters, what a cheap phone reads
+# off a thermal-paper QR code. With every other field at its longest (a 15-character name whose
+# two kept characters take 4 bytes each, outcome "pending", a 10-digit time), 11 bytes are left
+# for the terminal id as the token's JSON carries it; tests/printtests/test_tokens.py recomputes
+# this with the real signer.
+TERMINAL_ID_MAX_BYTES = 11
+
+
 @dataclass(frozen=True)
 class TerminalSettings:
     id: str = "SIM-0001"
@@ -22,6 +31,17 @@ class TerminalSettings:
     locale: Literal["zh_CN", "en"] = "zh_CN"
     data_dir: Path = Path("var")
     retention_days: int = _range(30, 0, 3650)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Keys that cannot work, as (key, problem, fix); the loader reports them."""
+        size = len(json.dumps(self.id, ensure_ascii=False).encode()) - 2  # quotes
+        if self.id.strip() and size <= TERMINAL_ID_MAX_BYTES:
+            return []
+        fix = (
+            f"Use 1 to {TERMINAL_ID_MAX_BYTES} bytes (a letter, digit or '-' is 1, a Chinese "
+            "character 3), e.g. GD0106-017: a longer id does not fit the certificate's QR code."
+        )
+        return [("id", f"{self.id!r} is {size} bytes long", fix)]
 
 
 @dataclass(frozen=True)

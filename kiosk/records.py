@@ -14,11 +14,12 @@ from typing import Any
 
 from config.settings import Settings
 from kiosk.certificate import CHINA_TZ, Certificate, issue_certificate
+from kiosk.errors import KioskError
 from kiosk.flow import commands as cmd
 from kiosk.flow.model import Outcome, Service
 from kiosk.print_jobs import PrintJobStore, holder_ref
 from kiosk.services import case_payload
-from kiosk.tokens import sign_certificate
+from kiosk.tokens import TokenError, sign_certificate
 from offline_queue.keys import TerminalKeys
 from offline_queue.store import CaseStore
 
@@ -30,6 +31,10 @@ OUTCOME_OF_RECEIPT = {
     "failure_notice": Outcome.NOT_VERIFIED,
     "pending_slip": Outcome.PENDING,
 }
+
+
+class CertificateNotIssued(KioskError):
+    """The check is recorded, but no certificate token can be signed for it (too long)."""
 
 
 class CaseRecorder:
@@ -55,31 +60,47 @@ class CaseRecorder:
         return holder_ref(resident.id_number, self.keys.storage_key) if resident else ""
 
     def record(self, command: cmd.RecordCase, best_jpeg: Callable[[], bytes | None]) -> str:
-        now = dt.datetime.now(CHINA_TZ)
         payload = case_payload(command, self.settings)
-        cert: Certificate | None = None
-        token = ""
+        cert, token, unsigned = None, "", ""
         if command.outcome is Outcome.VERIFIED and command.resident is not None:
-            terminal = self.settings.terminal
-            cert = issue_certificate(
-                command.resident,
-                terminal_id=terminal.id,
-                service_point=terminal.service_point,
-                now=now,
-            )
-            token = sign_certificate(cert, self.keys.signing_key, self.keys.key_id)
-            payload["certificate"] = {
-                "certificate_no": cert.certificate_no,
-                "token": token,
-                "valid_until": cert.valid_until.isoformat(),
-            }
+            cert, token, unsigned = self._certify(command.resident, payload)
         face = best_jpeg()
         attachments = {"face.jpg": face} if face else {}
         case_id = self.store.enqueue("pension_check", payload, attachments)
         if self._after_enqueue is not None:
             self._after_enqueue()
         self.last = {"case_id": case_id, "certificate": cert, "token": token}
+        if unsigned:
+            # The check itself is recorded and goes to the platform; only the paper cannot be
+            # made. The flow turns this into "please ask staff" (CaseRecordFailed).
+            raise CertificateNotIssued(
+                f"case {case_id} is recorded, but its certificate cannot be signed: {unsigned} "
+                f"(terminal.id is {self.settings.terminal.id!r})"
+            )
         return case_id
+
+    def _certify(
+        self, resident: Any, payload: dict[str, Any]
+    ) -> tuple[Certificate | None, str, str]:
+        """Issue and sign the certificate into `payload`: (certificate, token, why unsigned)."""
+        terminal = self.settings.terminal
+        cert = issue_certificate(
+            resident,
+            terminal_id=terminal.id,
+            service_point=terminal.service_point,
+            now=dt.datetime.now(CHINA_TZ),
+        )
+        try:
+            token = sign_certificate(cert, self.keys.signing_key, self.keys.key_id)
+        except TokenError as exc:  # too long for the QR code (e.g. a very long name)
+            payload["certificate_error"] = str(exc)
+            return None, "", str(exc)
+        payload["certificate"] = {
+            "certificate_no": cert.certificate_no,
+            "token": token,
+            "valid_until": cert.valid_until.isoformat(),
+        }
+        return cert, token, ""
 
     def lookup(self, service: Service, resident: Any) -> tuple[str, dict[str, Any]]:
         """The resident's last receipt on this terminal: for reprint, its certificate."""

@@ -4,7 +4,7 @@
     payload [1, certificate_no, service, masked_name, masked_id_number,
              verified_at (Unix seconds), valid_until (yyyymmdd), terminal_id, outcome]
 
-The payload is a JSON array, not an object: the claim names would cost about 48 of the 300
+The payload is a JSON array, not an object: the claim names would cost about 48 of the under-300
 characters a cheap phone reads reliably from a thermal-paper QR code. Its first element is
 the payload version. The service point is not carried (a Chinese name costs ~40 characters):
 it is printed on the paper and the platform knows it from the terminal id.
@@ -33,7 +33,7 @@ from kiosk.errors import KioskError
 
 ALG = "EdDSA"
 PAYLOAD_VERSION = 1
-MAX_TOKEN_CHARS = 300  # what the QR code must hold
+MAX_TOKEN_CHARS = 300  # a token stays strictly under this: what the QR code must hold
 MAX_INPUT_CHARS = 4096  # longer input is rejected before any decoding
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _FIELDS = (
@@ -96,8 +96,8 @@ def sign_certificate(cert: Certificate, signing_key: Ed25519PrivateKey, key_id: 
     signing_input = f"{_b64encode(_json({'alg': ALG, 'kid': key_id}))}.{_b64encode(_json(payload))}"
     signature = signing_key.sign(signing_input.encode("ascii"))
     token = f"{signing_input}.{_b64encode(signature)}"
-    if len(token) > MAX_TOKEN_CHARS:
-        raise TokenError(f"token is {len(token)} characters, over {MAX_TOKEN_CHARS}")
+    if len(token) >= MAX_TOKEN_CHARS:
+        raise TokenError(f"token is {len(token)} characters; it must stay under {MAX_TOKEN_CHARS}")
     return token
 
 

@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from config import ConfigError, load_settings
+from config.settings import TERMINAL_ID_MAX_BYTES, TerminalSettings
 from devices.card_reader.identity import mask_id_number, mask_name
 from kiosk.certificate import CHINA_TZ, Certificate, Outcome
 from kiosk.tokens import (
@@ -46,7 +48,7 @@ def sign(cert: Certificate, key: Ed25519PrivateKey = KEY) -> str:
 
 def test_a_valid_token_verifies_with_every_field(certificate: Certificate) -> None:
     token = sign(certificate)
-    assert len(token) <= MAX_TOKEN_CHARS
+    assert len(token) < MAX_TOKEN_CHARS
     result = verify_token(token, KEYS, today=TODAY)
     assert result.valid, result.reason
     assert result.fields == {
@@ -144,6 +146,80 @@ def test_key_files_load_and_bad_ones_are_named(tmp_path: Path, certificate: Cert
         load_public_keys(tmp_path / "missing.json")
 
 
+# -- the terminal id budget ---------------------------------------------------------------
+
+# The longest masked name a card holds: 15 characters (the ID card's name field), the two it
+# keeps outside the BMP (4 bytes each in UTF-8, as GB18030 social-security cards may carry).
+LONGEST_NAME = "\U00020000" + "张" * 13 + "\U0002a6d6"
+
+
+def worst_case(terminal_id: str) -> Certificate:
+    """Every field but the terminal id at its longest."""
+    return Certificate(
+        certificate_no="261124-7KQ2M",  # always 12 characters
+        service="pension",
+        masked_name=mask_name(LONGEST_NAME),
+        masked_id_number=mask_id_number("11010119500101123X"),
+        verified_at=dt.datetime(2286, 11, 20, 17, 46, 39, tzinfo=dt.UTC),  # last 10-digit time
+        valid_until=dt.date(9999, 12, 31),
+        service_point="示范村便民服务站",
+        terminal_id=terminal_id,
+        outcome=max(Outcome, key=lambda o: len(str(o))),
+    )
+
+
+def test_the_longest_terminal_id_the_config_allows_always_fits() -> None:
+    longest = "A" * TERMINAL_ID_MAX_BYTES
+    assert TerminalSettings(id=longest).problems() == []
+    assert len(sign(worst_case(longest))) < MAX_TOKEN_CHARS
+    # One byte more is what the config refuses, and it would not fit: the bound is tight.
+    assert TerminalSettings(id=longest + "A").problems()
+    with pytest.raises(TokenError, match="must stay under 300"):
+        sign(worst_case(longest + "A"))
+
+
+def test_a_token_of_exactly_300_characters_is_refused() -> None:
+    with pytest.raises(TokenError) as refused:
+        sign(worst_case("A" * (TERMINAL_ID_MAX_BYTES + 1)))
+    assert "token is 300 characters" in str(refused.value)  # 300 is not under 300
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    terminal_id=st.text(
+        alphabet=st.sampled_from("AZ09-_.村镇\U00020000"),
+        min_size=1,
+        max_size=TERMINAL_ID_MAX_BYTES,
+    )
+)
+def test_property_every_terminal_id_the_config_accepts_fits(terminal_id: str) -> None:
+    if TerminalSettings(id=terminal_id).problems():
+        return  # refused by the config: never reaches a certificate
+    assert len(sign(worst_case(terminal_id))) < MAX_TOKEN_CHARS
+
+
+@pytest.mark.parametrize(
+    ("terminal_id", "size"), [("GD-440106-001", 13), ("镇一二三", 12), ("", 0), ("   ", 3)]
+)
+def test_config_refuses_a_terminal_id_that_cannot_fit(
+    tmp_path: Path, terminal_id: str, size: int
+) -> None:
+    path = tmp_path / "terminal.toml"
+    path.write_text(f"[terminal]\nid = {json.dumps(terminal_id)}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(path)
+    message = refused.value.message
+    assert refused.value.key == "terminal.id" and str(path) in message
+    assert f"is {size} bytes long" in message
+    assert f"Use 1 to {TERMINAL_ID_MAX_BYTES} bytes" in message and "QR code" in message
+
+
+def test_config_accepts_a_terminal_id_that_fits(tmp_path: Path) -> None:
+    path = tmp_path / "terminal.toml"
+    path.write_text('[terminal]\nid = "镇一-0017"\n', encoding="utf-8")  # 3 + 3 + 5 bytes
+    assert load_settings(path).terminal.id == "镇一-0017"
+
+
 # -- properties -----------------------------------------------------------------------------
 
 names = st.text(
@@ -172,7 +248,7 @@ certificates = st.builds(
 @given(cert=certificates)
 def test_property_every_signed_certificate_round_trips(cert: Certificate) -> None:
     token = sign(cert)
-    assert len(token) <= MAX_TOKEN_CHARS
+    assert len(token) < MAX_TOKEN_CHARS
     result = verify_token(token, KEYS, today=TODAY)
     assert result.valid, result.reason
     assert result.fields["name"] == cert.masked_name
