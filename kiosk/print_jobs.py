@@ -315,3 +315,15 @@ def keep_unprinted(
     store.record_attempt(receipt.job_id, error.status, printed=False)
     log.info("print job %s kept: %s (%s)", receipt.job_id, error.status, error)
     return PrintOutcome(receipt.job_id, False, error.status, reason=str(error))
+
+
+def record_unstarted_reprint(
+    store: PrintJobStore, job_id: str, error: PrinterError
+) -> PrintOutcome:
+    """A reprint the printer could not even take (open() failed) still counts as an attempt.
+
+    Raises PrintJobError if there is no such job.
+    """
+    store.record_attempt(job_id, error.status, printed=False)
+    log.info("reprint of %s did not start: %s (%s)", job_id, error.status, error)
+    return PrintOutcome(job_id, False, error.status, reason=str(error))

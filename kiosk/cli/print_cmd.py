@@ -41,6 +41,7 @@ from kiosk.print_jobs import (
     holder_ref,
     keep_unprinted,
     print_or_keep,
+    record_unstarted_reprint,
     reprint,
 )
 from kiosk.tokens import TokenError, load_public_keys, sign_certificate, verify_token
@@ -239,19 +240,27 @@ def _jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _reprint(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    store = PrintJobStore.in_data_dir(_data_dir(settings))
-    printer = _make_printer(settings, args.printer)
+def _reprint_kept(printer: Printer, store: PrintJobStore, job_id: str) -> PrintOutcome:
+    """Reprint a stored job; a printer that cannot even open is recorded as an attempt."""
     try:
         printer.open()
-        outcome = reprint(printer, store, args.job_id)
-    except PrintJobError as exc:
-        raise UsageError(str(exc)) from None
     except PrinterError as exc:
-        return _fail(f"printer {exc.status}: {exc}")
+        return record_unstarted_reprint(store, job_id, exc)
+    try:
+        return reprint(printer, store, job_id)
     finally:
         printer.close()
+
+
+def _reprint(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    printer = _make_printer(settings, args.printer)
+    store = PrintJobStore.in_data_dir(_data_dir(settings))
+    try:
+        outcome = _reprint_kept(printer, store, args.job_id)
+    except PrintJobError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
         store.close()
     if args.json:
         print(
@@ -265,7 +274,8 @@ def _reprint(args: argparse.Namespace) -> int:
             )
         )
     if not outcome.printed:
-        return _fail(f"printer {outcome.status}: job {outcome.job_id} still kept")
+        why = f" ({outcome.reason})" if outcome.reason else ""
+        return _fail(f"printer {outcome.status}: job {outcome.job_id} still kept{why}")
     if not args.json:
         print(f"job {outcome.job_id} printed: {outcome.bytes_sent} bytes")
     return EXIT_OK

@@ -140,3 +140,45 @@ def test_previews_are_written_for_every_kind(
     assert code == 0
     names = sorted(p.name for p in (workdir / "png").iterdir())
     assert names == ["certificate.png", "failure_notice.png", "pending_slip.png", "test_page.png"]
+
+
+def test_a_reprint_the_printer_cannot_start_is_recorded_as_an_attempt(
+    workdir: Path,
+    capsys: pytest.CaptureFixture[str],
+    network_printer: FakeNetworkPrinter,
+    refused_port: int,
+) -> None:
+    network_printer.state = PrinterStatus.PAPER_OUT
+    demo = json.loads(
+        run(capsys, "certificate", "demo", "--printer", network_printer.target, "--json")[1]
+    )
+    (kept,) = json.loads(run(capsys, "certificate", "jobs", "--kept", "--json")[1])
+    assert kept["certificate_no"] == demo["certificate_no"] and kept["attempts"] == 1
+
+    offline = f"tcp://127.0.0.1:{refused_port}"  # the printer is switched off: open() fails
+    code, out, err = run(
+        capsys, "certificate", "reprint", kept["job_id"], "--printer", offline, "--json"
+    )
+    assert code == 3 and "offline" in err and "still kept" in err and err.count("\n") == 1
+    assert json.loads(out) == {
+        "job_id": kept["job_id"],
+        "printed": False,
+        "status": "offline",
+        "bytes": 0,
+    }
+    (again,) = json.loads(run(capsys, "certificate", "jobs", "--kept", "--json")[1])
+    assert again["attempts"] == 2 and again["printer_status"] == "offline"
+
+    code, _, err = run(capsys, "certificate", "reprint", "cert-nope", "--printer", offline)
+    assert code == 2 and "no print job" in err
+    network_printer.state = PrinterStatus.READY  # back: the same job prints
+    code, out, _ = run(
+        capsys,
+        "certificate",
+        "reprint",
+        kept["job_id"],
+        "--printer",
+        network_printer.target,
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["printed"] is True
