@@ -56,6 +56,14 @@ def vpcd_visible() -> bool:
         scard.SCardReleaseContext(context)
 
 
+def service_answers() -> bool:
+    rc, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if rc != scard.SCARD_S_SUCCESS:
+        return False
+    scard.SCardReleaseContext(context)
+    return True
+
+
 class Pcscd:
     """A pcscd this process started (`owned`) or found running with vpcd (not owned)."""
 
@@ -80,15 +88,25 @@ class Pcscd:
         daemon.start()
         return daemon
 
-    def start(self, timeout_s: float = 15.0) -> None:
+    def start(self, timeout_s: float = 15.0, *, with_vpcd: bool = True) -> None:
+        """Start pcscd; `with_vpcd=False` gives it an empty reader configuration instead.
+
+        pcsc-lite cannot drop a reader.conf reader while running (its reload is cancelled
+        once the file changed, and vpcd never reports itself gone), so a restart without the
+        vpcd reader is how the tests unplug it.
+        """
+        command = ["pcscd", "-f", "-a"]  # foreground; -a logs APDUs to the log file
+        if not with_vpcd:
+            empty = Path(tempfile.gettempdir()) / f"kiosk-test-no-readers-{os.getpid()}"
+            empty.mkdir(exist_ok=True)
+            command += ["-c", str(empty)]
         with self.log_path.open("ab") as log_file:
-            self._proc = subprocess.Popen(
-                ["pcscd", "-f", "-a"],  # foreground; -a logs APDUs to the log file
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+            self._proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
         self.owned = True
-        _wait(vpcd_visible, timeout_s, "pcscd to show the vpcd reader")
+        if with_vpcd:
+            _wait(vpcd_visible, timeout_s, "pcscd to show the vpcd reader")
+        else:
+            _wait(service_answers, timeout_s, "pcscd to answer")
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Stop the pcscd this object started (reused ones are left alone)."""

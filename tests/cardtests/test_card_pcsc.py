@@ -161,6 +161,32 @@ def test_pcscd_stopped_and_restarted_while_watching(
     assert isinstance(collect(reader, _card_event)[-1], CardInserted)
 
 
+def test_reader_unplugged_and_back_while_watching(
+    reader: PcscCardReader, vpcd: VpcdCardEmulator, pcscd: Pcscd
+) -> None:
+    if not pcscd.owned:
+        pytest.skip("pcscd was started outside the tests; not restarting it")
+    vpcd.insert(gen1_card())
+    assert isinstance(collect(reader, _card_event)[-1], CardInserted)
+    # The reader goes away (see Pcscd.start: a restart without it is the only way with vpcd).
+    pcscd.stop()
+    vpcd.remove()
+    try:
+        pcscd.start(with_vpcd=False)
+        events = collect(reader, _state(ReaderState.NO_READER))
+        assert CardRemoved() in events
+        assert VPCD_READER in events[-1].detail  # type: ignore[union-attr]
+        # While it is away the watch goes on and reports nothing new.
+        assert reader.wait_event(0.5) is None
+    finally:
+        pcscd.stop()
+        pcscd.start()
+    # Plugged back in: ready again, and a card reads without restarting anything.
+    collect(reader, _state(ReaderState.READY))
+    vpcd.insert(gen1_card())
+    assert isinstance(collect(reader, _card_event)[-1], CardInserted)
+
+
 def test_open_without_pcscd_is_reader_unavailable(pcscd: Pcscd) -> None:
     if not pcscd.owned:
         pytest.skip("pcscd was started outside the tests; not stopping it")
