@@ -21,6 +21,7 @@ class FakeNetworkPrinter:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._drop = threading.Event()
+        self._paper_left: int | None = None  # None: an endless roll
         self._thread = threading.Thread(target=self._serve, name="kiosk-fake-printer", daemon=True)
         self._thread.start()
 
@@ -36,6 +37,14 @@ class FakeNetworkPrinter:
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
+
+    def run_out_of_paper_after(self, nbytes: int | None) -> None:
+        """Paper for `nbytes` more bytes of data, then PAPER_OUT (None: an endless roll again).
+
+        The bytes go on being captured, as a real printer keeps reading after its paper ends.
+        """
+        with self._lock:
+            self._paper_left = nbytes
 
     def drop_connection(self) -> None:
         """Close the current client connection (a printer switched off mid-session)."""
@@ -65,6 +74,7 @@ class FakeNetworkPrinter:
                 return
             with self._lock:
                 self._received += chunk
+                self._use_paper(len(chunk))
             data = pending + chunk
             for index in range(len(data) - 2):
                 request = data[index : index + 3]
@@ -72,6 +82,14 @@ class FakeNetworkPrinter:
                     conn.sendall(bytes((self._reply(request),)))
             pending = data[-2:]
         self._drop.clear()
+
+    def _use_paper(self, nbytes: int) -> None:
+        """With the lock held, before any status request in the same chunk is answered."""
+        if self._paper_left is None:
+            return
+        self._paper_left -= nbytes
+        if self._paper_left <= 0:
+            self.state = PrinterStatus.PAPER_OUT
 
     def _reply(self, request: bytes) -> int:
         printer, cause, paper = dle.replies_for(self.state)

@@ -178,6 +178,48 @@ def test_paper_out_keeps_the_job_and_reprint_works_after_refill(
         reopened.close()
 
 
+def test_paper_running_out_mid_job_keeps_the_job_and_reprint_prints_it_whole(
+    network_printer: FakeNetworkPrinter,
+    certificate: Certificate,
+    signing_key: Ed25519PrivateKey,
+    tmp_path: Path,
+) -> None:
+    token = token_for(certificate, signing_key)
+    receipt = certificate_receipt(certificate, token)
+    name = certificate.masked_name.encode("gb18030") + CHINESE_OFF  # 姓名 ... 张*英, framed
+    store = PrintJobStore.in_data_dir(tmp_path)
+    printer = make_printer(network_printer.target)
+    printer.open()
+    try:
+        assert printer.status() is PrinterStatus.READY  # the roll is there when the job starts
+        network_printer.run_out_of_paper_after(200)  # ... and ends a few lines into it
+        outcome = print_or_keep(printer, store, receipt, certificate_no=certificate.certificate_no)
+        assert not outcome.printed and outcome.status is PrinterStatus.PAPER_OUT
+        assert "during the job" in outcome.reason
+        assert outcome.notice is not None and "补打" in outcome.notice.next_step
+        assert name in wait_for(network_printer, name)  # the job had started printing
+        kept = store.jobs("kept")
+        assert [job.job_id for job in kept] == [certificate.job_id]
+        assert (kept[0].printer_status, kept[0].attempts) == ("paper_out", 1)
+
+        network_printer.run_out_of_paper_after(None)  # the technician loads a new roll
+        network_printer.state = PrinterStatus.READY
+        network_printer.clear()
+        again = reprint(printer, store, certificate.job_id)
+    finally:
+        printer.close()
+        store.close()
+    assert again.printed and again.bytes_sent > 0
+    reprinted = wait_for(network_printer, b"\x1dV\x00")
+    assert name in reprinted and token.encode() in reprinted and b"\x1dV\x00" in reprinted
+    reopened = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        job = reopened.get(certificate.job_id)
+        assert job is not None and (job.state, job.attempts) == ("printed", 2)
+    finally:
+        reopened.close()
+
+
 def test_refused_connection_is_offline_and_the_job_is_kept_until_the_printer_is_back(
     refused_port: int, certificate: Certificate, signing_key: Ed25519PrivateKey, tmp_path: Path
 ) -> None:
