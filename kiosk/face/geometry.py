@@ -15,7 +15,8 @@ from kiosk.face.engine import Points
 
 RIGHT_EYE = slice(36, 42)  # the resident's right eye (image left)
 LEFT_EYE = slice(42, 48)
-INNER_LIPS = slice(60, 68)
+OUTER_LIPS = slice(48, 60)
+NOSE_BRIDGE, NOSE_TIP, CHIN = 27, 33, 8
 
 # A generic adult head in millimetres (x right, y up, z towards the camera), matched to
 # landmarks: nose tip, chin, outer eye corners, mouth corners.
@@ -52,15 +53,26 @@ def _ear(eye: Points) -> float:
 
 
 def mouth_aspect_ratio(points: Points) -> float:
-    """Inner-lip opening over mouth width: ~0 closed, above ~0.5 wide open."""
-    lips = points[INNER_LIPS]
+    """Outer-lip height over mouth width: ~0.3 closed, above ~0.6 wide open.
+
+    The outer lip contour, not the inner one: dlib places the inner-lip points worst on a
+    wide-open or turned mouth (a yawn in the tune clips reads 0.38 inner, a closed mouth 0.28).
+    """
+    lips = points[OUTER_LIPS]
     vertical = (
-        np.linalg.norm(lips[1] - lips[7])
-        + np.linalg.norm(lips[2] - lips[6])
-        + np.linalg.norm(lips[3] - lips[5])
+        np.linalg.norm(lips[2] - lips[10])
+        + np.linalg.norm(lips[3] - lips[9])
+        + np.linalg.norm(lips[4] - lips[8])
     )
-    horizontal = np.linalg.norm(lips[0] - lips[4])
+    horizontal = np.linalg.norm(lips[0] - lips[6])
     return float(vertical / (3.0 * horizontal)) if horizontal > 0 else 0.0
+
+
+def jaw_ratio(points: Points) -> float:
+    """Nose tip to chin over nose length (bridge to tip): grows as the jaw drops."""
+    nose = np.linalg.norm(points[NOSE_TIP] - points[NOSE_BRIDGE])
+    chin = np.linalg.norm(points[CHIN] - points[NOSE_TIP])
+    return float(chin / nose) if nose > 0 else 0.0
 
 
 def head_pose(points: Points, image_size: tuple[int, int]) -> HeadPose:

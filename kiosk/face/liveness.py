@@ -31,7 +31,13 @@ from kiosk.face.actions import (
 )
 from kiosk.face.engine import Embedding, Face, FaceEngine, fit_within
 from kiosk.face.errors import FaceError
-from kiosk.face.geometry import HeadPose, eye_aspect_ratio, head_pose, mouth_aspect_ratio
+from kiosk.face.geometry import (
+    HeadPose,
+    eye_aspect_ratio,
+    head_pose,
+    jaw_ratio,
+    mouth_aspect_ratio,
+)
 from kiosk.face.images import Image, encode_jpeg
 from kiosk.face.quality import GUIDANCE_TEXT, Guidance, Quality, assess
 
@@ -278,6 +284,7 @@ class LivenessSession:
             t=t,
             ear=eye_aspect_ratio(face.landmarks),
             mar=mouth_aspect_ratio(face.landmarks),
+            jaw=jaw_ratio(face.landmarks),
             yaw=pose.yaw,
             pitch=pose.pitch,
         )

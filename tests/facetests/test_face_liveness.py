@@ -52,6 +52,47 @@ def test_blink_clip_does_not_pass_actions_it_does_not_show(
         assert not update.passed and update.reason_code == "timeout", action
 
 
+@pytest.mark.parametrize("analysis_fps", [5.0, 10.0, 30.0])
+def test_a_yawn_passes_mouth_open_at_any_analysis_rate(
+    engine: FaceEngine, testdata: Path, face_settings: FaceSettings, analysis_fps: float
+) -> None:
+    clip = testdata / "videos" / "tune" / "mouth_open_yawn_overlay_hippoyd.gif"
+    update = analyse_file(engine, clip, ["mouth_open"], face_settings, analysis_fps)
+    (mouth,) = update.actions
+    # The driver opens wide from ~0.9 s; the hold is measured in frame time, so a 12 fps GIF
+    # analysed at 5, 10 or 30 fps passes alike.
+    assert mouth.action == "mouth_open" and mouth.passed, update.reason_code
+    assert 1.0 <= mouth.at_s <= 1.6
+    # His head stays turned ~40-48 degrees to the camera: no frontal frame to match is ever
+    # seen, so the session as a whole ends asking for one.
+    assert not update.passed and update.reason_code == "poor_quality"
+
+
+@pytest.mark.parametrize(
+    ("clip", "action", "earliest", "latest"),
+    [
+        ("antispoof_zubair_real.webm", "nod", 4.5, 5.6),
+        ("antispoof_zubair_real.webm", "turn_left", 9.5, 10.6),
+        ("headpose_female_intel.gif", "turn_left", 0.5, 1.5),
+    ],
+)
+def test_real_clips_pass_nod_and_turn_left(
+    engine: FaceEngine,
+    testdata: Path,
+    face_settings: FaceSettings,
+    clip: str,
+    action: str,
+    earliest: float,
+    latest: float,
+) -> None:
+    update = analyse_file(engine, testdata / "videos" / "tune" / clip, [action], face_settings)
+    assert update.passed and update.reason_code == "passed"
+    (result,) = update.actions
+    assert result.action == action and result.passed
+    assert earliest <= result.at_s <= latest
+    assert update.best is not None and update.best.embedding is not None
+
+
 @pytest.fixture
 def still_photo_clip(testdata: Path, make_video: Callable[..., Path]) -> Path:
     photo = read_image(testdata / "faces" / "antispoof_stills" / "minivision_image_T2.jpg")
@@ -187,6 +228,17 @@ def test_cli_liveness_prints_the_contract(still_photo_clip: Path) -> None:
     assert [a["action"] for a in out["actions"]] == ["blink", "nod"]
     assert all(set(a) == {"action", "passed", "at_s"} for a in out["actions"])
     assert all(isinstance(a["at_s"], float) for a in out["actions"])
+
+
+def test_cli_liveness_reports_the_yawn_as_a_passed_mouth_open(testdata: Path) -> None:
+    clip = testdata / "videos" / "tune" / "mouth_open_yawn_overlay_hippoyd.gif"
+    result = run_kiosk("face", "liveness", str(clip), "--challenge", "mouth_open", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["passed"] is False and out["reason"] == "poor_quality"
+    (mouth,) = out["actions"]
+    assert mouth["action"] == "mouth_open" and mouth["passed"] is True
+    assert 1.0 <= mouth["at_s"] <= 1.6
 
 
 def test_cli_liveness_rejects_unknown_actions(still_photo_clip: Path) -> None:
