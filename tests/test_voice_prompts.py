@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.face.liveness import Restart
+from kiosk.face.quality import Guidance
 from kiosk.flow.model import Step
-from kiosk.voice.prompts import PROMPTS_BY_LOCALE, PROMPTS_ZH
+from kiosk.voice.prompts import GUIDANCE_PROMPTS, PROMPTS_BY_LOCALE, PROMPTS_ZH
 from kiosk.voice.render import render_all, render_locale
+from screens.texts import GUIDANCE_TEXT
 
 
 def wav_seconds(path: Path) -> float:
@@ -65,3 +68,14 @@ def test_all_locales_go_into_their_own_folders(tmp_path: Path) -> None:
     assert render_all(tmp_path) == len(PROMPTS_ZH) * len(PROMPTS_BY_LOCALE)
     for locale in PROMPTS_BY_LOCALE:
         assert (tmp_path / locale / "screen.idle.wav").stat().st_size > 1000
+
+
+def test_every_face_guidance_has_a_prompt_in_every_locale() -> None:
+    # What the face engine can ask the resident to fix (quality Guidance, liveness Restart)
+    # is spoken as well as shown: each code maps to a prompt every locale has.
+    codes = {str(g) for g in Guidance} | {str(r) for r in Restart}
+    assert set(GUIDANCE_PROMPTS) == codes
+    assert set(GUIDANCE_TEXT) == codes  # and shown: the screens have a text for each
+    for _voice, texts in PROMPTS_BY_LOCALE.values():
+        assert {p for p in GUIDANCE_PROMPTS.values() if p not in texts} == set()
+    assert len(set(GUIDANCE_PROMPTS.values())) == len(GUIDANCE_PROMPTS)  # each its own words

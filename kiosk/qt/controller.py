@@ -33,6 +33,7 @@ from kiosk.qt.background import Background
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
 from kiosk.qt.face_service import FaceService
+from kiosk.qt.guidance_voice import GuidanceVoice
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
 from kiosk.qt.timers import FlowTimers
@@ -107,6 +108,7 @@ class KioskController(QObject):
         self._identify_staff = identify_staff
         self.background = Background(self)
         self.timers = FlowTimers(self)
+        self.guidance = GuidanceVoice(voice, self._capturing_face, parent=self)
         self._wire()
 
     def _wire(self) -> None:
@@ -116,7 +118,7 @@ class KioskController(QObject):
         self.camera.frame.connect(self._on_frame)
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
-        self.face.progress.connect(lambda view: self.dispatch(ev.FaceProgress(view)))
+        self.face.progress.connect(self._on_face_progress)
         self.face.liveness_done.connect(
             lambda ok, reason, evidence: self.dispatch(ev.LivenessDone(ok, reason, evidence))
         )
@@ -148,6 +150,7 @@ class KioskController(QObject):
         if app is not None:
             app.removeEventFilter(self.window.touch_watcher)
         self.timers.cancel_all()
+        self.guidance.stop()
         self.voice.stop()
         for service in (self.card, self.camera, self.face, self.records, self.printer):
             service.shutdown()
@@ -194,6 +197,14 @@ class KioskController(QObject):
             else:
                 self.dispatch(ev.DeviceRecovered("card_reader"))
 
+    def _on_face_progress(self, view: dict[str, Any]) -> None:
+        self.dispatch(ev.FaceProgress(view))  # the action's prompt, if any, is queued first
+        if self._capturing_face():
+            self.guidance.follow(view)
+
+    def _capturing_face(self) -> bool:
+        return self.flow.step is Step.FACE_CAPTURE and not self.flow.view().get("more_time")
+
     def _on_frame(self, frame: Frame) -> None:
         if self.flow.step is Step.FACE_CAPTURE:
             self.window.show_frame(frame_to_qimage(frame))
@@ -221,6 +232,7 @@ class KioskController(QObject):
             self.camera.start_capture()
             self.face.start_capture(c.attempt)
         elif isinstance(c, cmd.StopFaceCapture):
+            self.guidance.stop()
             self.face.stop_capture()
             self.camera.stop_capture()
         elif isinstance(c, cmd.StartMatching):
@@ -235,6 +247,7 @@ class KioskController(QObject):
             log.info("staff called: %s", c.reason)
             self.staff_called.emit(c.reason)
         elif isinstance(c, cmd.WipeSession):
+            self.guidance.stop()
             self.face.wipe()
             self.voice.stop()
 

@@ -104,6 +104,10 @@ class PromptPlayer(QObject):
     def is_playing(self) -> bool:
         return self._current is not None and self._current.isPlaying()
 
+    def is_busy(self) -> bool:
+        """A prompt is playing or still loading to play (play() was called, not finished)."""
+        return self._current is not None
+
     @property
     def last_prompt(self) -> str:
         return self._last_id

@@ -25,6 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import pytest
 
+from kiosk.qt.guidance_voice import QUIET_S, TICK_MS
 from kiosk.voice.player import PROMPTS_ROOT, PromptPlayer, VoiceError
 
 HERE = Path(__file__).resolve().parent
@@ -308,3 +309,31 @@ def test_the_recorded_prompt_is_what_is_heard(pulse: PulseNullSink, tmp_path: Pa
     dominant = np.fft.rfftfreq(len(segment), 1 / RATE)[int(spectrum.argmax())]
     assert dominant == pytest.approx(880.0, abs=10)
     assert (loud[-1] - loud[0] + 1) * WINDOW / RATE == pytest.approx(1.5, abs=0.25)
+
+
+@pytest.mark.audio
+def test_guidance_is_heard_after_the_action_prompt_never_over_it(
+    pulse: PulseNullSink, tmp_path: Path
+) -> None:
+    """The face service reports "too bright" the moment the action prompt is queued: the kiosk's
+    GuidanceVoice holds it until the action prompt has been heard, then speaks it."""
+    action = wav_seconds(rendered(PROMPT))
+    spoken = wav_seconds(rendered("face.bright"))
+    samples, out = capture(pulse, tmp_path, PROMPT, "--guidance", "too_bright")
+    heard = [(name, prompt) for name, prompt, _t in out["prompts"]]
+    assert heard == [
+        ("started", PROMPT),
+        ("finished", PROMPT),
+        ("guidance", "face.bright"),
+        ("started", "face.bright"),
+        ("finished", "face.bright"),
+    ]
+    rms, _peak = envelope(samples)
+    runs = loud_runs(rms)
+    assert len(runs) == 2, runs  # two utterances apart, not one cut into the other
+    # Each as long as its speech (the WAV has some silence of its own at either end).
+    assert 0.5 * action <= runs[0] * WINDOW / RATE <= action + 0.2
+    assert 0.5 * spoken <= runs[1] * WINDOW / RATE <= spoken + 0.2
+    finished_action = next(t for n, p, t in out["prompts"] if n == "finished" and p == PROMPT)
+    started_guidance = next(t for n, _p, t in out["prompts"] if n == "guidance")
+    assert started_guidance - finished_action >= QUIET_S - TICK_MS / 1000
