@@ -31,6 +31,13 @@ class FlowTimers(QObject):
         timer = self._timers.get(name)
         return timer is not None and timer.isActive()
 
+    def remaining_s(self, name: str) -> float | None:
+        """Real seconds until `name` fires (None: not running); tests wait on this."""
+        timer = self._timers.get(name)
+        if timer is None or not timer.isActive():
+            return None
+        return timer.remainingTime() / 1000
+
     def cancel_all(self) -> None:
         for timer in self._timers.values():
             timer.stop()
