@@ -19,6 +19,7 @@ from config import load_settings
 from devices.printer.layout import QrCode
 from kiosk.app import KioskRuntime
 from kiosk.demo import demo_settings
+from kiosk.pin import hash_pin
 from kiosk.tokens import verify_token
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
@@ -186,10 +187,17 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
     assert view["valid_until"]
 
 
-def _runtime_with(qtbot, tmp_path: Path, **card: object) -> KioskRuntime:
-    """A started runtime on the demo settings; `card` overrides the simulated card's fields."""
+def _runtime_with(
+    qtbot, tmp_path: Path, staff: tuple[str, ...] = (), **card: object
+) -> KioskRuntime:
+    """A started runtime on the demo settings; `card` overrides the simulated card's fields,
+    `staff` lists the staff's own PINs ("number:pin_hash")."""
     base = load_settings()
     base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
+    if staff:
+        base = dataclasses.replace(
+            base, technician=dataclasses.replace(base.technician, staff=staff)
+        )
     settings, _ = demo_settings(base, tmp_path)
     simulated = dataclasses.replace(settings.card_reader.simulated, **card)  # type: ignore[arg-type]
     settings = dataclasses.replace(
@@ -229,6 +237,101 @@ def test_no_reference_face_reachable_is_pending(qtbot, tmp_path: Path, testdata:
         wait_for(qtbot, rt, "rate")
         assert rt.jobs is not None
         assert [job.kind for job in rt.jobs.jobs()] == ["pending_slip"]
+    finally:
+        rt.shutdown()
+
+
+def test_platform_link_down_is_pending_and_the_case_is_kept(
+    qtbot, tmp_path: Path, testdata: Path
+) -> None:
+    # A card without a decodable photo: the reference face must come from the platform, and
+    # the platform is down (stopped: its port refuses) when the check is matched.
+    rt = _runtime_with(qtbot, tmp_path, photo="")
+    try:
+        rt.platform.stop()
+        view = walk_to_result(qtbot, rt)
+        assert (view["outcome"], view["reason"]) == ("pending", "platform_unreachable"), view
+        tap(rt, "result_continue")
+        wait_for(qtbot, rt, "rate")
+        assert rt.jobs is not None
+        assert [job.kind for job in rt.jobs.jobs()] == ["pending_slip"]
+        case_id = rt.controller.flow.session.case_id
+        # Kept in the queue for the platform, not sent (nothing to send it to).
+        assert rt.store.case_info(case_id)["status"] in {"pending", "sending"}
+        assert rt.store.case_ids("acked") == []
+        payload = rt.store.envelope(case_id)["payload"]
+        assert (payload["outcome"], payload["reason"]) == ("pending", "platform_unreachable")
+    finally:
+        rt.shutdown()
+
+
+def wait_view(qtbot, rt: KioskRuntime, step: str, key: str, timeout_ms: int = 30_000) -> dict:
+    """The next view of `step` that has `key` set."""
+    seen: dict = {}
+
+    def reached(shown: str, view: dict) -> bool:
+        if shown == step and view.get(key):
+            seen.update(view)
+            return True
+        return False
+
+    qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms, check_params_cb=reached).wait()
+    return seen
+
+
+def test_a_bad_card_read_asks_to_place_it_again_and_the_retry_reads(
+    qtbot, tmp_path: Path, testdata: Path
+) -> None:
+    # The reader works, the card does not read (the simulated reader's torn-read knob).
+    rt = _runtime_with(qtbot, tmp_path, fault="unreadable")
+    try:
+        tap(rt, "service_pension_check")
+        view = wait_view(qtbot, rt, "read_card", "card_error")
+        assert view["card_error"] == "torn_read"
+        body = rt.window.current_screen().body.raw_text()
+        assert body == "没有读到卡片。请把卡拿起来，再重新放好。"
+        rt.controller.card.reader.set_fault("none")  # type: ignore[attr-defined]
+        view = wait_for(qtbot, rt, "confirm_identity")  # placed again: it reads
+        assert view["masked_name"] == "张*英"
+    finally:
+        rt.shutdown()
+
+
+def test_a_card_that_never_reads_calls_staff(qtbot, tmp_path: Path, testdata: Path) -> None:
+    rt = _runtime_with(qtbot, tmp_path, fault="unreadable")
+    try:
+        with qtbot.waitSignal(rt.controller.staff_called, timeout=30_000) as called:
+            tap(rt, "service_pension_check")
+        assert called.args == ["card_unreadable"]
+        view = rt.controller.flow.view()
+        assert (str(rt.controller.flow.step), view["help_reason"]) == ("help", "card_unreadable")
+    finally:
+        rt.shutdown()
+
+
+def test_the_stored_assisted_case_records_who_assisted(
+    qtbot, tmp_path: Path, testdata: Path
+) -> None:
+    rt = _runtime_with(qtbot, tmp_path, staff=(f"0107:{hash_pin('135790')}",))
+    try:
+        # The link is down, so the case stays in the queue (an acked case keeps no payload).
+        rt.platform.stop()
+        walk_to_consent(qtbot, rt)
+        tap(rt, "consent_no")
+        wait_for(qtbot, rt, "help")
+        tap(rt, "staff_unlock")
+        for digit in "135790":
+            tap(rt, f"pin_{digit}")
+        tap(rt, "pin_ok")
+        view = wait_for(qtbot, rt, "result")
+        assert (view["outcome"], view["assisted"]) == ("pending", True)
+        case_id = rt.controller.flow.session.case_id
+        assert case_id
+        # The case as stored (encrypted at rest), decrypted through the store.
+        assert rt.store.case_ids("acked") == []
+        payload = rt.store.envelope(case_id)["payload"]
+        assert payload["assisted_by"] == "0107"
+        assert (payload["outcome"], payload["reason"]) == ("pending", "assisted_without_face")
     finally:
         rt.shutdown()
 
