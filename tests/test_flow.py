@@ -759,3 +759,127 @@ def test_faults_outlive_the_visit(flow: SessionFlow) -> None:
     to_step(flow, Step.CONSENT)
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.DEVICE_FAULT
+
+
+# -- the card ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "step", [Step.READ_CARD, Step.CONFIRM_IDENTITY, Step.FACE_CAPTURE, Step.RESULT, Step.RATE]
+)
+def test_lifting_the_card_changes_nothing_before_the_visit_ends(
+    flow: SessionFlow, step: Step
+) -> None:
+    reach(flow, step)
+    view = flow.view()
+    out = flow.handle(ev.CardRemoved())
+    assert flow.step is step and flow.view() == view
+    assert not of(out, cmd.ShowScreen) and not of(out, cmd.PlayPrompt)
+    if step is Step.READ_CARD:  # the resident is there: the idle timer restarts
+        assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[Step.READ_CARD]}
+
+
+def test_a_card_left_on_the_reader_is_reminded_on_the_thanks_screen(flow: SessionFlow) -> None:
+    out = reach(flow, Step.THANKS)
+    assert of(out, cmd.StartCardReader)  # the reader reports a card still lying there
+    assert flow.view().get("card_left") is None
+    out = flow.handle(ev.CardRead(RESIDENT))
+    assert flow.step is Step.THANKS
+    assert screen(out).view["card_left"] is True
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["card.take_back"]
+    assert started(out) == {cmd.THANKS_TIMER: TIMEOUTS[Step.THANKS]}  # full time to take it
+    assert flow.handle(ev.CardRead(RESIDENT)) == []  # reminded once
+    assert flow.session.resident is RESIDENT  # nothing new kept from the second read
+    out = flow.handle(ev.CardRemoved())
+    assert screen(out).view["card_left"] is False and not of(out, cmd.PlayPrompt)
+    out = flow.handle(ev.TimerExpired(cmd.THANKS_TIMER))
+    assert flow.step is Step.IDLE
+    assert of(out, cmd.StopCardReader) and of(out, cmd.WipeSession)
+
+
+def test_no_reminder_when_the_card_was_taken(flow: SessionFlow) -> None:
+    reach(flow, Step.THANKS)
+    assert flow.handle(ev.CardRemoved()) == []
+    out = flow.handle(ev.Continue())
+    assert flow.step is Step.IDLE and of(out, cmd.StopCardReader)
+
+
+# -- the result is said, not only shown ------------------------------------------------------
+@pytest.mark.parametrize("outcome", [Outcome.VERIFIED, Outcome.NOT_VERIFIED, Outcome.PENDING])
+def test_the_result_prompt_says_the_outcome(flow: SessionFlow, outcome: Outcome) -> None:
+    reach(flow, Step.MATCHING)
+    flow.handle(ev.MatchDone(outcome))
+    out = flow.handle(ev.CaseRecorded("c5"))
+    assert flow.step is Step.RESULT
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == [f"result.{outcome}"]
+
+
+def test_a_query_with_nothing_on_record_plays_the_plain_result_prompt(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
+    flow.handle(ev.Confirmed(True))
+    out = flow.handle(ev.LookupDone(Outcome.NOT_FOUND))
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.result"]
+
+
+def test_a_query_found_verified_says_so(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
+    flow.handle(ev.Confirmed(True))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"valid_until": "2027-11-30"}))
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["result.verified"]
+
+
+# -- help from anywhere ----------------------------------------------------------------------
+@pytest.mark.parametrize("step", [Step.PRINT, Step.LOOKUP])
+def test_help_while_printing_or_looking_up_calls_staff_without_leaving(
+    flow: SessionFlow, step: Step
+) -> None:
+    reach(flow, step)
+    out = flow.handle(ev.HelpRequested())
+    assert flow.step is step
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["resident"]
+    assert screen(out).view["staff_called"] is True
+    assert not of(out, cmd.PrintReceipt) and not of(out, cmd.Lookup)  # the job is not redone
+    if step is Step.PRINT:
+        flow.handle(ev.PrintDone())
+        assert flow.step is Step.RATE
+    else:
+        flow.handle(ev.LookupDone(Outcome.VERIFIED, {"case_id": "old-2"}))
+        assert flow.step is Step.PRINT
+
+
+def test_help_after_a_failed_print_stays_on_the_print_choice(flow: SessionFlow) -> None:
+    reach(flow, Step.PRINT)
+    flow.handle(ev.PrintFailed("paper_out"))
+    out = flow.handle(ev.HelpRequested())
+    assert flow.step is Step.PRINT and of(out, cmd.CallStaff)
+    flow.handle(ev.Continue())
+    assert flow.step is Step.RATE
+
+
+def test_coming_back_from_help_after_declining_consent_asks_again(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.ConsentAnswered(False))
+    assert flow.step is Step.HELP and flow.view()["help_reason"] == "consent_declined"
+    out = flow.handle(ev.HelpDismissed())
+    assert flow.step is Step.CONSENT
+    assert flow.view()["help_reason"] == "" and not of(out, cmd.RecordCase)
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.consent"]
+    flow.handle(ev.ConsentAnswered(True))
+    assert flow.step is Step.FACE_CAPTURE
+
+
+@pytest.mark.parametrize("step", list(Step))
+def test_cancel_from_every_step_wipes(flow: SessionFlow, step: Step) -> None:
+    reach(flow, step)
+    out = flow.handle(ev.Cancel())
+    assert flow.step is Step.IDLE and of(out, cmd.WipeSession)
+    assert flow.session.resident is None
+    cancelled = {c.name for c in of(out, cmd.CancelTimer)}
+    assert {cmd.IDLE_TIMER, cmd.WAIT_TIMER, cmd.MORE_TIME_TIMER, cmd.THANKS_TIMER} <= cancelled
+
+
+def test_every_prompt_the_flow_adds_has_a_text_in_every_locale() -> None:
+    from kiosk.flow.machine import RECEIPT_OF_OUTCOME
+    from kiosk.voice.prompts import PROMPTS_BY_LOCALE
+
+    ids = {f"result.{outcome}" for outcome in RECEIPT_OF_OUTCOME} | {"card.take_back"}
+    for locale, (_voice, texts) in PROMPTS_BY_LOCALE.items():
+        assert ids <= set(texts), locale

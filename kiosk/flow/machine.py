@@ -17,6 +17,10 @@ A resident who reaches the step that needs a faulty device (card reader: read_ca
 face_capture, printer: print) goes to DEVICE_FAULT instead, with the way back: the device's
 recovery returns there by itself; Retry tries the device anyway; Continue ends the visit (after
 a printer fault: goes on to rating, the certificate can be reprinted later).
+
+The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
+nothing (the read is done). On the thanks screen the reader watches again: a card still lying
+there (the reader reports it as read) brings a reminder to take it back, its removal clears it.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ RESIDENT_EVENTS = (
     ev.MoreTimeAnswered,
     ev.StaffUnlocked,
     ev.CardRead,
+    ev.CardRemoved,
     ev.FaceProgress,
 )
 RECEIPT_OF_OUTCOME = {
@@ -75,6 +80,7 @@ class SessionFlow:
             ev.ServiceChosen: self._on_service,
             ev.CardRead: self._on_card_read,
             ev.CardReadFailed: self._on_card_failed,
+            ev.CardRemoved: self._on_card_removed,
             ev.Confirmed: self._on_confirmed,
             ev.ConsentAnswered: self._on_consent,
             ev.FaceProgress: self._on_face_progress,
@@ -159,7 +165,7 @@ class SessionFlow:
         return out
 
     def _leave(self, step: Step) -> list[cmd.Command]:
-        if step is Step.READ_CARD:
+        if step in (Step.READ_CARD, Step.THANKS):
             return [cmd.StopCardReader()]
         if step is Step.FACE_CAPTURE:
             return [cmd.StopFaceCapture()]
@@ -167,13 +173,19 @@ class SessionFlow:
 
     def _enter(self, step: Step) -> list[cmd.Command]:
         out: list[cmd.Command] = []
-        if step is Step.READ_CARD:
+        if step in (Step.READ_CARD, Step.THANKS):  # thanks: is the card still on the reader?
             out.append(cmd.StartCardReader())
         elif step is Step.FACE_CAPTURE:
             self.session.capture_attempts += 1
             out.append(cmd.StartFaceCapture(self.session.capture_attempts))
-        out += [cmd.ShowScreen(step, self.view()), cmd.PlayPrompt(f"screen.{step}")]
+        out += [cmd.ShowScreen(step, self.view()), cmd.PlayPrompt(self._prompt_of(step))]
         return out + self._step_timer()
+
+    def _prompt_of(self, step: Step) -> str:
+        outcome = self.session.outcome
+        if step is Step.RESULT and outcome in RECEIPT_OF_OUTCOME:
+            return f"result.{outcome}"  # verified / not_verified / pending: said, not just shown
+        return f"screen.{step}"
 
     def _waits_on_machine(self) -> bool:
         return self.step in BUSY_STEPS or (self.step is Step.PRINT and self.session.printing)
@@ -363,11 +375,25 @@ class SessionFlow:
 
     # -- the card ----------------------------------------------------------------------
     def _on_card_read(self, event: ev.CardRead) -> list[cmd.Command]:
+        if self.step is Step.THANKS:
+            return self._card_left_behind()
         if self.step is not Step.READ_CARD:
             return []
         self.session.resident = event.identity
         self.faults.pop("card_reader", None)  # it just read a card
         return self._go(Step.CONFIRM_IDENTITY)
+
+    def _card_left_behind(self) -> list[cmd.Command]:
+        """The card still lies on the reader as the visit ends: remind, with the full time."""
+        if self._view_extra.get("card_left"):
+            return []
+        shown = self._show("card.take_back", card_left=True)
+        return [*shown, cmd.StartTimer(cmd.THANKS_TIMER, self.config.timeout_of(Step.THANKS))]
+
+    def _on_card_removed(self, _event: ev.CardRemoved) -> list[cmd.Command]:
+        if self.step is Step.THANKS and self._view_extra.get("card_left"):
+            return self._show(card_left=False)  # taken back
+        return []  # waiting for a card, or the read is done: nothing depends on it
 
     def _on_card_failed(self, event: ev.CardReadFailed) -> list[cmd.Command]:
         if self.step is not Step.READ_CARD:

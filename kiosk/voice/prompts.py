@@ -10,6 +10,7 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.idle": "您好，欢迎使用自助服务。请点击屏幕上的大按钮，选择您要办理的事情。",
     "screen.read_card": "请把身份证或社保卡，放到屏幕下方的读卡区。放好后不要移动。",
     "card.again": "没有读到卡片。请把卡拿起来，再重新放好。",
+    "card.take_back": "请取回您的卡片。",
     "screen.confirm_identity": "请核对屏幕上的姓名。是您本人，请点是我。",
     "screen.consent": (
         "需要拍一下您的脸，确认是您本人。同意请点绿色按钮。不想拍照，可以请工作人员帮您办理。"
@@ -35,6 +36,9 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.matching": "正在核对，请稍等。",
     "screen.lookup": "正在查询，请稍等。",
     "screen.result": "结果出来了，请看屏幕。",
+    "result.verified": "认证成功。请看屏幕上的结果。",
+    "result.not_verified": "这次认证没有通过。请看屏幕上的原因，也可以请工作人员帮您办理。",
+    "result.pending": "您的认证已经保存，会自动提交。请三个工作日后来查询结果。",
     "screen.print": "正在打印凭证，请稍等。",
     "print.failed": "打印机暂时不能打印，已经通知工作人员。您的凭证已经保存。",
     "screen.rate": "请为这次服务打个分，也可以跳过。",
@@ -54,6 +58,7 @@ PROMPTS_EN: dict[str, str] = {
         "Keep it still."
     ),
     "card.again": "The card was not read. Please lift the card and place it again.",
+    "card.take_back": "Please take your card back from the reader.",
     "screen.confirm_identity": (
         "Please check the name on the screen. If it is you, press: yes, it is me."
     ),
@@ -82,6 +87,14 @@ PROMPTS_EN: dict[str, str] = {
     "screen.matching": "Checking. Please wait.",
     "screen.lookup": "Looking it up. Please wait.",
     "screen.result": "Your result is on the screen.",
+    "result.verified": "Your check is verified. The result is on the screen.",
+    "result.not_verified": (
+        "This check was not verified. The reason is on the screen. A staff member can help you."
+    ),
+    "result.pending": (
+        "Your check is saved and will be sent automatically. "
+        "Please ask for the result in three working days."
+    ),
     "screen.print": "Printing your certificate. Please wait.",
     "print.failed": (
         "The printer cannot print right now. Staff have been told. Your certificate is saved."
