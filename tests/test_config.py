@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from config import DEFAULT_FILE, ConfigError, as_dict, load_settings
+from config import DEFAULT_FILE, ConfigError, as_dict, load_settings, mask_url_password
 from config.settings import FlowSettings, Settings
 from kiosk.flow import FlowConfig, Step
 from kiosk.flow.model import DEFAULT_TIMEOUTS_S
@@ -127,6 +127,42 @@ def test_cli_config_check_masks_secrets() -> None:
     assert data["ok"] is True
     assert data["settings"]["technician"]["pin_hash"] == "********"
     assert data["settings"]["printer"]["backend"] == "simulated"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:s3cret@host/", "https://user:********@host/"),
+        ("https://u:p@ss:w0rd@host:8443/x?y=1", "https://u:********@host:8443/x?y=1"),
+        ("https://:s3cret@host/", "https://:********@host/"),
+        ("https://user@host/", "https://user@host/"),  # no password: nothing to hide
+        ("https://host/a:b@c", "https://host/a:b@c"),  # "@" in the path is not user info
+    ],
+)
+def test_url_passwords_are_masked(url: str, shown: str) -> None:
+    assert mask_url_password(url) == shown
+
+
+def test_cli_config_check_masks_a_password_in_a_url(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[platform]\nurl = "https://user:s3cret@host/"\n'
+        '[printer]\ntarget = "tcp://lp:pr1nt@10.0.0.9:9100"\n',
+    )
+    result = run_cli("config", "check", "--config", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert "s3cret" not in result.stdout and "pr1nt" not in result.stdout
+    shown = json.loads(result.stdout)["settings"]
+    assert shown["platform"]["url"] == "https://user:********@host/"
+    assert shown["printer"]["target"] == "tcp://lp:********@10.0.0.9:9100"
+    text = run_cli("config", "check", "--config", str(path))
+    assert text.returncode == 0, text.stderr
+    assert "s3cret" not in text.stdout and 'platform.url = "https://user:********@host/"' in (
+        text.stdout
+    )
+    # the settings themselves keep the real URL
+    assert load_settings(path).platform.url == "https://user:s3cret@host/"
+    assert as_dict(load_settings(path), mask_secrets=False)["platform"]["url"].endswith("@host/")
 
 
 def test_cli_config_check_bad_file_exits_2(tmp_path: Path) -> None:
