@@ -25,6 +25,7 @@ from devices.camera import create_camera
 from devices.card_reader import create_card_reader
 from devices.printer import create_printer
 from kiosk.bundle import demo_clip
+from kiosk.certificate import CHINA_TZ
 from kiosk.face.engine import FaceEngine
 from kiosk.flow import FlowConfig, SessionFlow
 from kiosk.print_jobs import PrintJobStore
@@ -36,7 +37,7 @@ from kiosk.qt.gc_guard import MainThreadGarbageCollector
 from kiosk.qt.printer_service import PrinterService
 from kiosk.qt.record_service import RecordService
 from kiosk.qt.technician_mode import TechnicianMode
-from kiosk.receipts import ReceiptBuilder
+from kiosk.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
 from kiosk.records import CaseRecorder
 from kiosk.services import Matcher
 from kiosk.staff import StaffGate
@@ -233,4 +234,15 @@ def _controller(
         voice,
         ReceiptBuilder(settings, recorder).build,
         staff_gate.identify,
+        view_extras=lambda: screen_extras(settings),
     )
+
+
+def screen_extras(settings: Settings) -> dict[str, Any]:
+    """What the screens say beyond the flow's view: where and from when a pending case can be
+    asked about (as the pending slip prints it)."""
+    check_after = dt.datetime.now(CHINA_TZ).date() + dt.timedelta(days=PENDING_CHECK_AFTER_DAYS)
+    return {
+        "service_point": settings.terminal.service_point,
+        "check_after": check_after.isoformat(),
+    }

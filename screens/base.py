@@ -33,6 +33,8 @@ class Spec:
     tone: str = ""  # "warning" for bad news
     emphasis: str = ""  # a big line under the title (masked identity, validity)
     staff_called: bool = False  # staff are on their way: no "call staff" button
+    status: str = ""  # a device's state in words, under the body (the card reader's)
+    status_tone: str = ""  # "ok" | "warning"
 
 
 class ReplayVoice:
@@ -56,6 +58,7 @@ class StepScreen(QWidget):
         self.title = PhraseLabel("title")
         self.emphasis = label("", "identity")
         self.body = PhraseLabel("body")
+        self.status = PhraseLabel("status")
         self.content_box = QWidget()  # extra widgets of a screen (preview, faces, PIN pad)
         self.content = QVBoxLayout(self.content_box)
         self.content.setContentsMargins(0, 0, 0, 0)
@@ -74,6 +77,7 @@ class StepScreen(QWidget):
         layout.addWidget(self.content_box)
         if not self.BODY_FIRST:
             layout.addWidget(self.body)
+        layout.addWidget(self.status)
         layout.addLayout(self.actions_row)
         layout.addWidget(self.more_time)
         layout.addStretch(1)
@@ -151,6 +155,11 @@ class StepScreen(QWidget):
         self.emphasis.setVisible(bool(spec.emphasis))
         self.body.set_phrases(spec.body)
         self.body.setVisible(bool(spec.body))
+        self.status.set_phrases(spec.status)
+        self.status.setVisible(bool(spec.status))
+        self.status.setProperty("tone", spec.status_tone)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
         self._set_actions(spec.actions)
         self.back_button.setVisible(bool(view.get("can_go_back")))
         self.help_button.setVisible(not spec.staff_called)
@@ -159,6 +168,7 @@ class StepScreen(QWidget):
         self.content_box.setVisible(not more)
         if more:  # one question at a time: the step's own actions wait behind it
             self.body.hide()
+            self.status.hide()
             self._set_actions([])
         self.render_content(view)
         self._stretch_content(self._expands and self.content_box.isVisibleTo(self))

@@ -22,18 +22,21 @@ PENSION: dict[str, Any] = {"service": "pension_check", "step_total": 5, **_resid
 
 QUERY: dict[str, Any] = {**PENSION, "service": "query", "step_total": 3}
 
+READER: dict[str, Any] = {**PENSION, "step_no": 1, "can_go_back": True, "reader_state": "ready"}
+
+
+def _where() -> dict[str, str]:
+    # What the controller adds from config (kiosk.app.screen_extras); a function for the
+    # same reason as _resident().
+    return {"service_point": "示范村便民服务站", "check_after": "2026-11-27"}
+
+
 # name -> (step, view), in the order a resident meets them
 STATES: dict[str, tuple[Step, dict[str, Any]]] = {
     "welcome": (Step.IDLE, {"service": None}),
-    "read_card": (Step.READ_CARD, {**PENSION, "step_no": 1, "can_go_back": True}),
-    "read_card_error": (
-        Step.READ_CARD,
-        {**PENSION, "step_no": 1, "can_go_back": True, "card_error": "torn_read"},
-    ),
-    "read_card_wrong_card": (
-        Step.READ_CARD,
-        {**PENSION, "step_no": 1, "can_go_back": True, "wrong_card": True},
-    ),
+    "read_card": (Step.READ_CARD, {**READER}),
+    "read_card_error": (Step.READ_CARD, {**READER, "card_error": "torn_read"}),
+    "read_card_wrong_card": (Step.READ_CARD, {**READER, "wrong_card": True}),
     "confirm": (Step.CONFIRM_IDENTITY, {**PENSION, "step_no": 2, "can_go_back": True}),
     "consent": (Step.CONSENT, {**PENSION, "step_no": 3, "can_go_back": True}),
     "face_capture": (
@@ -61,7 +64,16 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
         Step.RESULT,
         {**PENSION, "step_no": 5, "outcome": "not_verified", "reason": "face_mismatch"},
     ),
-    "result_pending": (Step.RESULT, {**PENSION, "step_no": 5, "outcome": "pending"}),
+    "result_pending": (
+        Step.RESULT,
+        {
+            **PENSION,
+            **_where(),
+            "step_no": 5,
+            "outcome": "pending",
+            "reason": "platform_unreachable",
+        },
+    ),
     "lookup": (Step.LOOKUP, {**QUERY, "step_no": 3}),
     "result_not_found": (Step.RESULT, {**QUERY, "step_no": 3, "outcome": "not_found"}),
     "printing": (Step.PRINT, {**PENSION, "step_no": 5}),

@@ -17,6 +17,8 @@ from screens.texts import (
     NOT_VERIFIED_NEXT,
     NOT_VERIFIED_TEXT,
     PRINT_FAILED_TEXT,
+    READER_DOWN_STATES,
+    READER_STATE_TEXT,
     tr,
 )
 
@@ -49,7 +51,13 @@ def read_card(view: View) -> Spec:
         body = tr("请放上您本人的身份证或社保卡。")
     else:
         body = tr("放好后请不要移动，听到提示再拿开。")
-    return Spec(title=tr("请把身份证或社保卡放到读卡区"), body=body)
+    state = view.get("reader_state") or ""
+    return Spec(
+        title=tr("请把身份证或社保卡放到读卡区"),
+        body=body,
+        status=tr(READER_STATE_TEXT[state]) if state in READER_STATE_TEXT else "",
+        status_tone="warning" if state in READER_DOWN_STATES else "ok",
+    )
 
 
 def confirm_identity(view: View) -> Spec:
@@ -123,11 +131,7 @@ def result(view: View) -> Spec:
             actions=go_on,
         )
     if outcome == "pending":
-        return Spec(
-            title=tr("认证已受理"),
-            body=tr("网络暂时不通，您的认证已经保存，会自动提交。请 3 个工作日后来查询结果。"),
-            actions=go_on,
-        )
+        return Spec(title=tr("认证已受理"), body=_pending_body(view), actions=go_on)
     if outcome == "not_found":
         return Spec(
             title=tr("没有找到您的认证记录"),
@@ -142,6 +146,18 @@ def result(view: View) -> Spec:
         actions=go_on,
         tone="warning",
     )
+
+
+def _pending_body(view: View) -> str:
+    """Why it is not decided yet, and when and where to ask (as the pending slip says)."""
+    if view.get("reason") == "platform_unreachable":
+        why = tr("网络暂时不通，您的认证已经保存，联网后会自动提交。")
+    else:
+        why = tr("您的认证已经保存，需要工作人员审核。")
+    when, where = view.get("check_after") or "", view.get("service_point") or ""
+    if when and where:
+        return why + tr("请在 {date} 以后，到{place}查询结果。").format(date=when, place=where)
+    return why + tr("请过几天再来查询结果。")
 
 
 def print_(view: View) -> Spec:

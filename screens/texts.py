@@ -40,9 +40,19 @@ NOT_VERIFIED_NEXT = "请联系工作人员帮您办理，或带上身份证到�
 HELP_TEXT = {
     "consent_declined": "工作人员会帮您办理，不用拍照。请稍等。",
     "card_unreadable": "多次没有读到卡片，工作人员马上过来帮您。",
-    "store_failed": "终端暂时不能保存记录，工作人员马上过来。您的信息没有丢失。",
+    "store_failed": "终端暂时不能保存记录，这次认证没有保存。工作人员马上过来帮您办理。",
     "resident": "工作人员马上过来帮您，请稍等。",
 }
+
+# The card reader's state (devices.card_reader ReaderState) on the place-your-card screen.
+READER_STATE_TEXT = {
+    "ready": "读卡器准备好了",
+    "card_present": "正在读卡，请不要移动卡片",
+    "no_reader": "读卡器没有连接，请联系工作人员",
+    "service_down": "读卡器没有连接，请联系工作人员",
+    "error": "读卡器没有连接，请联系工作人员",
+}
+READER_DOWN_STATES = frozenset({"no_reader", "service_down", "error"})
 
 FAULT_TEXT = {
     "card_reader": "读卡器暂时不能使用。",

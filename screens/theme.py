@@ -69,6 +69,8 @@ QLabel#title {{ font-size: {TITLE_PX}px; font-weight: bold; }}
 QLabel#title[tone="warning"] {{ color: {WARNING}; }}
 QLabel#step {{ font-size: {SMALL_PX}px; color: {MUTED}; }}
 QLabel#identity {{ font-size: {TITLE_PX}px; font-weight: bold; }}
+QLabel#status {{ font-size: {BODY_PX}px; font-weight: bold; color: {PRIMARY}; }}
+QLabel#status[tone="warning"] {{ color: {WARNING}; }}
 QLabel#guidance {{ font-size: {BUTTON_PX}px; font-weight: bold; color: {PRIMARY}; }}
 QPushButton {{
     font-size: {BUTTON_PX}px; min-height: {BUTTON_MIN_H}px; padding: 12px 36px;

@@ -251,6 +251,10 @@ def test_platform_link_down_is_pending_and_the_case_is_kept(
         rt.platform.stop()
         view = walk_to_result(qtbot, rt)
         assert (view["outcome"], view["reason"]) == ("pending", "platform_unreachable"), view
+        # When and where to ask: the configured service point, the date the slip prints.
+        body = rt.window.current_screen().body.raw_text()
+        assert view["check_after"] in body
+        assert rt.settings.terminal.service_point in body
         tap(rt, "result_continue")
         wait_for(qtbot, rt, "rate")
         assert rt.jobs is not None
@@ -288,6 +292,9 @@ def test_a_bad_card_read_asks_to_place_it_again_and_the_retry_reads(
         tap(rt, "service_pension_check")
         view = wait_view(qtbot, rt, "read_card", "card_error")
         assert view["card_error"] == "torn_read"
+        # The reader itself is fine, and the screen says so (the controller follows its state).
+        assert view["reader_state"] == "ready"
+        assert rt.window.current_screen().status.raw_text() == "读卡器准备好了"
         body = rt.window.current_screen().body.raw_text()
         assert body == "没有读到卡片。请把卡拿起来，再重新放好。"
         rt.controller.card.reader.set_fault("none")  # type: ignore[attr-defined]

@@ -98,6 +98,8 @@ class KioskController(QObject):
         build_receipt: Callable[[cmd.PrintReceipt], Any],
         identify_staff: Callable[[str], str | None],
         parent: QObject | None = None,
+        *,
+        view_extras: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
@@ -106,6 +108,8 @@ class KioskController(QObject):
         self.records, self.printer, self.voice = records, printer, voice
         self._build_receipt = build_receipt
         self._identify_staff = identify_staff
+        self._view_extras = view_extras  # what screens show beyond the flow (service point)
+        self._reader_state = ""  # the card reader's last reported state, for its screen
         self.background = Background(self)
         self.timers = FlowTimers(self)
         self.guidance = GuidanceVoice(voice, self._capturing_face, parent=self)
@@ -192,10 +196,13 @@ class KioskController(QObject):
         elif isinstance(event, CardRemoved):
             self.dispatch(ev.CardRemoved())
         elif isinstance(event, ReaderStateChanged):
+            self._reader_state = str(event.state)
             if event.state in READER_DOWN:
                 self.dispatch(ev.DeviceFailed("card_reader", event.detail))
             else:
                 self.dispatch(ev.DeviceRecovered("card_reader"))
+            if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
+                self._show(Step.READ_CARD, self.flow.view())
 
     def _on_face_progress(self, view: dict[str, Any]) -> None:
         self.dispatch(ev.FaceProgress(view))  # the action's prompt, if any, is queued first
@@ -216,8 +223,7 @@ class KioskController(QObject):
 
     def _apply_one(self, c: cmd.Command) -> None:  # noqa: PLR0912 - one branch per command
         if isinstance(c, cmd.ShowScreen):
-            self.window.show_step(c.step, c.view)
-            self.screen_shown.emit(str(c.step), c.view)
+            self._show(c.step, c.view)
         elif isinstance(c, cmd.PlayPrompt):
             self.voice.play(c.prompt_id)
         elif isinstance(c, cmd.StartTimer):
@@ -250,6 +256,11 @@ class KioskController(QObject):
             self.guidance.stop()
             self.face.wipe()
             self.voice.stop()
+
+    def _show(self, step: Step, flow_view: dict[str, Any]) -> None:
+        view = {**self._view_extras(), "reader_state": self._reader_state, **flow_view}
+        self.window.show_step(step, view)
+        self.screen_shown.emit(str(step), view)
 
     def _print(self, command: cmd.PrintReceipt) -> None:
         try:

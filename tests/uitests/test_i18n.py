@@ -21,6 +21,7 @@ from screens.window import KioskWindow
 View = dict[str, object]
 
 TRANSLATED = [loc for loc in locales() if loc != "zh_CN"]
+DATA_KEYS = ("masked_name", "service_point")
 PLACEHOLDER = re.compile(r"\{\w+\}|%[vmp]")
 
 
@@ -90,7 +91,8 @@ def chinese_on_english_screens(
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()
-    masked = {view.get("masked_name") for _step, view in states.values()}
+    # Data, not screen text: the resident's masked name, the service point's name (config).
+    masked = {view.get(key) for _step, view in states.values() for key in DATA_KEYS}
     found = {}
     for name, (step, view) in states.items():
         screen = window.show_step(step, view)

@@ -1,0 +1,69 @@
+"""What particular screens say, rendered on the real window: the card reader's state where the
+card goes, when and where to ask about a pending check, and the honest record-failed text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk.flow.model import Step
+from screens.states import STATES
+from screens.window import KioskWindow
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[KioskWindow]:
+    win = KioskWindow()
+    qtbot.addWidget(win)
+    win.resize(1920, 1080)
+    win.show()
+    yield win
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "tone"),
+    [
+        ("ready", "读卡器准备好了", "ok"),
+        ("card_present", "正在读卡，请不要移动卡片", "ok"),
+        ("no_reader", "读卡器没有连接，请联系工作人员", "warning"),
+        ("service_down", "读卡器没有连接，请联系工作人员", "warning"),
+    ],
+)
+def test_the_card_screen_says_what_the_reader_is_doing(
+    window: KioskWindow, state: str, text: str, tone: str
+) -> None:
+    step, view = STATES["read_card"]
+    screen = window.show_step(step, {**view, "reader_state": state})
+    assert screen.status.isVisibleTo(window)
+    assert screen.status.raw_text() == text
+    assert screen.status.property("tone") == tone
+
+
+def test_no_reader_state_yet_no_status_line(window: KioskWindow) -> None:
+    step, view = STATES["read_card"]
+    screen = window.show_step(step, {**view, "reader_state": ""})
+    assert not screen.status.isVisibleTo(window)
+    other = window.show_step(*STATES["consent"])
+    assert not other.status.isVisibleTo(window)  # only the card screen has one
+
+
+def test_pending_says_when_and_where_to_ask(window: KioskWindow) -> None:
+    step, view = STATES["result_pending"]
+    view = {**view, "service_point": "东风村便民服务站", "check_after": "2026-12-01"}
+    body = window.show_step(step, view).body.raw_text()
+    assert body.startswith("网络暂时不通")
+    assert "请在 2026-12-01 以后，到东风村便民服务站查询结果。" in body
+    assisted = {**view, "reason": "assisted_without_face"}
+    body = window.show_step(step, assisted).body.raw_text()
+    assert "网络" not in body  # not a network matter: staff review it
+    assert "需要工作人员审核" in body and "东风村便民服务站" in body
+
+
+def test_a_failed_record_does_not_claim_anything_was_kept(window: KioskWindow) -> None:
+    screen = window.show_step(Step.HELP, {"help_reason": "store_failed"})
+    body = screen.body.raw_text()
+    assert "没有丢失" not in body
+    assert "这次认证没有保存" in body
+    assert "工作人员" in body
