@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from devices.camera.base import Frame
@@ -45,6 +45,7 @@ from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
+FACE_START_AFTER_MS = 0  # after the events queued now: the welcome screen's first paint
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
 
 
@@ -141,13 +142,17 @@ class KioskController(QObject):
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
-        for service in (self.card, self.camera, self.face, self.records, self.printer):
+        for service in (self.card, self.camera, self.records, self.printer):
             service.start()
         self.background.start()
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.window.touch_watcher)
         self.apply(self.flow.start())
+        # The face models (~1.2 s, loaded by dlib holding the GIL: the GUI thread cannot run
+        # meanwhile) load once the welcome screen is up, not before its first paint. A capture
+        # asked for before they are in waits in the face thread's queue.
+        QTimer.singleShot(FACE_START_AFTER_MS, self, self.face.start)
 
     def shutdown(self) -> None:
         app = QCoreApplication.instance()

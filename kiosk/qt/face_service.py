@@ -58,7 +58,9 @@ class FaceService(QObject):
         self._thread = threading.Thread(target=self._run, name="kiosk-face", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        """Start the face thread (it loads the models first). After shutdown(): nothing."""
+        if not self._stop.is_set() and not self._thread.is_alive():
+            self._thread.start()
 
     def start_capture(self, attempt: int) -> None:
         self._jobs.put(("capture", attempt))
@@ -77,7 +79,8 @@ class FaceService(QObject):
         self._stop.set()
         self._capturing.clear()
         self._jobs.put(("stop", None))
-        self._thread.join(10.0)
+        if self._thread.ident is not None:  # started (start may still have been pending)
+            self._thread.join(10.0)
 
     # -- on the face thread -----------------------------------------------------------------
     def _run(self) -> None:
