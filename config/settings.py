@@ -154,6 +154,7 @@ class FaceSettings:
     analysis_fps: float = _range(10.0, 1.0, 30.0)
     face_lost_s: float = _range(2.0, 0.2, 10.0)
     max_restarts: int = _range(3, 0, 20)
+    roster_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,9 @@ def _controller(
     card = CardReaderService(create_card_reader(settings.card_reader))
     camera_settings = _camera_settings(settings)
     camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
-    matcher = Matcher(settings.face.threshold, client.reference_face if client else None)
+    matcher = Matcher.from_settings(
+        settings.face, data_dir, client.reference_face if client else None
+    )
     face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
     records = RecordService(recorder.record, recorder.lookup)
