@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,41 @@ def test_kiosk_run_shows_it_and_exits_2(qtbot, tmp_path: Path, capsys) -> None:
     assert main(["run", "--config", str(broken(tmp_path))]) == 2
     assert shown and "printer.backend" in shown[0]
     assert "printer.backend" in capsys.readouterr().err
+
+
+def test_config_error_screen_keeps_the_watchdog_fed(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under systemd (a real unix datagram socket stands in for its notify socket) the error
+    screen says it is up and pings, so WatchdogSec does not restart it every 30 s."""
+    address = str(tmp_path / "notify.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(address)
+    server.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    received: list[bytes] = []
+
+    def drain() -> int:
+        while True:
+            try:
+                received.append(server.recv(256))
+            except BlockingIOError:
+                return len(received)
+
+    def close_after_two_pings() -> None:
+        if drain() < 3:
+            QTimer.singleShot(50, close_after_two_pings)
+            return
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, ConfigErrorScreen):
+                widget.hide()
+        QApplication.quit()
+
+    QTimer.singleShot(50, close_after_two_pings)
+    try:
+        assert main(["run", "--config", str(broken(tmp_path))]) == 2
+    finally:
+        server.close()
+    assert received[0] == b"READY=1\nSTATUS=configuration error"
+    assert received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]

@@ -103,25 +103,34 @@ def _show_config_error(error: ConfigError) -> int:
     print(f"kiosk: configuration error: {error.message}", file=sys.stderr)
     app = _qt_app(headless=False, locale="zh_CN")
     install_font(app, "")
+    from kiosk.sdnotify import Notifier
     from screens.config_error import ConfigErrorScreen
 
     screen = ConfigErrorScreen(error.message)
     screen.showFullScreen()
+    # Up and answering, only waiting for a technician: without the pings systemd would kill
+    # and restart this screen every WatchdogSec, and the technician would see it flicker.
+    watchdog = _systemd_watchdog(Notifier.from_environment(), "configuration error")
     app.exec()
+    if watchdog is not None:
+        watchdog.stop()
     return EXIT_USAGE
 
 
-def _systemd_watchdog(notifier: Any) -> Any:
+def _systemd_watchdog(notifier: Any, status: str = "kiosk running") -> Any:
     """Tell systemd the kiosk is up and keep pinging from the GUI thread: a frozen GUI
     stops the pings and systemd restarts the kiosk."""
     if notifier is None:
         return None
     from PySide6.QtCore import QTimer
 
-    notifier.ready("kiosk running")
+    notifier.ready(status)
     if not notifier.watchdog_enabled:
         return None
     timer = QTimer()
+    # The timer owns the notifier: Qt holds a plain object's bound method only weakly, so a
+    # notifier nobody else kept would be collected and the pings would stop.
+    timer.notifier = notifier  # type: ignore[attr-defined]
     timer.timeout.connect(notifier.watchdog)
     timer.start(int(notifier.ping_interval_s * 1000))
     return timer
