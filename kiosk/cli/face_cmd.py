@@ -73,7 +73,16 @@ def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
             print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
 
 
+def _existing_file(path: Path) -> Path:
+    """A missing input is a bad argument (exit 2), found before the models load."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    return path
+
+
 def _compare(args: argparse.Namespace) -> int:
+    for path in (args.image1, args.image2):
+        _existing_file(path)
     threshold = load_settings(args.config).face.threshold
     engine = _engine()
     embeddings = []
@@ -94,6 +103,8 @@ def _liveness(args: argparse.Namespace) -> int:
         raise UsageError(f"--challenge: unknown action(s) {unknown}; use {','.join(ACTIONS)}")
     if args.analysis_fps is not None and not 1.0 <= args.analysis_fps <= 120.0:
         raise UsageError("--analysis-fps must be between 1 and 120")
+    if not args.video.is_dir():
+        _existing_file(args.video)
     settings = load_settings(args.config).face
     engine = _engine()
     try:
@@ -113,7 +124,7 @@ def _liveness(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     if not args.dir.is_dir():
-        raise UsageError(f"{args.dir} is not a folder")
+        raise UsageError(f"{args.dir}: no such folder")
     threshold = args.threshold
     if threshold is None:
         threshold = load_settings(args.config).face.threshold

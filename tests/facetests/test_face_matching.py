@@ -147,6 +147,41 @@ def test_cli_compare_exits_3_when_an_image_has_no_face(testdata: Path, tmp_path:
     assert "no face" in result.stderr and result.stdout == ""
 
 
+def test_cli_compare_exits_3_when_an_image_has_several_faces(
+    testdata: Path, tmp_path: Path
+) -> None:
+    tune = testdata / "faces" / "tune"
+    one = read_image(tune / "jeff_bezos" / "2.jpg")
+    other = read_image(tune / "sundar_pichai" / "2.jpg")
+    height = min(one.shape[0], other.shape[0])
+    pair = tmp_path / "two_people.png"
+    cv2.imwrite(str(pair), cv2.hconcat([one[:height], other[:height]]))
+    result = run_kiosk("face", "compare", str(pair), str(tune / "jeff_bezos" / "1.jpg"), "--json")
+    assert result.returncode == 3
+    assert "2 faces" in result.stderr and "two_people.png" in result.stderr
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_cli_compare_exits_2_on_a_missing_image(testdata: Path, tmp_path: Path, which: int) -> None:
+    images = [str(testdata / "faces" / "tune" / "jeff_bezos" / "1.jpg")] * 2
+    images[which] = str(tmp_path / "absent.jpg")
+    result = run_kiosk("face", "compare", *images, "--json")
+    assert result.returncode == 2
+    assert "absent.jpg" in result.stderr and "no such file" in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_evaluate_and_liveness_exit_2_on_a_missing_input(tmp_path: Path) -> None:
+    evaluate = run_kiosk("face", "evaluate", str(tmp_path / "people"), "--json")
+    assert evaluate.returncode == 2 and "people: no such folder" in evaluate.stderr
+    liveness = run_kiosk(
+        "face", "liveness", str(tmp_path / "clip.mp4"), "--challenge", "blink", "--json"
+    )
+    assert liveness.returncode == 2 and "clip.mp4: no such file" in liveness.stderr
+    assert evaluate.stdout == liveness.stdout == ""
+
+
 def test_missing_model_files_fail_loading_with_the_path(tmp_path: Path) -> None:
     paths = ModelPaths.from_package()
     broken = ModelPaths(paths.landmarks68, tmp_path / "gone.dat", paths.encoder)
