@@ -23,6 +23,11 @@ class StoreBroken(StoreError):
     """The database failed (corrupt, unreadable, locked by another writer, I/O error)."""
 
 
+class StoreTooNew(StoreBroken):
+    """The store's schema comes from a newer release (an update, then a rollback): this
+    software must not read or change it."""
+
+
 class CaseNotFound(StoreError):
     """No case with that id."""
 

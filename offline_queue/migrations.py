@@ -10,6 +10,8 @@ import datetime as dt
 
 import sqlite_utils
 
+from offline_queue.errors import StoreTooNew
+
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
         1,
@@ -53,6 +55,15 @@ def applied_versions(db: sqlite_utils.Database) -> set[int]:
     return {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
+def refuse_newer(applied: set[int]) -> None:
+    """StoreTooNew when a newer release has migrated the store past what this one knows."""
+    if applied and max(applied) > LATEST:
+        raise StoreTooNew(
+            f"case store schema {max(applied)} is newer than this software ({LATEST}): "
+            "a newer release wrote it; run that release (or a later one), not this one"
+        )
+
+
 def migrate(db: sqlite_utils.Database) -> list[int]:
     """Bring the schema up to date; return the versions applied now."""
     with db.atomic():
@@ -61,8 +72,7 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
             "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
     done = applied_versions(db)
-    if done and max(done) > LATEST:
-        raise RuntimeError(f"store schema {max(done)} is newer than this software ({LATEST})")
+    refuse_newer(done)
     applied = []
     for version, script in MIGRATIONS:
         if version in done:

@@ -35,7 +35,7 @@ from offline_queue import wire
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreError, StoreFull
 from offline_queue.ids import uuid7
 from offline_queue.keys import TerminalKeys
-from offline_queue.migrations import migrate
+from offline_queue.migrations import migrate, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -457,10 +457,14 @@ def read_status(path: Path) -> dict[str, Any]:
             "SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status"
         ).fetchall()
         meta = conn.execute("SELECT value FROM meta WHERE key = 'last_sync'").fetchone()
+        versions = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
     except sqlite3.Error as exc:
         raise _translate(exc, "reading the case store") from exc
     finally:
         conn.close()
+    # Counts read by software that does not know the schema would be guesses (and a rollback
+    # asks exactly this question before it switches).
+    refuse_newer(versions)
     return _status_from(rows, meta[0] if meta else None)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from offline_queue import wire
-from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull
+from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull, StoreTooNew
 from offline_queue.ids import is_uuid7, uuid7
 from offline_queue.keys import TerminalKeyError, load, load_or_create
 from offline_queue.migrations import LATEST
@@ -135,6 +135,32 @@ def test_cases_left_sending_by_a_crash_are_pending_on_open(tmp_path: Path) -> No
         assert second.case_info(case_id)["status"] == "pending"
     finally:
         second.close()
+
+
+def test_a_store_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> None:
+    """An update migrated the store, then a rollback: the older software must neither read
+    counts it does not understand nor open (and change) the store; the lock is given back."""
+    keys = load_or_create(tmp_path)
+    path = tmp_path / "queue.db"
+    first = CaseStore.open(path, keys)
+    case_id = first.enqueue("pension_check", case_payload(), {})
+    first.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'later')",
+            [LATEST + 1],
+        )
+    with pytest.raises(StoreTooNew, match=f"schema {LATEST + 1} is newer"):
+        read_status(path)
+    with pytest.raises(StoreTooNew):
+        CaseStore.open(path, keys)
+    with sqlite3.connect(path) as conn:  # the newer release's store is left as it was
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", [LATEST + 1])
+    reopened = CaseStore.open(path, keys)  # the refused open did not keep the writer lock
+    try:
+        assert reopened.case_info(case_id)["status"] == "pending"
+    finally:
+        reopened.close()
 
 
 def test_only_one_writer_at_a_time(store: CaseStore, tmp_path: Path) -> None:
