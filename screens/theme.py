@@ -8,6 +8,7 @@ targets >= 120 px, contrast >= 7:1).
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
@@ -35,7 +36,16 @@ BUTTON_MIN_H = 140
 FOOTER_BUTTON_MIN_H = 120
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei", "Source Han Sans SC")
+# The frozen bundle's own font (kiosk.spec ships it in _internal/fonts) comes first: the kiosk
+# must not depend on the terminal's fonts. Then the copy install.sh leaves, then Debian's.
+BUNDLE_FONT_FILES = (
+    (str(Path(sys._MEIPASS) / "fonts" / "NotoSansCJK-Regular.ttc"),)
+    if hasattr(sys, "_MEIPASS")
+    else ()
+)
 SYSTEM_FONT_FILES = (
+    *BUNDLE_FONT_FILES,
+    "/usr/local/share/fonts/kiosk/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,10 @@ from devices.printer.base import PrinterError
 
 log = logging.getLogger(__name__)
 
-FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+# The frozen bundle carries its own CJK font (kiosk.spec puts it in _internal/fonts): first, so a
+# terminal without fonts-noto-cjk still prints Chinese.
+_BUNDLE_FONTS = (Path(sys._MEIPASS) / "fonts",) if hasattr(sys, "_MEIPASS") else ()
+FONT_DIRS = (*_BUNDLE_FONTS, Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 # (file name, family names wanted in order); a .ttc holds several faces.
 _CANDIDATES = (
     ("NotoSansCJK-{weight}.ttc", ("Noto Sans Mono CJK SC", "Noto Sans CJK SC")),
