@@ -209,7 +209,7 @@ def _controller(
     camera_settings = _camera_settings(settings)
     camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
     matcher = Matcher.from_settings(
-        settings.face, data_dir, client.reference_face if client else None
+        settings.face, data_dir, client.reference_face if client else None, keys.storage_key
     )
     face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)

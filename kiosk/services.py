@@ -30,7 +30,7 @@ class Matcher:
     """Compare the live best face with the card holder's reference (kiosk.face.match_reference).
 
     Reference order: the card's own photo when it is an image (decoded WLT, or a simulated
-    card), else the holder's template in the cached roster (face.roster_file), else the
+    card), else the holder's template in the sealed roster (face.roster_file), else the
     platform's reference face. No reference reachable -> pending, decided later.
     """
 
@@ -46,9 +46,14 @@ class Matcher:
 
     @classmethod
     def from_settings(
-        cls, face: FaceSettings, data_dir: Path, platform_reference: ReferenceSource | None
+        cls,
+        face: FaceSettings,
+        data_dir: Path,
+        platform_reference: ReferenceSource | None,
+        storage_key: bytes,
     ) -> Matcher:
-        roster = RosterCache(data_dir / face.roster_file) if face.roster_file else None
+        """`storage_key`: the terminal's key for personal data at rest (the roster is sealed)."""
+        roster = RosterCache(data_dir / face.roster_file, storage_key) if face.roster_file else None
         return cls(face.threshold, platform_reference, roster)
 
     def __call__(self, engine: Any, resident: Any, best: Any) -> tuple[str, str, dict[str, Any]]:

@@ -1,9 +1,13 @@
 """A cached roster of reference templates: 128-d embeddings keyed by a hash of the ID number.
 
-The file is JSON: {"format": "kiosk-face-roster", "version": 1, "salt": hex,
-"iterations": int, "templates": {key: [128 floats]}}. Keys are PBKDF2-SHA256 of the ID
-number with the roster's salt: finding a resident's entry needs their ID number, and
-guessing ID numbers against a copied file costs `iterations` hashes per guess.
+On disk the roster is sealed with the terminal's storage key (`offline_queue.keys`,
+AES-256-GCM through `offline_queue.wire.seal`, as the case store does): the file is
+`MAGIC` followed by nonce + ciphertext + tag, with `MAGIC` as associated data. Inside is
+JSON: {"format": "kiosk-face-roster", "version": 1, "salt": hex, "iterations": int,
+"templates": {key: [128 floats]}}. Keys are PBKDF2-SHA256 of the ID number with the
+roster's salt: finding a resident's entry needs their ID number, and guessing ID numbers
+costs `iterations` hashes per guess even for someone holding the storage key.
+A plaintext, tampered or foreign-key file is refused (RosterError), never trusted.
 `RosterCache` reads the file on first use and again whenever it changes on disk.
 """
 
@@ -13,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,16 +27,24 @@ import numpy as np
 
 from kiosk.face.engine import EMBEDDING_SIZE, Embedding
 from kiosk.face.errors import FaceError
+from offline_queue import wire
 
 log = logging.getLogger(__name__)
 
 FORMAT = "kiosk-face-roster"
 VERSION = 1
+# Leads the file and is the AEAD's associated data: a case-store blob sealed with the same
+# key does not open as a roster, and a changed header fails like a changed ciphertext.
+MAGIC = b"kiosk-face-roster/sealed-v1\n"
 DEFAULT_ITERATIONS = 20_000
 
 
 class RosterError(FaceError):
-    """The roster file is unreadable or not a roster."""
+    """The roster file is unreadable, not a sealed roster, or not sealed with this key."""
+
+
+class _Malformed(ValueError):
+    """A decrypted roster whose content is not a roster (message holds no file content)."""
 
 
 def roster_key(id_number: str, salt: bytes, iterations: int) -> str:
@@ -42,11 +55,12 @@ def roster_key(id_number: str, salt: bytes, iterations: int) -> str:
 def write_roster(
     path: Path,
     templates: Mapping[str, Embedding],
+    storage_key: bytes,
     *,
     salt: bytes | None = None,
     iterations: int = DEFAULT_ITERATIONS,
 ) -> None:
-    """Write {ID number: template} as a roster file (atomically)."""
+    """Write {ID number: template} as a sealed roster file (atomically, mode 0600)."""
     salt = salt if salt is not None else os.urandom(16)
     entries = {
         roster_key(number, salt, iterations): [float(v) for v in _checked(template, "template")]
@@ -59,9 +73,26 @@ def write_roster(
         "iterations": iterations,
         "templates": entries,
     }
-    partial = Path(path).with_suffix(f".{os.getpid()}.part")
-    partial.write_text(json.dumps(document), encoding="utf-8")
-    partial.replace(path)
+    _write_atomically(Path(path), MAGIC + wire.seal(storage_key, wire.canonical(document), MAGIC))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file (0600) in the same folder, fsync, rename, fsync the folder."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 class Roster:
@@ -74,26 +105,27 @@ class Roster:
         return len(self._templates)
 
     @classmethod
-    def load(cls, path: Path) -> Roster:
-        """Raises RosterError on an unreadable or malformed file."""
+    def load(cls, path: Path, storage_key: bytes) -> Roster:
+        """Raises RosterError on an unreadable, plaintext, tampered or foreign file."""
         try:
-            document = json.loads(Path(path).read_text(encoding="utf-8"))
+            blob = Path(path).read_bytes()
         except OSError as exc:
             raise RosterError(f"cannot read face roster {path}: {exc.strerror}") from exc
-        except ValueError as exc:
-            raise RosterError(f"face roster {path} is not JSON: {exc}") from exc
+        plain = _unsealed(path, blob, storage_key)
         try:
-            return cls._parse(document)
-        except (KeyError, TypeError, ValueError) as exc:
+            return cls._parse(json.loads(plain))
+        except _Malformed as exc:
             raise RosterError(f"face roster {path} is malformed: {exc}") from exc
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:  # may quote the content
+            raise RosterError(f"face roster {path} is malformed ({type(exc).__name__})") from exc
 
     @classmethod
     def _parse(cls, document: Any) -> Roster:
         if document.get("format") != FORMAT or document.get("version") != VERSION:
-            raise ValueError(f"expected format {FORMAT!r} version {VERSION}")
+            raise _Malformed(f"expected format {FORMAT!r} version {VERSION}")
         iterations = int(document["iterations"])
         if iterations < 1:
-            raise ValueError("iterations must be positive")
+            raise _Malformed("iterations must be positive")
         templates = {
             str(key): _checked(np.asarray(values, dtype=np.float64), "entry")
             for key, values in document["templates"].items()
@@ -104,13 +136,29 @@ class Roster:
         return self._templates.get(roster_key(id_number, self._salt, self._iterations))
 
 
-class RosterCache:
-    """The roster at `path`, reloaded when the file changes; a missing file is an empty roster."""
+def _unsealed(path: Path, blob: bytes, storage_key: bytes) -> bytes:
+    if not blob.startswith(MAGIC):
+        kind = "a plaintext file" if blob.lstrip()[:1] in (b"{", b"[") else "not a sealed roster"
+        raise RosterError(
+            f"face roster {path} refused: {kind}; rewrite it with write_roster (sealed)"
+        )
+    try:
+        return wire.unseal(storage_key, blob[len(MAGIC) :], MAGIC)
+    except wire.WireError:
+        raise RosterError(
+            f"face roster {path} refused: it does not decrypt with this terminal's storage key"
+            " (altered, or written for another terminal)"
+        ) from None
 
-    def __init__(self, path: Path) -> None:
+
+class RosterCache:
+    """The sealed roster at `path`, reloaded when the file changes; a missing file is empty."""
+
+    def __init__(self, path: Path, storage_key: bytes) -> None:
         self.path = Path(path)
+        self._storage_key = storage_key
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._roster: Roster | None = None
 
     def template_for(self, id_number: str) -> Embedding | None:
@@ -123,10 +171,10 @@ class RosterCache:
             stat = self.path.stat()
         except FileNotFoundError:
             return None
-        stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # write_roster renames: new inode
         with self._lock:
             if stamp != self._stamp:
-                self._roster = Roster.load(self.path)
+                self._roster = Roster.load(self.path, self._storage_key)
                 self._stamp = stamp
                 log.info("face roster loaded: %d templates", len(self._roster))
             return self._roster
@@ -135,5 +183,5 @@ class RosterCache:
 def _checked(template: Embedding, what: str) -> Embedding:
     vector = np.asarray(template, dtype=np.float64)
     if vector.shape != (EMBEDDING_SIZE,) or not np.all(np.isfinite(vector)):
-        raise ValueError(f"{what}: a template must be {EMBEDDING_SIZE} finite numbers")
+        raise _Malformed(f"{what}: a template must be {EMBEDDING_SIZE} finite numbers")
     return vector
