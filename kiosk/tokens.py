@@ -1,13 +1,21 @@
 """Signed certificate tokens: JWS compact serialisation (RFC 7515), EdDSA over Ed25519 (RFC 8037).
 
     header  {"alg":"EdDSA","kid":"<terminal key id>"}
-    payload [1, certificate_no, service, masked_name, masked_id_number,
+    payload [2, certificate_no, service, name_kept, name_length, id_kept, id_length,
              verified_at (Unix seconds), valid_until (yyyymmdd), terminal_id, outcome]
 
 The payload is a JSON array, not an object: the claim names would cost about 48 of the under-300
 characters a cheap phone reads reliably from a thermal-paper QR code. Its first element is
 the payload version. The service point is not carried (a Chinese name costs ~40 characters):
 it is printed on the paper and the platform knows it from the terminal id.
+
+Version 2 carries the masked name and ID number as the characters the mask keeps and the
+length, not the '*'s: "张*************英" is "张英",15 and "1101**********1239" is
+"11011239",18. The verifier rebuilds exactly the masked text printed on the paper (the rules
+of devices.card_reader.identity.mask_name / mask_id_number), so `fields` read as before.
+The signer refuses text that is not masked that way: it could not be rebuilt, and it may be
+unmasked personal data. Version 1 (the '*'s spelled out) was never deployed and is refused.
+service and outcome stay words: codes would save bytes the terminal id no longer needs.
 
 `verify_token` is the one verifier: the CLI and the central platform's /verify page call it.
 """
@@ -19,7 +27,7 @@ import binascii
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +40,8 @@ from kiosk.certificate import CHINA_TZ, Certificate, Outcome
 from kiosk.errors import KioskError
 
 ALG = "EdDSA"
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
+MAX_MASKED_CHARS = 99  # longest name or ID number a token carries: two digits in the payload
 MAX_TOKEN_CHARS = 300  # a token stays strictly under this: what the QR code must hold
 MAX_INPUT_CHARS = 4096  # longer input is rejected before any decoding
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -46,6 +55,7 @@ _FIELDS = (
     "terminal_id",
     "outcome",
 )
+_PAYLOAD_LENGTH = 1 + len(_FIELDS) + 2  # the version, and a length for each masked field
 
 
 class TokenError(KioskError):
@@ -80,14 +90,50 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+# How many characters a mask keeps at the start and at the end, by the text's length.
+Shape = Callable[[int], tuple[int, int]]
+
+
+def _name_shape(length: int) -> tuple[int, int]:
+    """mask_name: 张秀英 -> 张*英, 张三 -> 张*, one character stays as it is."""
+    return (length, 0) if length <= 1 else (1, 0) if length == 2 else (1, 1)
+
+
+def _id_number_shape(length: int) -> tuple[int, int]:
+    """mask_id_number: the first and last four, or nothing of a number under 8 characters."""
+    return (4, 4) if length >= 8 else (0, 0)
+
+
+def _unmask(kept: Any, length: Any, shape: Shape) -> str:
+    """The masked text back from its kept characters; ValueError when they do not fit."""
+    if type(length) is not int or not 0 <= length <= MAX_MASKED_CHARS:
+        raise ValueError(f"masked length is not a number from 0 to {MAX_MASKED_CHARS}")
+    head, tail = shape(length)
+    if not isinstance(kept, str) or len(kept) != head + tail:
+        raise ValueError(f"kept characters do not fit a masked text of {length} characters")
+    return kept[:head] + "*" * (length - head - tail) + kept[head:]
+
+
+def _kept(masked: str, shape: Shape, what: str) -> tuple[str, int]:
+    """(kept characters, length) of a masked text; TokenError when they cannot rebuild it."""
+    length = len(masked)
+    if length > MAX_MASKED_CHARS:
+        raise TokenError(f"the {what} is {length} characters; a token carries {MAX_MASKED_CHARS}")
+    head, tail = shape(length)
+    kept = masked[:head] + masked[length - tail :]
+    if _unmask(kept, length, shape) != masked:  # never quoted: it may be unmasked personal data
+        raise TokenError(f"the {what} ({length} characters) is not masked as a token carries it")
+    return kept, length
+
+
 def sign_certificate(cert: Certificate, signing_key: Ed25519PrivateKey, key_id: str) -> str:
     """The certificate as a compact JWS. Raises TokenError if it would not fit the QR code."""
     payload = [
         PAYLOAD_VERSION,
         cert.certificate_no,
         cert.service,
-        cert.masked_name,
-        cert.masked_id_number,
+        *_kept(cert.masked_name, _name_shape, "name"),
+        *_kept(cert.masked_id_number, _id_number_shape, "ID number"),
         int(cert.verified_at.timestamp()),
         int(cert.valid_until.strftime("%Y%m%d")),
         cert.terminal_id,
@@ -101,14 +147,28 @@ def sign_certificate(cert: Certificate, signing_key: Ed25519PrivateKey, key_id: 
     return token
 
 
+def _current_version(payload: Any) -> list[Any]:
+    """The payload when it is a version-2 certificate; ValueError naming what it is instead."""
+    if not isinstance(payload, list) or not payload:
+        raise ValueError("payload is not a certificate")
+    version = payload[0]
+    if type(version) is not int or version != PAYLOAD_VERSION:
+        raise ValueError(
+            f"payload version {str(version)[:20]} is not supported "
+            f"(this verifier reads version {PAYLOAD_VERSION})"
+        )
+    if len(payload) != _PAYLOAD_LENGTH:
+        raise ValueError(f"payload is not a version {PAYLOAD_VERSION} certificate")
+    return payload
+
+
 def _fields(payload: Any) -> dict[str, Any]:
-    """Named fields from a version-1 payload; ValueError when it is not one."""
-    if not isinstance(payload, list) or len(payload) != 1 + len(_FIELDS):
-        raise ValueError("payload is not a version 1 certificate")
-    version, no, service, name, id_number, verified, valid, terminal, outcome = payload
-    texts = (no, service, name, id_number, terminal, outcome)
-    if version != PAYLOAD_VERSION or not all(isinstance(t, str) for t in texts):
-        raise ValueError("payload is not a version 1 certificate")
+    """Named fields from a version-2 payload, masked text as printed; ValueError otherwise."""
+    _, no, service, name, name_length, id_number, id_length, verified, valid, terminal, outcome = (
+        _current_version(payload)
+    )
+    if not all(isinstance(t, str) for t in (no, service, terminal, outcome)):
+        raise ValueError(f"payload is not a version {PAYLOAD_VERSION} certificate")
     if type(verified) is not int or type(valid) is not int:
         raise ValueError("payload dates are not numbers")
     if outcome not in {str(o) for o in Outcome}:
@@ -121,8 +181,8 @@ def _fields(payload: Any) -> dict[str, Any]:
     values = (
         no,
         service,
-        name,
-        id_number,
+        _unmask(name, name_length, _name_shape),
+        _unmask(id_number, id_length, _id_number_shape),
         verified_at.isoformat(),
         valid_until.isoformat(),
         terminal,

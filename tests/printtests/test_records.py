@@ -47,15 +47,23 @@ def test_a_verified_check_carries_a_signed_certificate(recorder: CaseRecorder) -
     assert recorder.last["certificate"].certificate_no == certificate["certificate_no"]
 
 
-def test_a_token_too_long_for_the_qr_code_fails_clearly_and_keeps_the_check(
+def test_a_name_far_longer_than_the_id_cards_is_still_signed(recorder: CaseRecorder) -> None:
+    # A social-security card may hold a name far longer than the ID card's 15 characters; the
+    # token carries the masked name's length, not its '*'s, so it still fits the QR code.
+    case_id = recorder.record(verified("阿" * 60), lambda: FACE)
+    certificate = recorder.store.envelope(case_id)["payload"]["certificate"]
+    keys = {recorder.keys.key_id: recorder.keys.public_key}
+    assert verify_token(certificate["token"], keys).fields["name"] == "阿" + "*" * 58 + "阿"
+
+
+def test_a_token_that_cannot_be_made_fails_clearly_and_keeps_the_check(
     recorder: CaseRecorder,
 ) -> None:
-    # A social-security card may hold a name far longer than the ID card's 15 characters.
-    long_name = "阿" * 60
+    long_name = "阿" * 100  # over the 99 characters a token carries
     with pytest.raises(CertificateNotIssued) as failed:
         recorder.record(verified(long_name), lambda: FACE)
     message = str(failed.value)
-    assert "cannot be signed" in message and "under 300" in message
+    assert "cannot be signed" in message and "a token carries 99" in message
     assert long_name not in message and ID_NUMBER not in message  # it is logged
     # Nothing is lost: the check is in the queue, marked as having no certificate.
     (case_id,) = recorder.store.case_ids("pending")
@@ -63,7 +71,7 @@ def test_a_token_too_long_for_the_qr_code_fails_clearly_and_keeps_the_check(
     envelope = recorder.store.envelope(case_id)
     assert envelope["payload"]["outcome"] == "verified"
     assert "certificate" not in envelope["payload"]
-    assert "under 300" in envelope["payload"]["certificate_error"]
+    assert "a token carries 99" in envelope["payload"]["certificate_error"]
     assert envelope["attachments"]["face.jpg"]["size"] == len(FACE)
     # and no certificate is left for the print step to pick up
     assert recorder.last == {"case_id": case_id, "certificate": None, "token": ""}

@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ from hypothesis import strategies as st
 from config import ConfigError, load_settings
 from config.settings import TERMINAL_ID_MAX_BYTES, TerminalSettings
 from devices.card_reader.identity import mask_id_number, mask_name
-from kiosk.certificate import CHINA_TZ, Certificate, Outcome
+from kiosk.certificate import CHINA_TZ, SERVICES, Certificate, Outcome
 from kiosk.tokens import (
+    MAX_MASKED_CHARS,
     MAX_TOKEN_CHARS,
     TokenError,
     load_public_keys,
@@ -46,6 +48,13 @@ def sign(cert: Certificate, key: Ed25519PrivateKey = KEY) -> str:
     return sign_certificate(cert, key, key_id_of(key.public_key()))
 
 
+def signed_payload(payload: object) -> str:
+    """A token carrying `payload`, truly signed by KEY: only the verifier can refuse it."""
+    header = b64(json.dumps({"alg": "EdDSA", "kid": KID}).encode())
+    body = b64(json.dumps(payload, ensure_ascii=False).encode())
+    return f"{header}.{body}.{b64(KEY.sign(f'{header}.{body}'.encode()))}"
+
+
 def test_a_valid_token_verifies_with_every_field(certificate: Certificate) -> None:
     token = sign(certificate)
     assert len(token) < MAX_TOKEN_CHARS
@@ -64,12 +73,70 @@ def test_a_valid_token_verifies_with_every_field(certificate: Certificate) -> No
     }
     header = json.loads(unb64(token.split(".")[0]))
     assert header == {"alg": "EdDSA", "kid": KID}
+    # version 2 carries what the masks keep and the lengths, not the '*'s
+    assert json.loads(unb64(token.split(".")[1])) == [
+        2,
+        certificate.certificate_no,
+        "pension",
+        "张英",
+        3,
+        "11011239",
+        18,
+        int(certificate.verified_at.timestamp()),
+        20270131,
+        "SIM-0001",
+        "pass",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "printed"),
+    [
+        ("张秀英", "张*英"),
+        ("张三", "张*"),
+        ("张", "张"),
+        ("欧阳" * 7 + "娜", "欧" + "*" * 13 + "娜"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("id_number", "printed_id"),
+    [
+        ("11010119500101123X", "1101**********123X"),
+        ("110101500101123", "1101*******1123"),  # a first-generation 15-digit number
+        ("1234567", "*******"),  # under 8 characters nothing is kept
+    ],
+)
+def test_the_verifier_rebuilds_the_masked_text_printed_on_paper(
+    certificate: Certificate, name: str, printed: str, id_number: str, printed_id: str
+) -> None:
+    cert = dataclasses.replace(
+        certificate, masked_name=mask_name(name), masked_id_number=mask_id_number(id_number)
+    )
+    fields = verify_token(sign(cert), KEYS, today=TODAY).fields
+    assert (fields["name"], fields["id_number"]) == (printed, printed_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        ({"masked_name": "张秀英"}, "name (3 characters) is not masked"),
+        ({"masked_name": "张秀"}, "name (2 characters) is not masked"),
+        ({"masked_id_number": "110101195001011239"}, "ID number (18 characters) is not masked"),
+        ({"masked_name": "张" + "*" * MAX_MASKED_CHARS}, "name is 100 characters"),
+    ],
+)
+def test_text_the_token_cannot_carry_masked_is_not_signed(
+    certificate: Certificate, change: dict[str, str], what: str
+) -> None:
+    with pytest.raises(TokenError, match=re.escape(what)) as refused:
+        sign(dataclasses.replace(certificate, **change))
+    assert "秀" not in str(refused.value) and "0119500" not in str(refused.value)  # never quoted
 
 
 def test_a_changed_field_is_rejected(certificate: Certificate) -> None:
     header, payload, signature = sign(certificate).split(".")
     fields = json.loads(unb64(payload))
-    fields[3] = "李*四"  # another resident's name under the same signature
+    fields[3] = "李四"  # another resident's name under the same signature
     forged = ".".join((header, b64(json.dumps(fields, ensure_ascii=False).encode()), signature))
     result = verify_token(forged, KEYS, today=TODAY)
     assert not result.valid
@@ -122,11 +189,61 @@ def test_an_expired_certificate_is_not_valid_but_shows_its_fields(certificate: C
 
 
 def test_a_signed_payload_of_another_shape_is_refused() -> None:
-    header = b64(json.dumps({"alg": "EdDSA", "kid": KID}).encode())
-    payload = b64(b'{"no":"1"}')
-    signature = b64(KEY.sign(f"{header}.{payload}".encode()))
-    result = verify_token(f"{header}.{payload}.{signature}", KEYS, today=TODAY)
-    assert not result.valid and "payload" in result.reason
+    result = verify_token(signed_payload({"no": "1"}), KEYS, today=TODAY)
+    assert not result.valid and "payload is not a certificate" in result.reason
+
+
+V2 = [2, "261124-7KQ2M", "pension", "张英", 3, "11011239", 18, 1795400000, 20270131, "T-1", "pass"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        # version 1 spelled the '*'s out; it was never deployed
+        (
+            [
+                1,
+                "261124-7KQ2M",
+                "pension",
+                "张*英",
+                "1101**********1239",
+                1795400000,
+                20270131,
+                "T-1",
+                "pass",
+            ],
+            "payload version 1 is not supported (this verifier reads version 2)",
+        ),
+        ([3, *V2[1:]], "payload version 3 is not supported"),
+        (["2", *V2[1:]], "payload version 2 is not supported"),  # a string, not the number
+        ([2.0, *V2[1:]], "payload version 2.0 is not supported"),
+        (V2[:-1], "not a version 2 certificate"),
+        ([*V2[:3], "张英", 2, *V2[5:]], "kept characters do not fit a masked text of 2"),
+        ([*V2[:3], "张", 3, *V2[5:]], "kept characters do not fit a masked text of 3"),
+        ([*V2[:4], 10**6, *V2[5:]], "masked length is not a number from 0 to 99"),
+        ([*V2[:4], -1, *V2[5:]], "masked length is not a number"),
+        ([*V2[:4], True, *V2[5:]], "masked length is not a number"),
+        ([*V2[:4], "3", *V2[5:]], "masked length is not a number"),
+        ([*V2[:5], "1101239", 18, *V2[7:]], "kept characters do not fit a masked text of 18"),
+        ([*V2[:5], 11011239, 18, *V2[7:]], "kept characters do not fit"),
+        ([*V2[:6], 100, *V2[7:]], "masked length is not a number from 0 to 99"),
+        ([*V2[:10], "passed"], "unknown outcome"),
+    ],
+)
+def test_a_signed_payload_that_is_not_a_version_2_certificate_is_refused(
+    payload: list[object], reason: str
+) -> None:
+    result = verify_token(signed_payload(payload), KEYS, today=TODAY)
+    assert not result.valid
+    assert result.reason.startswith("signed payload unreadable: ")
+    assert reason in result.reason
+    assert result.fields == {}
+
+
+def test_the_reference_payload_of_those_refusals_is_itself_valid() -> None:
+    result = verify_token(signed_payload(V2), KEYS, today=TODAY)
+    assert result.valid, result.reason
+    assert (result.fields["name"], result.fields["id_number"]) == ("张*英", "1101**********1239")
 
 
 def test_a_token_too_long_for_the_qr_code_is_not_made(certificate: Certificate) -> None:
@@ -148,18 +265,20 @@ def test_key_files_load_and_bad_ones_are_named(tmp_path: Path, certificate: Cert
 
 # -- the terminal id budget ---------------------------------------------------------------
 
-# The longest masked name a card holds: 15 characters (the ID card's name field), the two it
-# keeps outside the BMP (4 bytes each in UTF-8, as GB18030 social-security cards may carry).
-LONGEST_NAME = "\U00020000" + "张" * 13 + "\U0002a6d6"
+# The longest name a token carries (a card holds at most 15 characters, the ID card's name
+# field; a token carries its length, so any length up to MAX_MASKED_CHARS costs the same two
+# digits), the two characters it keeps outside the BMP (4 bytes each in UTF-8, as GB18030
+# social-security cards may carry).
+LONGEST_NAME = "\U00020000" + "张" * (MAX_MASKED_CHARS - 2) + "\U0002a6d6"
 
 
 def worst_case(terminal_id: str) -> Certificate:
     """Every field but the terminal id at its longest."""
     return Certificate(
         certificate_no="261124-7KQ2M",  # always 12 characters
-        service="pension",
+        service=max(SERVICES, key=len),
         masked_name=mask_name(LONGEST_NAME),
-        masked_id_number=mask_id_number("11010119500101123X"),
+        masked_id_number=mask_id_number("11010119500101123X"),  # validated: always 18 ASCII
         verified_at=dt.datetime(2286, 11, 20, 17, 46, 39, tzinfo=dt.UTC),  # last 10-digit time
         valid_until=dt.date(9999, 12, 31),
         service_point="示范村便民服务站",
@@ -199,7 +318,8 @@ def test_property_every_terminal_id_the_config_accepts_fits(terminal_id: str) ->
 
 
 @pytest.mark.parametrize(
-    ("terminal_id", "size"), [("GD-440106-001", 13), ("镇一二三", 12), ("", 0), ("   ", 3)]
+    ("terminal_id", "size"),
+    [("GD-440106-001-镇一二三四", 29), ("广东省广州市天河区-001", 31), ("", 0), ("   ", 3)],
 )
 def test_config_refuses_a_terminal_id_that_cannot_fit(
     tmp_path: Path, terminal_id: str, size: int
@@ -214,10 +334,19 @@ def test_config_refuses_a_terminal_id_that_cannot_fit(
     assert f"Use 1 to {TERMINAL_ID_MAX_BYTES} bytes" in message and "QR code" in message
 
 
-def test_config_accepts_a_terminal_id_that_fits(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "terminal_id",
+    [
+        "镇一-0017",
+        "GD-440106-001",
+        "GD-440106-001-镇一二三",
+        "广东广州天河区-001",
+    ],  # 11, 13, 26, 25
+)
+def test_config_accepts_a_terminal_id_that_fits(tmp_path: Path, terminal_id: str) -> None:
     path = tmp_path / "terminal.toml"
-    path.write_text('[terminal]\nid = "镇一-0017"\n', encoding="utf-8")  # 3 + 3 + 5 bytes
-    assert load_settings(path).terminal.id == "镇一-0017"
+    path.write_text(f"[terminal]\nid = {json.dumps(terminal_id)}\n", encoding="utf-8")
+    assert load_settings(path).terminal.id == terminal_id
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -239,7 +368,7 @@ certificates = st.builds(
     ).map(lambda d: d.replace(microsecond=0)),
     valid_until=st.dates(min_value=dt.date(2027, 1, 1), max_value=dt.date(2041, 12, 31)),
     service_point=st.just("示范村便民服务站"),
-    terminal_id=st.from_regex(r"[A-Z]{2,4}-[0-9]{4,6}", fullmatch=True),
+    terminal_id=st.from_regex(r"[A-Z]{2,4}-[0-9]{4,6}(-[0-9]{3})?", fullmatch=True),
     outcome=st.sampled_from(Outcome),
 )
 
@@ -256,6 +385,23 @@ def test_property_every_signed_certificate_round_trips(cert: Certificate) -> Non
     assert result.fields["verified_at"] == cert.verified_at.isoformat()
     assert result.fields["valid_until"] == cert.valid_until.isoformat()
     assert result.fields["outcome"] == str(cert.outcome)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    name=st.text(
+        alphabet=st.sampled_from("张秀英*a \U00020000\U0002a6d6"), max_size=MAX_MASKED_CHARS
+    ),
+    id_number=st.text(alphabet=st.sampled_from("0123456789X*"), max_size=MAX_MASKED_CHARS),
+)
+def test_property_any_masked_text_comes_back_as_printed(name: str, id_number: str) -> None:
+    cert = worst_case("SIM-0001")
+    cert = dataclasses.replace(
+        cert, masked_name=mask_name(name), masked_id_number=mask_id_number(id_number)
+    )
+    fields = verify_token(sign(cert), KEYS, today=TODAY).fields
+    assert fields["name"] == mask_name(name)
+    assert fields["id_number"] == mask_id_number(id_number)
 
 
 @settings(max_examples=150, deadline=None)
