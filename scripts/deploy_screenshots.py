@@ -1,4 +1,5 @@
-"""Screenshots for docs/deploy.md: the technician PIN pad and panel on a simulated terminal.
+"""Screenshots for docs/deploy.md: the technician PIN pad and panel on a simulated terminal, and
+the screen a terminal shows when its config file is wrong.
 
     .venv/bin/python scripts/deploy_screenshots.py [--out docs/deploy]
 
@@ -22,9 +23,10 @@ sys.path.insert(0, str(REPO))
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from config import load_settings  # noqa: E402
+from config import ConfigError, load_settings  # noqa: E402
 from kiosk.app import KioskRuntime  # noqa: E402
 from kiosk.demo import stand_in_frame  # noqa: E402
+from screens.config_error import ConfigErrorScreen  # noqa: E402
 from screens.theme import install_font  # noqa: E402
 
 
@@ -70,7 +72,28 @@ def main() -> int:
         QTimer.singleShot(1500, pin_pad)
         app.exec()
         runtime.shutdown()
+        save_config_error(Path(tmp), args.out)
     return 0
+
+
+def save_config_error(tmp: Path, out: Path) -> None:
+    """What `kiosk run` shows for a misspelt value, with the real loader's message."""
+    broken = tmp / "etc-kiosk" / "terminal.toml"
+    broken.parent.mkdir()
+    broken.write_text('[printer]\nbackend = "thermal"\n', encoding="utf-8")
+    try:
+        load_settings(broken)
+    except ConfigError as exc:
+        message = exc.message.replace(str(broken), "/etc/kiosk/terminal.toml")
+    else:
+        raise SystemExit("the broken config loaded: the screenshot would show nothing")
+    screen = ConfigErrorScreen(message)
+    screen.setFixedSize(1920, 1080)
+    screen.show()
+    QApplication.processEvents()
+    screen.grab().toImage().scaledToWidth(960).save(str(out / "config-error.png"))
+    print(out / "config-error.png")
+    screen.close()
 
 
 if __name__ == "__main__":
