@@ -92,7 +92,7 @@ class CaseRecorder:
         )
         try:
             token = sign_certificate(cert, self.keys.signing_key, self.keys.key_id)
-        except TokenError as exc:  # too long for the QR code (e.g. a very long name)
+        except TokenError as exc:  # cannot be carried in the QR code (a name over 99 characters)
             payload["certificate_error"] = str(exc)
             return None, "", str(exc)
         payload["certificate"] = {

@@ -69,7 +69,7 @@ def demo_payload(rng: random.Random, terminal_id: str) -> dict[str, Any]:
             "sex": rng.choice(["1", "2"]),
             "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
         },
-        "match": {"distance": distance, "threshold": 0.5, "reference": "card"},
+        "match": {"distance": distance, "threshold": 0.51, "reference": "card_photo"},
         "liveness": {
             "passed": outcome != "not_verified",
             "reason": "passed",
