@@ -442,29 +442,37 @@ class CaseStore:
             self.set_meta({"last_sync_attempt": now, "last_sync_error": error[:500]})
 
 
+@contextmanager
+def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection without keys or the writer lock (the kiosk may be running).
+
+    Refuses a store a newer release migrated: what this software would read there are guesses
+    (and a rollback asks exactly this before it switches). SQLite errors become StoreBroken.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    try:
+        refuse_newer({row[0] for row in conn.execute("SELECT version FROM schema_migrations")})
+        yield conn
+    except sqlite3.Error as exc:
+        raise _translate(exc, "reading the case store") from exc
+    finally:
+        conn.close()
+
+
 def read_status(path: Path) -> dict[str, Any]:
     """`CaseStore.status()` without keys or the writer lock (the kiosk may be running)."""
     empty: dict[str, Any] = dict.fromkeys(STATUSES, 0)
     empty.update(oldest_pending_age_s=None, last_sync=None)
     if not path.exists():
         return empty
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    try:
+    with _read_only(path) as conn:
         rows = conn.execute(
             "SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status"
         ).fetchall()
         meta = conn.execute("SELECT value FROM meta WHERE key = 'last_sync'").fetchone()
-        versions = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    finally:
-        conn.close()
-    # Counts read by software that does not know the schema would be guesses (and a rollback
-    # asks exactly this question before it switches).
-    refuse_newer(versions)
     return _status_from(rows, meta[0] if meta else None)
 
 
@@ -480,19 +488,11 @@ def read_rejected(path: Path) -> list[dict[str, Any]]:
     """
     if not path.exists():
         return []
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    try:
+    with _read_only(path) as conn:
         rows = conn.execute(
             "SELECT id, kind, created_at, attempts, last_error, updated_ts FROM cases "
             "WHERE status = 'rejected' ORDER BY id"
         ).fetchall()
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    finally:
-        conn.close()
     return [
         dict(
             zip(

@@ -14,7 +14,7 @@ from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull, StoreTooN
 from offline_queue.ids import is_uuid7, uuid7
 from offline_queue.keys import TerminalKeyError, load, load_or_create
 from offline_queue.migrations import LATEST
-from offline_queue.store import CaseStore, InvalidCase, read_status
+from offline_queue.store import CaseStore, InvalidCase, read_rejected, read_status
 from tests.queuetests.conftest import ID_NUMBER, NAME, case_payload
 
 FACE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 80
@@ -152,6 +152,8 @@ def test_a_store_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> No
         )
     with pytest.raises(StoreTooNew, match=f"schema {LATEST + 1} is newer"):
         read_status(path)
+    with pytest.raises(StoreTooNew):
+        read_rejected(path)
     with pytest.raises(StoreTooNew):
         CaseStore.open(path, keys)
     with sqlite3.connect(path) as conn:  # the newer release's store is left as it was
