@@ -80,6 +80,7 @@ STATES: dict[str, tuple[Step, dict[str, Any]]] = {
     "print_paper_out": (Step.PRINT, {**PENSION, "step_no": 5, "print_failed": "paper_out"}),
     "rate": (Step.RATE, {**PENSION}),
     "thanks": (Step.THANKS, {**PENSION}),
+    "thanks_card_left": (Step.THANKS, {**PENSION, "card_left": True}),
     "help": (Step.HELP, {**PENSION, "help_reason": "resident"}),
     "device_fault": (Step.DEVICE_FAULT, {**PENSION, "fault_device": "camera"}),
     "more_time": (

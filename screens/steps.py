@@ -183,12 +183,17 @@ def rate(_view: View) -> Spec:
     )
 
 
-def thanks(_view: View) -> Spec:
-    return Spec(
-        title=tr("谢谢您，再见"),
-        body=tr("请拿好您的卡片和凭证。"),
-        actions=[Action(tr("完成"), "thanks_done", ev.Continue, "primary")],
-    )
+def thanks(view: View) -> Spec:
+    done = [Action(tr("完成"), "thanks_done", ev.Continue, "primary")]
+    if view.get("card_left"):
+        # The card still lies on the reader (the voice says so too): the reminder is the title.
+        return Spec(
+            title=tr("请取回您的卡片"),
+            body=tr("您的卡片还在读卡区上，请拿走。谢谢您，再见。"),
+            tone="warning",
+            actions=done,
+        )
+    return Spec(title=tr("谢谢您，再见"), body=tr("请拿好您的卡片和凭证。"), actions=done)
 
 
 def help_(view: View) -> Spec:

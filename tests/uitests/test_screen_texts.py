@@ -1,11 +1,13 @@
 """What particular screens say, rendered on the real window: the card reader's state where the
-card goes, when and where to ask about a pending check, and the honest record-failed text."""
+card goes, when and where to ask about a pending check, the honest record-failed text, and
+the reminder of a card left on the reader."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.flow.model import Step
@@ -67,3 +69,19 @@ def test_a_failed_record_does_not_claim_anything_was_kept(window: KioskWindow) -
     assert "没有丢失" not in body
     assert "这次认证没有保存" in body
     assert "工作人员" in body
+
+
+def test_thanks_reminds_a_card_left_on_the_reader_until_it_is_taken(window: KioskWindow) -> None:
+    step, view = STATES["thanks_card_left"]
+    screen = window.show_step(step, view)
+    assert screen.title.raw_text() == "请取回您的卡片"
+    assert screen.title.property("tone") == "warning"
+    assert "还在读卡区上" in screen.body.raw_text()
+    assert screen.title.font().pixelSize() >= 64  # the screen's largest text
+    done = screen.findChild(QPushButton, "thanks_done")
+    assert done is not None and done.isVisibleTo(window)
+    # The flow's view once the card is taken back: the plain goodbye again.
+    screen = window.show_step(step, {**view, "card_left": False})
+    assert screen.title.raw_text() == "谢谢您，再见"
+    assert screen.title.property("tone") == ""
+    assert "请取回您的卡片" not in screen.body.raw_text()
