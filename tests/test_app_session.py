@@ -356,6 +356,54 @@ def test_camera_unplugged_during_capture_and_back(qtbot, runtime) -> None:
     wait_for(qtbot, rt, "result", timeout_ms=90_000)
 
 
+def test_retry_on_a_camera_still_unplugged_shows_the_fault_again_at_once(qtbot, runtime) -> None:
+    rt = runtime
+    camera = rt.controller.camera
+    walk_to_consent(qtbot, rt)
+    camera.camera.set_fault("unplugged")  # type: ignore[attr-defined]
+    tap(rt, "consent_yes")
+    assert wait_for(qtbot, rt, "device_fault")["fault_device"] == "camera"
+    # Each Retry on the still unplugged camera is answered by the fault screen well inside
+    # face capture's own time limit (a quarter of it), not by that limit running out.
+    soon_ms = rt.settings.flow.face_capture_s * 1000 // 4
+    for _ in range(2):
+        tap(rt, "fault_retry")
+        assert str(rt.controller.flow.step) == "face_capture"
+        view = wait_for(qtbot, rt, "device_fault", timeout_ms=soon_ms)
+        assert view["fault_device"] == "camera"
+        assert "camera" in rt.controller.flow.faults
+    # Plugged back in: the next Retry captures, the camera reports its recovery.
+    camera.camera.set_fault("none")  # type: ignore[attr-defined]
+    with qtbot.waitSignal(camera.recovered, timeout=soon_ms):
+        tap(rt, "fault_retry")
+    assert "camera" not in rt.controller.flow.faults
+    wait_for(qtbot, rt, "result", timeout_ms=90_000)
+
+
+def test_retry_on_a_reader_still_unplugged_shows_the_fault_again_at_once(
+    qtbot, tmp_path: Path, testdata: Path
+) -> None:
+    rt = _runtime_with(qtbot, tmp_path, fault="unplugged")  # no reader from boot on
+    try:
+        qtbot.waitUntil(lambda: "card_reader" in rt.controller.flow.faults, timeout=10_000)
+        tap(rt, "service_pension_check")
+        assert wait_for(qtbot, rt, "device_fault")["fault_device"] == "card_reader"
+        # Retry while it is still unplugged: the fault screen again, well inside the
+        # place-your-card screen's time limit (a quarter of it).
+        soon_ms = rt.settings.flow.read_card_s * 1000 // 4
+        tap(rt, "fault_retry")
+        assert str(rt.controller.flow.step) == "read_card"
+        view = wait_for(qtbot, rt, "device_fault", timeout_ms=soon_ms)
+        assert view["fault_device"] == "card_reader"
+        # Plugged back in: the reader's recovery brings the resident back by itself.
+        rt.controller.card.reader.set_fault("none")  # type: ignore[attr-defined]
+        wait_for(qtbot, rt, "read_card", timeout_ms=soon_ms)
+        assert "card_reader" not in rt.controller.flow.faults
+        assert wait_for(qtbot, rt, "confirm_identity")["masked_name"] == "张*英"
+    finally:
+        rt.shutdown()
+
+
 def test_nobody_answers_more_time_and_the_session_is_wiped(qtbot, runtime) -> None:
     rt = runtime
     rt.controller.timers.scale = 0.01  # 90 s of no touch -> 0.9 s; the flow's logic is the same

@@ -41,7 +41,13 @@ class LatestFrame:
 
 
 class CameraService(QObject):
-    """Owns a Camera on thread `device-camera`. Runs only while capturing."""
+    """Owns a Camera on thread `device-camera`. Runs only while capturing.
+
+    A fault is signalled once per capture (not on every reopen that fails again), and again
+    by the next capture if the camera is still broken: a resident's Retry must hear back at
+    once, not at the end of face capture's time limit. The first frame after a fault signals
+    `recovered`.
+    """
 
     frame = Signal(object)  # Frame, for the preview
     fault = Signal(str)  # a technician-facing detail; the flow shows the resident text
@@ -58,12 +64,17 @@ class CameraService(QObject):
         self._stop = threading.Event()
         self._opened = False
         self._faulty = False
+        # Which capture asked last (GUI thread) and which one its fault was signalled to
+        # (device thread): a new capture on a still-broken camera reports the fault again.
+        self._capture_no = 0
+        self._fault_signalled_to = -1
         self._worker = DeviceWorker("camera", idle=self._step)
 
     def start(self) -> None:
         self._worker.start()
 
     def start_capture(self) -> None:
+        self._capture_no += 1  # before capturing is set: the device thread sees it first
         self._capturing.set()
 
     def stop_capture(self) -> None:
@@ -98,8 +109,10 @@ class CameraService(QObject):
     def _report_fault(self, exc: CameraError) -> None:
         log.warning("camera fault: %s", exc)
         self._close()
-        if not self._faulty:
-            self._faulty = True
+        self._faulty = True
+        capture_no = self._capture_no
+        if self._fault_signalled_to != capture_no:
+            self._fault_signalled_to = capture_no
             self.fault.emit(str(exc))
         self._stop.wait(REOPEN_PAUSE_S)  # then try to reopen: cameras come back
 

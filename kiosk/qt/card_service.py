@@ -3,6 +3,10 @@
 Every change of the reader's state is signalled, starting with the first one: a reader that
 is missing when the kiosk boots is reported as NO_READER, not taken for granted as "nothing
 changed yet".
+
+Watching again while the reader is down (a resident's Retry on the fault screen) reports the
+down state again: the flow hears at once that the reader is still missing, instead of
+waiting on the place-your-card screen until its time limit.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from devices.worker import DeviceWorker
 
 log = logging.getLogger(__name__)
 REOPEN_PAUSE_S = 1.0
+READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
 
 
 class CardReaderService(QObject):
@@ -39,14 +44,15 @@ class CardReaderService(QObject):
         self._opened = False
         self._present: CardInserted | None = None  # a card already lying on the reader
         self.state = ReaderState.NO_READER  # what views show until the first report
-        self._signalled: ReaderState | None = None  # the last state sent out; None: none yet
+        self._signalled: ReaderStateChanged | None = None  # the last state sent; None: none yet
         self._worker = DeviceWorker("card_reader", idle=self._step)
 
     def start(self) -> None:
         self._worker.start()
 
     def start_watching(self) -> None:
-        """Report cards from now on, starting with one already lying on the reader."""
+        """Report cards from now on, starting with one already lying on the reader (or the
+        reader's down state, when it still is)."""
         self._watching.set()
         self._worker.submit(self._replay_present)
 
@@ -70,7 +76,7 @@ class CardReaderService(QObject):
         if event is None:
             return
         if isinstance(event, ReaderStateChanged):
-            self.state = self._signalled = event.state
+            self.state, self._signalled = event.state, event
         elif isinstance(event, CardInserted):
             self._present = event
         elif isinstance(event, CardRemoved):
@@ -79,16 +85,21 @@ class CardReaderService(QObject):
             self.card_event.emit(event)
 
     def _replay_present(self) -> None:
-        if self._present is not None and self._watching.is_set():
+        if not self._watching.is_set():
+            return
+        if self._signalled is not None and self._signalled.state in READER_DOWN:
+            self.card_event.emit(self._signalled)  # still down: say so again
+        elif self._present is not None:
             self.card_event.emit(self._present)
 
     def _open(self) -> bool:
         try:
             self.reader.open()
         except ReaderUnavailable as exc:
-            if self._signalled is not ReaderState.NO_READER:
-                self.state = self._signalled = ReaderState.NO_READER
-                self.card_event.emit(ReaderStateChanged(ReaderState.NO_READER, str(exc)))
+            if self._signalled is None or self._signalled.state is not ReaderState.NO_READER:
+                self._signalled = ReaderStateChanged(ReaderState.NO_READER, str(exc))
+                self.state = ReaderState.NO_READER
+                self.card_event.emit(self._signalled)
             return False
         self._opened = True
         return True
