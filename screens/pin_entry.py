@@ -6,10 +6,11 @@ off the GUI thread. The typed digits are never shown, only one dot per digit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QVBoxLayout, QWidget
 
 from screens.texts import tr
 from screens.widgets import button, label
@@ -37,9 +38,27 @@ TECH_TEXT = {
     "sync_off": "没有配置平台，不能同步",
     "export_done": "已导出 {n} 件到 {path}",
     "export_failed": "导出失败：{error}",
-    "registered": "已注册：终端 {terminal}，注册时间 {when}",
-    "not_registered": "未注册。请在终端命令行运行：sudo kiosk register --code 平台给的注册码",
 }
+
+
+def keypad(
+    keys: Sequence[str], columns: int, prefix: str, on_key: Callable[[str], None]
+) -> tuple[QFrame, dict[str, QPushButton]]:
+    """A touch keypad: one button per key ("del" and "ok" in words), named <prefix><key>."""
+    frame = QFrame()
+    frame.setObjectName("pinpad")
+    frame.setMinimumWidth(720)
+    # Smaller than a resident's buttons so that the pad fits a landscape screen's height.
+    frame.setStyleSheet(PAD_STYLE)
+    grid = QGridLayout(frame)
+    grid.setSpacing(16)
+    buttons = {}
+    for index, key in enumerate(keys):
+        text = {"del": tr("删除"), "ok": tr("确定")}.get(key, key)
+        role = "primary" if key == "ok" else ""
+        buttons[key] = button(text, f"{prefix}{key}", partial(on_key, key), role)
+        grid.addWidget(buttons[key], index // columns, index % columns)
+    return frame, buttons
 
 
 class PinEntry(QWidget):
@@ -70,20 +89,7 @@ class PinEntry(QWidget):
         self.reset()
 
     def _pad(self) -> QFrame:
-        frame = QFrame()
-        frame.setObjectName("pinpad")
-        frame.setMinimumWidth(720)
-        # Smaller than a resident's buttons so that the pad fits a landscape screen's height.
-        frame.setStyleSheet(PAD_STYLE)
-        grid = QGridLayout(frame)
-        grid.setSpacing(16)
-        self.keys = {}
-        for index, key in enumerate(KEYS):
-            text = {"del": tr("删除"), "ok": tr("确定")}.get(key, key)
-            role = "primary" if key == "ok" else ""
-            widget = button(text, f"tech_pin_{key}", partial(self._key, key), role)
-            self.keys[key] = widget
-            grid.addWidget(widget, index // 3, index % 3)
+        frame, self.keys = keypad(KEYS, 3, "tech_pin_", self._key)
         return frame
 
     # -- state --------------------------------------------------------------------------------

@@ -39,6 +39,71 @@
             <translation>Step {n} of {total}</translation>
         </message>
         <message>
+            <location filename="../../screens/code_entry.py" line="30" />
+            <source>终端 {terminal}，平台 {platform}</source>
+            <translation>Terminal {terminal}, platform {platform}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="31" />
+            <source>注册码是 16 位：4 组，每组 4 位</source>
+            <translation>The registration code has 16 characters: 4 groups of 4</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="32" />
+            <source>正在向平台注册……</source>
+            <translation>Registering with the platform…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="33" />
+            <source>没有配置平台地址（platform.url），不能注册</source>
+            <translation>No platform address configured (platform.url): cannot register</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="34" />
+            <source>注册成功：本机已注册为终端 {terminal}，平台 {platform}</source>
+            <translation>Registered: this kiosk is terminal {terminal} at platform {platform}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="35" />
+            <source>注册失败：平台不认这个注册码（{reason}）。请核对注册码和终端号 {terminal}，或请平台重新生成一个</source>
+            <translation>Registration failed: the platform does not accept this code ({reason}). Check the code and the terminal id {terminal}, or ask the platform for a new code</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="37" />
+            <source>注册失败：本机的密钥已登记在另一个终端名下（{reason}）</source>
+            <translation>Registration failed: this kiosk's key is already registered to another terminal ({reason})</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="38" />
+            <source>注册失败：平台拒绝了注册（{reason}）</source>
+            <translation>Registration failed: the platform refused it ({reason})</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="39" />
+            <source>注册失败：连不上平台 {platform}（{reason}）。请检查网络后再试</source>
+            <translation>Registration failed: cannot reach the platform {platform} ({reason}). Check the network and try again</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="40" />
+            <source>注册失败：平台地址不能用（{reason}）</source>
+            <translation>Registration failed: the platform address cannot be used ({reason})</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="41" />
+            <source>注册失败：{reason}</source>
+            <translation>Registration failed: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="65" />
+            <source>注册终端</source>
+            <translation>Register terminal</translation>
+        </message>
+        <message>
+            <location filename="../../screens/code_entry.py" line="77" />
+            <source>取消</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
             <location filename="../../screens/config_error.py" line="32" />
             <source>终端配置有误，暂停服务</source>
             <translation>The terminal's configuration is wrong: service paused</translation>
@@ -54,122 +119,107 @@
             <translation>Residents: please ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="23" />
+            <location filename="../../screens/pin_entry.py" line="24" />
             <source>正在核对密码……</source>
             <translation>Checking the PIN…</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="24" />
+            <location filename="../../screens/pin_entry.py" line="25" />
             <source>密码不对，还可以再试 {n} 次</source>
             <translation>Wrong PIN, {n} tries left</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="25" />
+            <location filename="../../screens/pin_entry.py" line="26" />
             <source>密码错误次数太多，已锁定 {n} 秒</source>
             <translation>Too many wrong PINs: locked for {n} s</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="26" />
+            <location filename="../../screens/pin_entry.py" line="27" />
             <source>无法核对密码，请查看日志</source>
             <translation>The PIN could not be checked: see the log</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="27" />
+            <location filename="../../screens/pin_entry.py" line="28" />
             <source>请把卡放到读卡器上</source>
             <translation>Put a card on the reader</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="28" />
+            <location filename="../../screens/pin_entry.py" line="29" />
             <source>读卡成功：{name}，{id_number}</source>
             <translation>Card read: {name}, {id_number}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="29" />
+            <location filename="../../screens/pin_entry.py" line="30" />
             <source>读卡失败：{reason}</source>
             <translation>Card read failed: {reason}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="30" />
+            <location filename="../../screens/pin_entry.py" line="31" />
             <source>测试页已发送到打印机</source>
             <translation>Test page sent to the printer</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="31" />
+            <location filename="../../screens/pin_entry.py" line="32" />
             <source>测试打印完成</source>
             <translation>Test page printed</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="32" />
+            <location filename="../../screens/pin_entry.py" line="33" />
             <source>测试打印失败：{status}</source>
             <translation>Test print failed: {status}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="33" />
+            <location filename="../../screens/pin_entry.py" line="34" />
             <source>待补打 {n} 张</source>
             <translation>{n} kept for reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="34" />
+            <location filename="../../screens/pin_entry.py" line="35" />
             <source>正在同步……</source>
             <translation>Syncing…</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="35" />
+            <location filename="../../screens/pin_entry.py" line="36" />
             <source>同步完成，待同步 {n} 件</source>
             <translation>Sync done, {n} pending</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="36" />
+            <location filename="../../screens/pin_entry.py" line="37" />
             <source>同步失败：{error}</source>
             <translation>Sync failed: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="37" />
+            <location filename="../../screens/pin_entry.py" line="38" />
             <source>没有配置平台，不能同步</source>
             <translation>No platform configured: nothing to sync with</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="38" />
+            <location filename="../../screens/pin_entry.py" line="39" />
             <source>已导出 {n} 件到 {path}</source>
             <translation>Exported {n} case(s) to {path}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="39" />
+            <location filename="../../screens/pin_entry.py" line="40" />
             <source>导出失败：{error}</source>
             <translation>Export failed: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="40" />
-            <source>已注册：终端 {terminal}，注册时间 {when}</source>
-            <translation>Registered: terminal {terminal}, since {when}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="41" />
-            <source>未注册。请在终端命令行运行：sudo kiosk register --code 平台给的注册码</source>
-            <translation>Not registered. On the terminal console run: sudo kiosk register --code CODE_FROM_THE_PLATFORM</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="58" />
-            <source>技术员登录</source>
-            <translation>Technician sign-in</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="66" />
-            <source>取消</source>
-            <translation>Cancel</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="82" />
+            <location filename="../../screens/pin_entry.py" line="57" />
             <source>删除</source>
             <translation>Delete</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="82" />
+            <location filename="../../screens/pin_entry.py" line="57" />
             <source>确定</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="120" />
+            <location filename="../../screens/pin_entry.py" line="77" />
+            <source>技术员登录</source>
+            <translation>Technician sign-in</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="126" />
             <source>请输入技术员密码</source>
             <translation>Enter the technician PIN</translation>
         </message>
@@ -404,52 +454,62 @@
             <translation>Skip</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="188" />
-            <source>谢谢您，再见</source>
-            <translation>Thank you, goodbye</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="189" />
-            <source>请拿好您的卡片和凭证。</source>
-            <translation>Please take your card and your receipt.</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="190" />
+            <location filename="../../screens/steps.py" line="187" />
             <source>完成</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="197" />
+            <location filename="../../screens/steps.py" line="191" />
+            <source>请取回您的卡片</source>
+            <translation>Please take back your card</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="192" />
+            <source>您的卡片还在读卡区上，请拿走。谢谢您，再见。</source>
+            <translation>Your card is still on the reader. Please take it with you. Thank you, goodbye.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="196" />
+            <source>谢谢您，再见</source>
+            <translation>Thank you, goodbye</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="196" />
+            <source>请拿好您的卡片和凭证。</source>
+            <translation>Please take your card and your receipt.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="202" />
             <source>已通知工作人员</source>
             <translation>Staff have been called</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="201" />
+            <location filename="../../screens/steps.py" line="206" />
             <source>我不需要帮助了</source>
             <translation>I no longer need help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="207" />
+            <location filename="../../screens/steps.py" line="212" />
             <source>设备暂时不能使用。</source>
             <translation>A device is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="209" />
+            <location filename="../../screens/steps.py" line="214" />
             <source>请联系工作人员</source>
             <translation>Please ask the staff</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="210" />
+            <location filename="../../screens/steps.py" line="215" />
             <source>已经通知工作人员。</source>
             <translation> Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="214" />
+            <location filename="../../screens/steps.py" line="219" />
             <source>再试一次</source>
             <translation>Try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="215" />
+            <location filename="../../screens/steps.py" line="220" />
             <source>结束</source>
             <translation>Finish</translation>
         </message>
@@ -472,11 +532,6 @@
             <location filename="../../screens/technician.py" line="118" />
             <source>导出待同步数据</source>
             <translation>Export pending cases</translation>
-        </message>
-        <message>
-            <location filename="../../screens/technician.py" line="119" />
-            <source>注册终端</source>
-            <translation>Register terminal</translation>
         </message>
         <message>
             <location filename="../../screens/technician.py" line="123" />

@@ -30,13 +30,13 @@ from kiosk.flow import Step
 from kiosk.print_jobs import PrintJobStore
 from kiosk.qt.controller import READER_DOWN, KioskController, card_failure_reason
 from kiosk.qt.technician_gesture import CORNER_PX, ActivityWatch, CornerGesture
+from kiosk.qt.technician_register import TechnicianRegistration
 from kiosk.qt.technician_reprint import Reprints
 from kiosk.qt.technician_view import (
     KEPT_JOBS_LIMIT,
     DeviceStates,
     OffGuiWorker,
     collect,
-    registration_of,
     sync_mark,
     text,
 )
@@ -93,6 +93,7 @@ class TechnicianMode(QObject):
         jobs: PrintJobStore | None,
         *,
         gate: PinGate | None = None,
+        platform_url: str = "",
         quit_app: Callable[[], None] = QApplication.quit,
     ) -> None:
         super().__init__(window)
@@ -119,6 +120,9 @@ class TechnicianMode(QObject):
         self._test_job = ""
         self._card_test = False
         self.reprints = Reprints(controller.printer)
+        self.registration = TechnicianRegistration(
+            settings, data_dir, platform_url, window, self._worker, self
+        )
         self.gesture = CornerGesture(window)
         self._activity = ActivityWatch(self._idle_timer_restart, self)
         self._refresh_timer = self._timer(REFRESH_MS, self.refresh, single=False)
@@ -137,6 +141,8 @@ class TechnicianMode(QObject):
             runtime.controller,
             runtime.window,
             runtime.jobs,
+            # The platform this kiosk syncs with (configured or embedded): it registers there.
+            platform_url=runtime.client.base_url if runtime.client is not None else "",
         )
 
     def _timer(self, ms: int, slot: Callable[[], None], *, single: bool = True) -> QTimer:
@@ -148,6 +154,7 @@ class TechnicianMode(QObject):
 
     def _wire(self) -> None:
         self.gesture.triggered.connect(self.open_pin_entry)
+        self.registration.finished.connect(self._on_registration_done)
         c = self.controller
         c.screen_shown.connect(self._keep_on_top)
         c.card.card_event.connect(self._on_card_event)
@@ -256,6 +263,7 @@ class TechnicianMode(QObject):
         if not self.active:
             return
         self.active = False
+        self.registration.hide()
         self._release_devices()
         self._refresh_timer.stop()
         self._idle_timer.stop()
@@ -277,7 +285,9 @@ class TechnicianMode(QObject):
 
     def _keep_on_top(self, _step: str, _view: dict[str, Any]) -> None:
         """The flow showed a screen (a device event) while a technician screen is up."""
-        if self.active and self.panel is not None:
+        if self.active and self.registration.showing and self.registration.entry is not None:
+            self.window.setCurrentWidget(self.registration.entry)
+        elif self.active and self.panel is not None:
             self.window.setCurrentWidget(self.panel)
         elif self._pin_open() and self.pin_entry is not None:
             self.window.setCurrentWidget(self.pin_entry)
@@ -397,7 +407,7 @@ class TechnicianMode(QObject):
             TestPrint: self.test_print,
             SyncNow: self.sync_now,
             ExportBundle: self.export,
-            RegisterTerminal: self.registration_state,
+            RegisterTerminal: self.open_registration,
             ReprintAll: self.reprint_all,
             LeaveTechnician: self.leave,
             ExitToDesktop: self.exit_to_desktop,
@@ -526,18 +536,17 @@ class TechnicianMode(QObject):
 
         self._worker.run(run, done)
 
-    def registration_state(self) -> None:
-        def done(result: Any) -> None:
-            if isinstance(result, Registration):
-                self._message = text(
-                    "registered", terminal=result.terminal_id, when=result.registered_at
-                )
-            else:
-                self._message = text("not_registered")
-            self.render()
+    def open_registration(self) -> None:
+        """The code keypad; the registration runs on the worker (kiosk.qt.technician_register)."""
+        self._message = self.registration.open()
 
-        data_dir = self.data_dir
-        self._worker.run(lambda: registration_of(data_dir), done)
+    def _on_registration_done(self, message: str) -> None:
+        if message:
+            self._message = message
+        if self.active and self.panel is not None:
+            self.window.setCurrentWidget(self.panel)
+        self.refresh()  # the registration is read again: 注册终端 hides once registered
+        self.render()
 
     def exit_to_desktop(self) -> None:
         log.warning("technician closed the kiosk app (exit to the desktop)")

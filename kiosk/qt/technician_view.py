@@ -25,6 +25,7 @@ from offline_queue.errors import NotRegistered
 from offline_queue.registration import Registration, load_registration
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
+from screens.code_entry import REGISTER_TEXT
 from screens.pin_entry import TECH_TEXT
 from screens.technician import REPRINT_TEXT, scrub
 from screens.texts import tr
@@ -39,12 +40,12 @@ READER_OK = frozenset({ReaderState.READY, ReaderState.CARD_PRESENT})
 PLATFORM_STATE = {True: "online", False: "offline", None: "unknown"}  # SyncWorker.online
 
 
-MESSAGES = {**TECH_TEXT, **REPRINT_TEXT}
+MESSAGES = {**TECH_TEXT, **REPRINT_TEXT, **REGISTER_TEXT}
 
 
 def text(key: str, **fields: object) -> str:
     """One of the technician's messages (screens/pin_entry.py TECH_TEXT, screens/technician.py
-    REPRINT_TEXT), translated."""
+    REPRINT_TEXT, screens/code_entry.py REGISTER_TEXT), translated."""
     return tr(MESSAGES[key]).format(**fields)
 
 
