@@ -11,8 +11,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from screens.pin_entry import keypad
+from screens.pin_entry import PAD_STYLE, keypad
 from screens.texts import tr
+from screens.theme import TITLE_PX
 from screens.widgets import button, label
 
 GROUPS, GROUP_LEN = 4, 4
@@ -24,6 +25,7 @@ CODE_KEYS = (
 )  # fmt: skip
 COLUMNS = 6
 BLANK = "_"
+CODE_STYLE = f"font-size: {TITLE_PX}px; font-weight: bold; letter-spacing: 4px;"
 
 # What registering tells the technician (kiosk.qt.technician_register fills the {fields}).
 REGISTER_TEXT = {
@@ -66,13 +68,17 @@ class CodeEntry(QWidget):
         self.target = label("", "body")
         self.target.setObjectName("tech_code_target")
         root.addWidget(self.target)
-        self.code_label = label("", "identity", wrap=False)
+        self.code_label = label("", wrap=False)
         self.code_label.setObjectName("tech_code_text")
+        self.code_label.setStyleSheet(CODE_STYLE)
         root.addWidget(self.code_label)
         self.message = label("", "body")
         self.message.setObjectName("tech_code_message")
         root.addWidget(self.message)
         frame, self.keys = keypad(CODE_KEYS, COLUMNS, "tech_code_", self._key)
+        # Six keys a row, as wide as the PIN pad's; less padding so that 删除 fits the same width.
+        frame.setMinimumWidth(960)
+        frame.setStyleSheet(PAD_STYLE + " QPushButton { padding: 4px 8px; }")
         root.addWidget(frame, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.cancel = button(tr("取消"), "tech_code_cancel", self.cancelled.emit, "footer")
         self.cancel.setMinimumWidth(480)

@@ -58,6 +58,8 @@ def keypad(
         role = "primary" if key == "ok" else ""
         buttons[key] = button(text, f"{prefix}{key}", partial(on_key, key), role)
         grid.addWidget(buttons[key], index // columns, index % columns)
+    for column in range(columns):  # equal keys, whatever their words
+        grid.setColumnStretch(column, 1)
     return frame, buttons
 
 
