@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import logging.handlers
 import random
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from kiosk.bundle import demo_clip
 from kiosk.certificate import CHINA_TZ
 from kiosk.face.engine import FaceEngine
 from kiosk.flow import FlowConfig, SessionFlow
-from kiosk.print_jobs import PrintJobStore
+from kiosk.print_jobs import DB_FILE, PrintJobError, PrintJobStore
 from kiosk.qt.camera_service import CameraService
 from kiosk.qt.card_service import CardReaderService
 from kiosk.qt.controller import KioskController, SilentVoice, Voice
@@ -42,8 +43,9 @@ from kiosk.records import CaseRecorder
 from kiosk.services import Matcher
 from kiosk.staff import StaffGate
 from offline_queue.client import PlatformClient
-from offline_queue.keys import TerminalKeys, load_or_create
-from offline_queue.runtime import make_worker, open_store
+from offline_queue.errors import StoreBroken, StoreError, StoreFull, StoreTooNew
+from offline_queue.keys import TerminalKeyError, TerminalKeys, load_or_create
+from offline_queue.runtime import make_worker, open_store, store_path
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 from screens.window import KioskWindow
@@ -51,11 +53,85 @@ from screens.window import KioskWindow
 log = logging.getLogger(__name__)
 PURGE_EVERY_MS = 3_600_000  # hourly
 
+KEYS_FIX = (
+    "The key files must belong to the kiosk user and be readable by it only (chmod 600 FILE); "
+    "do not delete one to get past this: a new storage key loses the queued cases, a new "
+    "signing key the platform registration; restore it from a backup or call support"
+)
+NEWER_RELEASE_FIX = (
+    "A newer release wrote it: install that release (or a later one) again; this one left "
+    "the file as it was"
+)
+STORE_FIXES: tuple[tuple[type[StoreError], str], ...] = (
+    (StoreTooNew, NEWER_RELEASE_FIX),
+    (StoreFull, "Free disk space (old logs, not the data folder), then restart"),
+    (
+        StoreBroken,
+        "If another kiosk program has it open (a second kiosk, `kiosk queue ...`, `kiosk "
+        "selftest`), stop that one; if it is damaged, do not delete it: call support "
+        "(`sudo kiosk queue export /media/usb` saves the pending cases)",
+    ),
+)
+PRINT_JOBS_FIX = (
+    "Do not delete it: it keeps the receipts for reprints; check the disk and that the file "
+    "belongs to the kiosk user, or call support"
+)
+
+
+class StartupError(Exception):
+    """The kiosk cannot start until a technician fixes something on this terminal: the file,
+    what is wrong with it and the fix. `kiosk run` shows it on screen, never a traceback."""
+
+    def __init__(self, file: Path | str, problem: str, fix: str) -> None:
+        self.file, self.problem, self.fix = str(file), problem, fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """One line, for stderr and the journal."""
+        return f"{self.file}: {self.problem}. {self.fix}"
+
+    @property
+    def detail(self) -> str:
+        """The file, the problem and the fix, one to a line, for the screen."""
+        return "\n".join((self.file, self.problem, self.fix))
+
 
 def data_dir_of(settings: Settings) -> Path:
     path = settings.terminal.data_dir
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path.resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path.resolve()
+    except OSError as exc:
+        raise StartupError(
+            path,
+            f"the data folder cannot be made or used: {exc.strerror}",
+            f"It must belong to the kiosk user, mode 700 (sudo chown -R kiosk: {path})",
+        ) from exc
+
+
+def _terminal_keys(data_dir: Path) -> TerminalKeys:
+    try:
+        return load_or_create(data_dir)
+    except TerminalKeyError as exc:
+        raise StartupError(data_dir / "keys", str(exc), KEYS_FIX) from exc
+
+
+def _case_store(settings: Settings, keys: TerminalKeys, data_dir: Path) -> CaseStore:
+    try:
+        return open_store(settings, keys, data_dir)
+    except StoreError as exc:
+        fix = next((text for kind, text in STORE_FIXES if isinstance(exc, kind)), "Call support")
+        raise StartupError(store_path(settings, data_dir), str(exc), fix) from exc
+
+
+def _print_jobs(data_dir: Path) -> PrintJobStore:
+    try:
+        return PrintJobStore.in_data_dir(data_dir)
+    except PrintJobError as exc:  # only a schema from a newer release is refused on open
+        raise StartupError(data_dir / DB_FILE, str(exc), NEWER_RELEASE_FIX) from exc
+    except sqlite3.Error as exc:
+        raise StartupError(data_dir / DB_FILE, f"database failure: {exc}", PRINT_JOBS_FIX) from exc
 
 
 def setup_file_logging(settings: Settings, data_dir: Path) -> None:
@@ -94,14 +170,20 @@ class KioskRuntime:
 
     @classmethod
     def build(cls, settings: Settings, *, rng: random.Random | None = None) -> KioskRuntime:
+        """StartupError when the terminal's own files stop it (opened before anything that
+        would need stopping)."""
         data_dir = data_dir_of(settings)
-        keys = load_or_create(data_dir)
+        keys = _terminal_keys(data_dir)
+        store = _case_store(settings, keys, data_dir)
+        try:
+            jobs = _print_jobs(data_dir)
+        except BaseException:
+            store.close()
+            raise
         platform, url = _platform(settings, data_dir)
-        store = open_store(settings, keys, data_dir)
         sync = make_worker(settings, store, keys, url) if url else None
         client = sync.client if sync is not None else None
         window = KioskWindow()
-        jobs = PrintJobStore.in_data_dir(data_dir)
         controller = _controller(
             settings,
             data_dir,

@@ -1,8 +1,14 @@
-"""`kiosk run` with a broken config shows the technician what to fix instead of a traceback."""
+"""`kiosk run` with a broken config, or with terminal files it must not use (a key file open to
+other users, a case store it cannot open), shows the technician what to fix instead of a
+traceback. Real files with real modes, a real second process holding the store, the real app
+offscreen."""
 
 from __future__ import annotations
 
 import socket
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +17,10 @@ from PySide6.QtWidgets import QApplication
 
 from config import ConfigError, load_settings
 from kiosk.cli import main
-from screens.config_error import ConfigErrorScreen
+from offline_queue.keys import STORAGE_FILE, load_or_create
+from offline_queue.migrations import LATEST
+from offline_queue.runtime import open_store, store_path
+from screens.config_error import ConfigErrorScreen, StartupErrorScreen
 
 
 def broken(tmp_path: Path) -> Path:
@@ -84,4 +93,156 @@ def test_config_error_screen_keeps_the_watchdog_fed(
     finally:
         server.close()
     assert received[0] == b"READY=1\nSTATUS=configuration error"
+    assert received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
+
+
+def terminal_file(tmp_path: Path) -> Path:
+    """A valid terminal file whose data folder is under tmp_path."""
+    path = tmp_path / "terminal.toml"
+    path.write_text(f'[terminal]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    return path
+
+
+def run_and_look(config: Path) -> tuple[int, list[StartupErrorScreen]]:
+    """`kiosk run`, and the start-up error screens visible once its event loop runs."""
+    shown: list[StartupErrorScreen] = []
+
+    def look_and_close() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, StartupErrorScreen) and widget.isVisible():
+                shown.append(widget)
+                widget.hide()  # close() would also post a quit for the next loop
+        QApplication.quit()
+
+    QTimer.singleShot(200, look_and_close)
+    return main(["run", "--config", str(config)]), shown
+
+
+def stderr_line(capsys: pytest.CaptureFixture[str]) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines  # one line, no traceback
+    return lines[0]
+
+
+def test_key_file_open_to_others_is_shown_with_its_fix_exit_3(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = terminal_file(tmp_path)
+    settings = load_settings(config)
+    load_or_create(settings.terminal.data_dir)
+    key = settings.terminal.data_dir / "keys" / STORAGE_FILE
+    key.chmod(0o644)
+    code, shown = run_and_look(config)
+    assert code == 3
+    assert len(shown) == 1
+    detail = shown[0].detail.text()
+    assert str(key) in detail and f"chmod 600 {key}" in detail
+    assert "systemctl restart kiosk" in shown[0].advice.text()
+    line = stderr_line(capsys)
+    assert line.startswith("kiosk: cannot start: ") and f"chmod 600 {key}" in line
+    assert not store_path(settings).exists()  # refused before anything else was opened
+    assert key.stat().st_mode & 0o777 == 0o644  # left as it was, for the technician
+
+
+REPO = Path(__file__).resolve().parents[1]
+HOLD_STORE = """
+import sys
+from pathlib import Path
+from config import load_settings
+from offline_queue.keys import load_or_create
+from offline_queue.runtime import open_store
+settings = load_settings(Path(sys.argv[1]))
+store = open_store(settings, load_or_create(settings.terminal.data_dir))
+print("open", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+def test_case_store_held_by_another_process_is_shown_exit_3(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = terminal_file(tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(config)],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        code, shown = run_and_look(config)
+    finally:
+        holder.communicate("", timeout=30)
+    assert code == 3
+    assert len(shown) == 1
+    detail = shown[0].detail.text()
+    db = store_path(load_settings(config))
+    assert str(db) in detail and "another process" in detail
+    assert "kiosk queue" in detail  # the fix names what may hold it
+    assert "another process" in stderr_line(capsys)
+
+
+def test_case_store_from_a_newer_release_is_shown_and_left_alone_exit_3(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = terminal_file(tmp_path)
+    settings = load_settings(config)
+    open_store(settings, load_or_create(settings.terminal.data_dir)).close()
+    db = store_path(settings)
+    with sqlite3.connect(db) as conn:  # what a newer release's migration leaves behind
+        conn.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'later')",
+            [LATEST + 1],
+        )
+    conn.close()
+    before = db.read_bytes()
+    code, shown = run_and_look(config)
+    assert code == 3
+    assert len(shown) == 1
+    detail = shown[0].detail.text()
+    assert str(db) in detail and f"schema {LATEST + 1} is newer" in detail
+    assert "install that release" in detail
+    assert "is newer" in stderr_line(capsys)
+    assert db.read_bytes() == before
+
+
+def test_start_up_error_screen_keeps_the_watchdog_fed(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = terminal_file(tmp_path)
+    settings = load_settings(config)
+    load_or_create(settings.terminal.data_dir)
+    (settings.terminal.data_dir / "keys" / STORAGE_FILE).chmod(0o640)
+    address = str(tmp_path / "notify.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(address)
+    server.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    received: list[bytes] = []
+
+    def drain() -> int:
+        while True:
+            try:
+                received.append(server.recv(256))
+            except BlockingIOError:
+                return len(received)
+
+    def close_after_two_pings() -> None:
+        if drain() < 3:
+            QTimer.singleShot(50, close_after_two_pings)
+            return
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, StartupErrorScreen):
+                widget.hide()
+        QApplication.quit()
+
+    QTimer.singleShot(50, close_after_two_pings)
+    try:
+        assert main(["run", "--config", str(config)]) == 3
+    finally:
+        server.close()
+    assert received[0] == b"READY=1\nSTATUS=start-up error"
     assert received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]

@@ -7,10 +7,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config import ConfigError, load_settings
 from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+if TYPE_CHECKING:  # Qt and the app are imported only once a command needs them
+    from PySide6.QtWidgets import QWidget
+
+    from kiosk.app import StartupError
 
 
 def register(subparsers: Any) -> None:
@@ -73,10 +78,13 @@ def _run(args: argparse.Namespace) -> int:
         return _show_config_error(exc)
     app = _qt_app(headless=False, locale=settings.terminal.locale)
     install_font(app, settings.ui.font_file)
-    from kiosk.app import KioskRuntime, setup_file_logging
+    from kiosk.app import KioskRuntime, StartupError, setup_file_logging
     from kiosk.sdnotify import Notifier
 
-    runtime = KioskRuntime.build(settings)
+    try:
+        runtime = KioskRuntime.build(settings)
+    except StartupError as exc:
+        return _show_startup_error(app, exc)
     setup_file_logging(settings, runtime.data_dir)
     width, height = _size("", settings.ui.orientation)
     runtime.window.resize(width, height)
@@ -103,18 +111,32 @@ def _show_config_error(error: ConfigError) -> int:
     print(f"kiosk: configuration error: {error.message}", file=sys.stderr)
     app = _qt_app(headless=False, locale="zh_CN")
     install_font(app, "")
-    from kiosk.sdnotify import Notifier
     from screens.config_error import ConfigErrorScreen
 
-    screen = ConfigErrorScreen(error.message)
+    _show_until_restarted(app, ConfigErrorScreen(error.message), "configuration error")
+    return EXIT_USAGE
+
+
+def _show_startup_error(app: Any, error: StartupError) -> int:
+    """The terminal's own files stop the kiosk (a key file, the case store): the technician
+    sees the file, the problem and the fix on screen; a data failure, so exit 3."""
+    print(f"kiosk: cannot start: {error.message}", file=sys.stderr)
+    from screens.config_error import StartupErrorScreen
+
+    _show_until_restarted(app, StartupErrorScreen(error.detail), "start-up error")
+    return EXIT_FAILED
+
+
+def _show_until_restarted(app: Any, screen: QWidget, status: str) -> None:
+    from kiosk.sdnotify import Notifier
+
     screen.showFullScreen()
     # Up and answering, only waiting for a technician: without the pings systemd would kill
     # and restart this screen every WatchdogSec, and the technician would see it flicker.
-    watchdog = _systemd_watchdog(Notifier.from_environment(), "configuration error")
+    watchdog = _systemd_watchdog(Notifier.from_environment(), status)
     app.exec()
     if watchdog is not None:
         watchdog.stop()
-    return EXIT_USAGE
 
 
 def _systemd_watchdog(notifier: Any, status: str = "kiosk running") -> Any:
@@ -141,7 +163,7 @@ def _demo(args: argparse.Namespace) -> int:
     width, height = _size(args.size, base.ui.orientation)
     app = _qt_app(args.headless, base.terminal.locale)
     family = install_font(app, base.ui.font_file)
-    from kiosk.app import KioskRuntime
+    from kiosk.app import KioskRuntime, StartupError
     from kiosk.demo import STATES_DIR, DemoDriver, DemoError, demo_settings
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -152,7 +174,11 @@ def _demo(args: argparse.Namespace) -> int:
     except DemoError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    runtime = KioskRuntime.build(settings)
+    try:
+        runtime = KioskRuntime.build(settings)
+    except StartupError as exc:
+        print(f"kiosk demo: cannot start: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
     runtime.window.setFixedSize(width, height)  # the panel's size: layouts must fit it
     runtime.window.show()
     driver = DemoDriver(runtime, args.out, timeout_s=args.timeout)

@@ -119,6 +119,16 @@
             <translation>Residents: please ask the staff for help.</translation>
         </message>
         <message>
+            <location filename="../../screens/config_error.py" line="68" />
+            <source>终端无法启动，暂停服务</source>
+            <translation>The terminal cannot start: service paused</translation>
+        </message>
+        <message>
+            <location filename="../../screens/config_error.py" line="70" />
+            <source>请工作人员按上面的提示处理后重启终端：sudo systemctl restart kiosk</source>
+            <translation>Staff: do what the message above says, then restart the terminal: sudo systemctl restart kiosk</translation>
+        </message>
+        <message>
             <location filename="../../screens/pin_entry.py" line="24" />
             <source>正在核对密码……</source>
             <translation>Checking the PIN…</translation>
