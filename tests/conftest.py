@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -65,3 +66,32 @@ def testdata() -> Path:
     if not TESTDATA.is_dir():
         pytest.skip(f"shared test data not found at {TESTDATA}")
     return TESTDATA
+
+
+class NotifySocket:
+    """A real unix datagram socket where systemd's notify socket would be."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.received: list[bytes] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(address)
+        self._sock.setblocking(False)
+
+    def drain(self) -> int:
+        """Take what has arrived; return how many messages came so far."""
+        while True:
+            try:
+                self.received.append(self._sock.recv(256))
+            except BlockingIOError:
+                return len(self.received)
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
+    listener = NotifySocket(str(tmp_path / "notify.sock"))
+    yield listener
+    listener.close()

@@ -5,7 +5,6 @@ offscreen."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from offline_queue.keys import STORAGE_FILE, load_or_create
 from offline_queue.migrations import LATEST
 from offline_queue.runtime import open_store, store_path
 from screens.config_error import ConfigErrorScreen, StartupErrorScreen
+from tests.conftest import NotifySocket
 
 
 def broken(tmp_path: Path) -> Path:
@@ -59,27 +59,15 @@ def test_kiosk_run_shows_it_and_exits_2(qtbot, tmp_path: Path, capsys) -> None:
 
 
 def test_config_error_screen_keeps_the_watchdog_fed(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notify_socket: NotifySocket
 ) -> None:
     """Under systemd (a real unix datagram socket stands in for its notify socket) the error
     screen says it is up and pings, so WatchdogSec does not restart it every 30 s."""
-    address = str(tmp_path / "notify.sock")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    server.bind(address)
-    server.setblocking(False)
-    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.address)
     monkeypatch.setenv("WATCHDOG_USEC", "200000")
-    received: list[bytes] = []
-
-    def drain() -> int:
-        while True:
-            try:
-                received.append(server.recv(256))
-            except BlockingIOError:
-                return len(received)
 
     def close_after_two_pings() -> None:
-        if drain() < 3:
+        if notify_socket.drain() < 3:
             QTimer.singleShot(50, close_after_two_pings)
             return
         for widget in QApplication.topLevelWidgets():
@@ -88,12 +76,9 @@ def test_config_error_screen_keeps_the_watchdog_fed(
         QApplication.quit()
 
     QTimer.singleShot(50, close_after_two_pings)
-    try:
-        assert main(["run", "--config", str(broken(tmp_path))]) == 2
-    finally:
-        server.close()
-    assert received[0] == b"READY=1\nSTATUS=configuration error"
-    assert received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
+    assert main(["run", "--config", str(broken(tmp_path))]) == 2
+    assert notify_socket.received[0] == b"READY=1\nSTATUS=configuration error"
+    assert notify_socket.received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
 
 
 def terminal_file(tmp_path: Path) -> Path:
@@ -209,29 +194,17 @@ def test_case_store_from_a_newer_release_is_shown_and_left_alone_exit_3(
 
 
 def test_start_up_error_screen_keeps_the_watchdog_fed(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notify_socket: NotifySocket
 ) -> None:
     config = terminal_file(tmp_path)
     settings = load_settings(config)
     load_or_create(settings.terminal.data_dir)
     (settings.terminal.data_dir / "keys" / STORAGE_FILE).chmod(0o640)
-    address = str(tmp_path / "notify.sock")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    server.bind(address)
-    server.setblocking(False)
-    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.address)
     monkeypatch.setenv("WATCHDOG_USEC", "200000")
-    received: list[bytes] = []
-
-    def drain() -> int:
-        while True:
-            try:
-                received.append(server.recv(256))
-            except BlockingIOError:
-                return len(received)
 
     def close_after_two_pings() -> None:
-        if drain() < 3:
+        if notify_socket.drain() < 3:
             QTimer.singleShot(50, close_after_two_pings)
             return
         for widget in QApplication.topLevelWidgets():
@@ -240,9 +213,6 @@ def test_start_up_error_screen_keeps_the_watchdog_fed(
         QApplication.quit()
 
     QTimer.singleShot(50, close_after_two_pings)
-    try:
-        assert main(["run", "--config", str(config)]) == 3
-    finally:
-        server.close()
-    assert received[0] == b"READY=1\nSTATUS=start-up error"
-    assert received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
+    assert main(["run", "--config", str(config)]) == 3
+    assert notify_socket.received[0] == b"READY=1\nSTATUS=start-up error"
+    assert notify_socket.received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
