@@ -18,6 +18,15 @@ from config.errors import ConfigError
 T = TypeVar("T")
 
 
+# Keys an earlier release had, and where their setting lives now: a terminal file written for
+# that release gets the way forward, not only the list of keys.
+MOVED = {
+    "ui.idle_timeout_s": "It moved: each step has its own limit in [flow] (read_card_s, "
+    "confirm_identity_s, consent_s, face_capture_s, result_s, ...); see config/default.toml.",
+    "ui.more_time_answer_s": "It moved to [flow] more_time_answer_s.",
+}
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -49,10 +58,10 @@ def build(cls: type[T], table: dict[str, Any], file: Path | None, prefix: str = 
     }
     for key in table:
         if key not in fields:
+            path = _join(prefix, key)
             allowed = ", ".join(sorted(fields))
-            raise ConfigError(
-                file, _join(prefix, key), "is not a known setting", f"Allowed keys here: {allowed}."
-            )
+            hint = MOVED.get(path, f"Allowed keys here: {allowed}.")
+            raise ConfigError(file, path, "is not a known setting", hint)
     values: dict[str, Any] = {}
     for name, spec in fields.items():
         if name in table:

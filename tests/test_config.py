@@ -172,3 +172,12 @@ def test_cli_config_check_bad_file_exits_2(tmp_path: Path) -> None:
     assert "camera.backend" in result.stderr
     assert str(path) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_key_that_moved_says_where_it_went(tmp_path: Path) -> None:
+    path = write(tmp_path, "[ui]\nidle_timeout_s = 90\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = caught.value.message
+    assert str(path) in message and "ui.idle_timeout_s" in message
+    assert "[flow]" in message and "read_card_s" in message
