@@ -94,6 +94,7 @@ check "terminal.toml root:kiosk 640" test "$(mode_of /etc/kiosk/terminal.toml)" 
 check "var/lib/kiosk kiosk:kiosk 700" test "$(mode_of /var/lib/kiosk)" = "kiosk:kiosk 700"
 check "current -> release A" test "$(readlink "$root/opt/kiosk/current")" = "releases/$version+$build_a"
 check "unit enabled" test -L "$root/etc/systemd/system/graphical.target.wants/kiosk.service"
+check "unit passes systemd-analyze verify" in_root systemd-analyze verify /etc/systemd/system/kiosk.service
 check "kiosk user has no login shell" test "$(in_root getent passwd kiosk | cut -d: -f7)" = /usr/sbin/nologin
 check "log rotation" test -f "$root/etc/logrotate.d/kiosk"
 check "kiosk command" test -x "$root/usr/local/bin/kiosk"
