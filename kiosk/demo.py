@@ -4,6 +4,14 @@ It acts as the resident (taps the buttons a resident would tap, by object name),
 simulated card reader, camera and printer do their parts, and saves `NN-<screen>.png` for
 every screen shown plus the printed receipt's preview.
 
+Two walks (`DemoSetup.walk`). The face walk plays the shared demo clip (`kiosk.bundle.demo_clip`)
+as the camera: the resident consents and the face check decides. A machine without that clip
+(a fresh clone: the clips may not be redistributed) gets the assisted walk instead, the way a
+resident without face processing goes: consent declined, help, a staff member unlocks with the
+demo's staff PIN, the case is recorded as pending (assisted) and the acceptance slip printed.
+Its camera shows the drawn stand-in frame, so nothing opens a real camera. Only the missing
+default clip falls back: a configured `camera.source` that does not exist is an error.
+
 With the audit (`render_states`), every screen state a resident can meet (`screens.states`),
 including those a good session never shows (help, device fault, more time, not verified,
 pending, paper out), is then rendered on the same window at the panel size, saved as
@@ -16,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,24 +37,37 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from config.settings import Settings
 from kiosk.app import KioskRuntime
-from kiosk.bundle import demo_clip
+from kiosk.bundle import DEMO_CLIP_ENV, DEMO_CLIP_RELATIVE, demo_clip
 from kiosk.face.demo import DEMO_CLIP, demo_recipe
 from kiosk.flow.model import Step
+from kiosk.pin import hash_pin
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit, shortfalls
 from screens.states import STATES
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
-# What the resident taps on each screen (None: wait for the machine).
-TAPS = {
-    "idle": "service_pension_check",
-    "confirm_identity": "confirm_yes",
-    "consent": "consent_yes",
-    "result": "result_continue",
-    "rate": "rate_5",
-    "thanks": "thanks_done",
+FACE_WALK = "face"  # the resident consents and the demo clip is the face
+ASSISTED_WALK = "assisted"  # consent declined: staff unlock an assisted check
+DEMO_STAFF_PIN = "246810"  # the default PIN; the demo terminal's staff PIN is set to it
+# What the resident taps on each screen (missing: wait for the machine), per walk; a tuple is
+# tapped in order (the staff opening the PIN pad and typing the PIN).
+TAPS: dict[str, dict[str, str | tuple[str, ...]]] = {
+    FACE_WALK: {
+        "idle": "service_pension_check",
+        "confirm_identity": "confirm_yes",
+        "consent": "consent_yes",
+        "result": "result_continue",
+        "rate": "rate_5",
+        "thanks": "thanks_done",
+    },
 }
+TAPS[ASSISTED_WALK] = {
+    **TAPS[FACE_WALK],
+    "consent": "consent_no",
+    "help": ("staff_unlock", *(f"pin_{digit}" for digit in DEMO_STAFF_PIN), "pin_ok"),
+}
+STAND_IN_DIR = "stand-in"  # in the demo's data folder: the assisted walk's camera frames
 SETTLE_MS = 400  # let a screen render before grabbing it
 REFERENCE_AT_S = 1.0  # the card photo: a frame of the demo clip well before the checked part
 CARD_PHOTO = "card_photo.jpg"  # in the demo's data folder
@@ -62,12 +84,63 @@ class DemoError(Exception):
     """The demo could not run or did not finish."""
 
 
-def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
-    """The settings the demo runs with: its own data folder and a card photo from the clip."""
+@dataclass(frozen=True)
+class DemoSetup:
+    settings: Settings
+    data_dir: Path
+    walk: str  # FACE_WALK or ASSISTED_WALK
+    reason: str  # why this walk, one line
+
+
+def demo_setup(base: Settings, out_dir: Path) -> DemoSetup:
+    """The face walk when there is a clip (configured or the default one), else the assisted
+    walk. Raises DemoError for a configured camera.source that is not there."""
+    if base.camera.source or demo_clip() is not None:
+        settings, data_dir = demo_settings(base, out_dir)
+        return DemoSetup(settings, data_dir, FACE_WALK, f"camera plays {settings.camera.source}")
+    settings, data_dir = assisted_settings(base, out_dir)
+    reason = f"no demo clip found: {_where_the_clip_was_looked_for()}; staff-assisted check"
+    return DemoSetup(settings, data_dir, ASSISTED_WALK, reason)
+
+
+def _where_the_clip_was_looked_for() -> str:
+    override = os.environ.get(DEMO_CLIP_ENV)
+    if override:
+        return f"${DEMO_CLIP_ENV}={override} is not a file"
+    return f"no ../{DEMO_CLIP_RELATIVE} next to the checkout and ${DEMO_CLIP_ENV} is not set"
+
+
+def assisted_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
+    """The settings of the assisted walk: the stand-in frame as the camera, the demo staff PIN."""
+    data_dir = _fresh_data_dir(out_dir)
+    frames = data_dir / STAND_IN_DIR
+    frames.mkdir()
+    if not stand_in_frame().save(str(frames / "0001.png")):
+        raise DemoError(f"cannot write {frames / '0001.png'}")
+    settings = dataclasses.replace(
+        base,
+        terminal=dataclasses.replace(base.terminal, data_dir=data_dir),
+        camera=dataclasses.replace(base.camera, source=str(frames)),
+        # The shared staff PIN, whatever the config's own PINs: the demo knows this one.
+        technician=dataclasses.replace(
+            base.technician, staff_pin_hash=hash_pin(DEMO_STAFF_PIN), staff=()
+        ),
+        ui=dataclasses.replace(base.ui, fullscreen=False),
+    )
+    return settings, data_dir
+
+
+def _fresh_data_dir(out_dir: Path) -> Path:
     data_dir = out_dir / "data"
     if data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
+    return data_dir
+
+
+def demo_settings(base: Settings, out_dir: Path) -> tuple[Settings, Path]:
+    """The settings of the face walk: its own data folder and a card photo from the clip."""
+    data_dir = _fresh_data_dir(out_dir)
     clip = Path(base.camera.source) if base.camera.source else demo_clip()
     if clip is None or not clip.exists():
         raise DemoError(f"demo camera clip not found: {clip} (set camera.source)")
@@ -125,10 +198,17 @@ class DemoResult:
 class DemoDriver(QObject):
     """Plays the resident; finishes when the kiosk is back on the welcome screen."""
 
-    def __init__(self, runtime: KioskRuntime, out_dir: Path, timeout_s: float = 180.0) -> None:
+    def __init__(
+        self,
+        runtime: KioskRuntime,
+        out_dir: Path,
+        timeout_s: float = 180.0,
+        walk: str = FACE_WALK,
+    ) -> None:
         super().__init__()
         self.runtime = runtime
         self.out_dir = out_dir
+        self.taps = TAPS[walk]
         self.result = DemoResult()
         self._last_key = ""
         self._welcomed = 0
@@ -161,19 +241,21 @@ class DemoDriver(QObject):
     def _act(self, step: str, key: str) -> None:
         if key != self._last_key:
             return  # the screen moved on before the resident could tap
-        tap = TAPS.get(step)
+        taps = self.taps.get(step, ())
         if step == "face_capture" and self.runtime.controller.flow.view().get("liveness_failed"):
-            tap = "face_retry"
-        if tap:
-            self._tap(tap)
+            taps = "face_retry"
+        for name in (taps,) if isinstance(taps, str) else taps:
+            if not self._tap(name):
+                return
 
-    def _tap(self, name: str) -> None:
+    def _tap(self, name: str) -> bool:
         screen = self.runtime.window.current_screen()
         button = screen.findChild(QPushButton, name)
         if button is None:
             self._fail(f"no button {name!r} on screen {screen.step}")
-            return
+            return False
         button.click()
+        return True
 
     def _finish(self) -> None:
         printed = sorted((self.runtime.data_dir / "printer").glob("*.png"))

@@ -164,24 +164,25 @@ def _demo(args: argparse.Namespace) -> int:
     app = _qt_app(args.headless, base.terminal.locale)
     family = install_font(app, base.ui.font_file)
     from kiosk.app import KioskRuntime, StartupError
-    from kiosk.demo import STATES_DIR, DemoDriver, DemoError, demo_settings
+    from kiosk.demo import STATES_DIR, DemoDriver, DemoError, demo_setup
 
     args.out.mkdir(parents=True, exist_ok=True)
     for old in [*args.out.glob("*.png"), *(args.out / STATES_DIR).glob("*.png")]:
         old.unlink()
     try:
-        settings, _data_dir = demo_settings(base, args.out)
+        setup = demo_setup(base, args.out)
     except DemoError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    print(f"kiosk demo: {setup.walk} walk ({setup.reason})", file=sys.stderr)
     try:
-        runtime = KioskRuntime.build(settings)
+        runtime = KioskRuntime.build(setup.settings)
     except StartupError as exc:
         print(f"kiosk demo: cannot start: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
     runtime.window.setFixedSize(width, height)  # the panel's size: layouts must fit it
     runtime.window.show()
-    driver = DemoDriver(runtime, args.out, timeout_s=args.timeout)
+    driver = DemoDriver(runtime, args.out, timeout_s=args.timeout, walk=setup.walk)
     runtime.start()
     try:
         app.exec()
@@ -196,6 +197,8 @@ def _demo(args: argparse.Namespace) -> int:
         "screens": [p.name for p in result.screens],
         "receipt": result.receipt.name if result.receipt else None,
         "out": str(args.out),
+        "walk": setup.walk,
+        "walk_reason": setup.reason,
     }
     if args.audit:
         # After the session: the devices are stopped, nothing but the states moves the window.
