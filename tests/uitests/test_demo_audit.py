@@ -37,18 +37,27 @@ MUST_HAVE = {
 RUN_TIMEOUT_S = 240
 
 
-def run_demo(out: Path, size: tuple[int, int], *extra: str) -> tuple[int, dict[str, Any], str]:
+def demo_process(
+    out: Path, size: tuple[int, int], *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`kiosk demo --headless --json` in its own process; `env` adds to this one's environment."""
     command = [sys.executable, "-m", "kiosk", "demo", "--headless", "--json"]
     command += ["--out", str(out), "--size", f"{size[0]}x{size[1]}", *extra]
-    done = subprocess.run(
+    return subprocess.run(
         command,
         cwd=REPO,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_S,
         check=False,
     )
+
+
+def run_demo(
+    out: Path, size: tuple[int, int], *extra: str, env: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], str]:
+    done = demo_process(out, size, *extra, env=env)
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
@@ -74,6 +83,7 @@ def test_the_session_passes_and_the_exit_code_says_so(audited: Any) -> None:
     size, out, code, report = audited
     assert code == 0, report
     assert report["ok"] is True and report["error"] == ""
+    assert report["walk"] == "face", report["walk_reason"]
     assert report["size"] == f"{size[0]}x{size[1]}"
     assert report["receipt"] and (out / report["receipt"]).is_file()
     assert "01-idle.png" in report["session_screens"]
@@ -133,7 +143,12 @@ def test_every_screen_meets_the_targets(audited: Any) -> None:
 def test_without_audit_the_json_is_unchanged(tmp_path: Path, testdata: Path) -> None:
     code, report, _err = run_demo(tmp_path, SIZES["landscape"])
     assert code == 0, report
-    assert set(report) == {"ok", "error", "font", "size", "screens", "receipt", "out"}
+    assert set(report) == {
+        *("ok", "error", "font", "size", "screens", "receipt", "out"),
+        *("walk", "walk_reason"),
+    }
+    assert report["walk"] == "face"
+    assert any(name.endswith("-face_capture.png") for name in report["screens"])
     assert report["screens"][0] == "01-idle.png"
     assert all((tmp_path / name).is_file() for name in report["screens"])
     assert not (tmp_path / "states").exists()
