@@ -58,11 +58,14 @@ def test_kiosk_run_shows_it_and_exits_2(qtbot, tmp_path: Path, capsys) -> None:
     assert "printer.backend" in capsys.readouterr().err
 
 
-def test_config_error_screen_keeps_the_watchdog_fed(
-    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notify_socket: NotifySocket
-) -> None:
-    """Under systemd (a real unix datagram socket stands in for its notify socket) the error
-    screen says it is up and pings, so WatchdogSec does not restart it every 30 s."""
+def run_until_two_pings(
+    config: Path,
+    screen_type: type,
+    monkeypatch: pytest.MonkeyPatch,
+    notify_socket: NotifySocket,
+) -> int:
+    """`kiosk run --config CONFIG` under a stand-in systemd (WatchdogSec 0.2 s): hide the
+    error screen once READY and two pings have arrived; return the exit code."""
     monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.address)
     monkeypatch.setenv("WATCHDOG_USEC", "200000")
 
@@ -71,12 +74,20 @@ def test_config_error_screen_keeps_the_watchdog_fed(
             QTimer.singleShot(50, close_after_two_pings)
             return
         for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, ConfigErrorScreen):
-                widget.hide()
+            if isinstance(widget, screen_type):
+                widget.hide()  # close() would also post a quit for the next loop
         QApplication.quit()
 
     QTimer.singleShot(50, close_after_two_pings)
-    assert main(["run", "--config", str(broken(tmp_path))]) == 2
+    return main(["run", "--config", str(config)])
+
+
+def test_config_error_screen_keeps_the_watchdog_fed(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, notify_socket: NotifySocket
+) -> None:
+    """Under systemd (a real unix datagram socket stands in for its notify socket) the error
+    screen says it is up and pings, so WatchdogSec does not restart it every 30 s."""
+    assert run_until_two_pings(broken(tmp_path), ConfigErrorScreen, monkeypatch, notify_socket) == 2
     assert notify_socket.received[0] == b"READY=1\nSTATUS=configuration error"
     assert notify_socket.received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
 
@@ -200,19 +211,6 @@ def test_start_up_error_screen_keeps_the_watchdog_fed(
     settings = load_settings(config)
     load_or_create(settings.terminal.data_dir)
     (settings.terminal.data_dir / "keys" / STORAGE_FILE).chmod(0o640)
-    monkeypatch.setenv("NOTIFY_SOCKET", notify_socket.address)
-    monkeypatch.setenv("WATCHDOG_USEC", "200000")
-
-    def close_after_two_pings() -> None:
-        if notify_socket.drain() < 3:
-            QTimer.singleShot(50, close_after_two_pings)
-            return
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, StartupErrorScreen):
-                widget.hide()
-        QApplication.quit()
-
-    QTimer.singleShot(50, close_after_two_pings)
-    assert main(["run", "--config", str(config)]) == 3
+    assert run_until_two_pings(config, StartupErrorScreen, monkeypatch, notify_socket) == 3
     assert notify_socket.received[0] == b"READY=1\nSTATUS=start-up error"
     assert notify_socket.received[1:3] == [b"WATCHDOG=1", b"WATCHDOG=1"]
