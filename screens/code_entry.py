@@ -8,13 +8,13 @@ job, off the GUI thread (kiosk.qt.technician_register).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
-from screens.pin_entry import PAD_STYLE, keypad
+from screens.pin_entry import PAD_STYLE, keypad_screen
 from screens.texts import tr
 from screens.theme import TITLE_PX
-from screens.widgets import button, label
+from screens.widgets import label
 
 GROUPS, GROUP_LEN = 4, 4
 CODE_LEN = GROUPS * GROUP_LEN
@@ -59,31 +59,25 @@ class CodeEntry(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("screen")  # the kiosk theme's white screen background
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._code = ""
-        root = QVBoxLayout(self)
-        root.setContentsMargins(48, 24, 48, 24)
-        root.addWidget(label(tr("注册终端"), "title"))
         self.target = label("", "body")
         self.target.setObjectName("tech_code_target")
-        root.addWidget(self.target)
         self.code_label = label("", wrap=False)
         self.code_label.setObjectName("tech_code_text")
         self.code_label.setStyleSheet(CODE_STYLE)
-        root.addWidget(self.code_label)
-        self.message = label("", "body")
-        self.message.setObjectName("tech_code_message")
-        root.addWidget(self.message)
-        frame, self.keys = keypad(CODE_KEYS, COLUMNS, "tech_code_", self._key)
+        parts = keypad_screen(
+            self,
+            tr("注册终端"),
+            [self.target, self.code_label],
+            "tech_code_",
+            (CODE_KEYS, COLUMNS),
+            self._key,
+            self.cancelled.emit,
+        )
+        self.message, self.keys, self.cancel = parts.message, parts.keys, parts.cancel
         # Six keys a row, as wide as the PIN pad's; less padding so that 删除 fits the same width.
-        frame.setMinimumWidth(960)
-        frame.setStyleSheet(PAD_STYLE + " QPushButton { padding: 4px 8px; }")
-        root.addWidget(frame, alignment=Qt.AlignmentFlag.AlignHCenter)
-        self.cancel = button(tr("取消"), "tech_code_cancel", self.cancelled.emit, "footer")
-        self.cancel.setMinimumWidth(480)
-        root.addWidget(self.cancel, alignment=Qt.AlignmentFlag.AlignHCenter)
-        root.addStretch()
+        parts.pad.setMinimumWidth(960)
+        parts.pad.setStyleSheet(PAD_STYLE + " QPushButton { padding: 4px 8px; }")
         self.reset()
 
     # -- state --------------------------------------------------------------------------------

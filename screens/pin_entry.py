@@ -7,10 +7,11 @@ off the GUI thread. The typed digits are never shown, only one dot per digit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from screens.texts import tr
 from screens.widgets import button, label
@@ -63,6 +64,48 @@ def keypad(
     return frame, buttons
 
 
+@dataclass
+class KeypadScreen:
+    """What `keypad_screen` built: the message line, the keys by name, the pad, cancel."""
+
+    message: QLabel
+    keys: dict[str, QPushButton]
+    pad: QFrame
+    cancel: QPushButton
+
+
+def keypad_screen(
+    screen: QWidget,
+    title: str,
+    shown: Sequence[QWidget],
+    prefix: str,
+    keys: tuple[Sequence[str], int],
+    on_key: Callable[[str], None],
+    on_cancel: Callable[[], None],
+) -> KeypadScreen:
+    """Lay out a technician's full-screen keypad on `screen`: the title, the `shown` widgets
+    (what is typed so far), a message line, the keys (names, columns) and a cancel button;
+    object names <prefix>message, <prefix><key>, <prefix>cancel."""
+    screen.setObjectName("screen")  # the kiosk theme's white screen background
+    screen.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    root = QVBoxLayout(screen)
+    root.setContentsMargins(48, 24, 48, 24)
+    root.addWidget(label(title, "title"))
+    for widget in shown:
+        root.addWidget(widget)
+    message = label("", "body")
+    message.setObjectName(f"{prefix}message")
+    root.addWidget(message)
+    names, columns = keys
+    pad, buttons = keypad(names, columns, prefix, on_key)
+    root.addWidget(pad, alignment=Qt.AlignmentFlag.AlignHCenter)
+    cancel = button(tr("取消"), f"{prefix}cancel", on_cancel, "footer")
+    cancel.setMinimumWidth(480)
+    root.addWidget(cancel, alignment=Qt.AlignmentFlag.AlignHCenter)
+    root.addStretch()
+    return KeypadScreen(message, buttons, pad, cancel)
+
+
 class PinEntry(QWidget):
     """`submitted(pin)` on OK, `cancelled()` on Cancel. Object names: tech_pin_<key>."""
 
@@ -71,28 +114,20 @@ class PinEntry(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("screen")  # the kiosk theme's white screen background
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._pin = ""
-        root = QVBoxLayout(self)
-        root.setContentsMargins(48, 24, 48, 24)
-        root.addWidget(label(tr("技术员登录"), "title"))
         self.dots = label("", "identity")
         self.dots.setObjectName("tech_pin_dots")
-        root.addWidget(self.dots)
-        self.message = label("", "body")
-        self.message.setObjectName("tech_pin_message")
-        root.addWidget(self.message)
-        root.addWidget(self._pad(), alignment=Qt.AlignmentFlag.AlignHCenter)
-        cancel = button(tr("取消"), "tech_pin_cancel", self.cancelled.emit, "footer")
-        cancel.setMinimumWidth(480)
-        root.addWidget(cancel, alignment=Qt.AlignmentFlag.AlignHCenter)
-        root.addStretch()
+        parts = keypad_screen(
+            self,
+            tr("技术员登录"),
+            [self.dots],
+            "tech_pin_",
+            (KEYS, 3),
+            self._key,
+            self.cancelled.emit,
+        )
+        self.message, self.keys = parts.message, parts.keys
         self.reset()
-
-    def _pad(self) -> QFrame:
-        frame, self.keys = keypad(KEYS, 3, "tech_pin_", self._key)
-        return frame
 
     # -- state --------------------------------------------------------------------------------
     def reset(self) -> None:
