@@ -24,11 +24,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-# bench/ itself off the path: a bench script named like a stdlib module (queue.py) would
-# shadow it for every import below.
-sys.path[:] = [str(REPO), str(REPO / "tests")] + [
-    p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
-]
+# The card emulators live with the tests that use them (the project itself is installed).
+sys.path.insert(0, str(REPO / "tests"))
 
 from cardtests.pcscd import VPCD_READER, Pcscd, PcscdError  # noqa: E402
 from cardtests.sam_emulator import IdCard, SamEmulator  # noqa: E402

@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# Run as a script, bench/ would be sys.path[0], where bench/queue.py shadows the stdlib queue.
-sys.path[:] = [str(REPO)] + [p for p in sys.path[1:] if Path(p or ".").resolve() != REPO / "bench"]
 
 import cv2  # noqa: E402
 

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-# Run as a script, bench/ would be sys.path[0], where bench/queue.py shadows the stdlib queue.
-sys.path[:] = [str(REPO)] + [p for p in sys.path[1:] if Path(p or ".").resolve() != REPO / "bench"]
 
 from config import load_settings  # noqa: E402
 from config.settings import FaceSettings  # noqa: E402

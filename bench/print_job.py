@@ -16,19 +16,17 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from contract.certificates import sign_certificate, verify_token
+from contract.keys import key_id_of
 from devices.card_reader.identity import CardKind, Identity
 from devices.printer.escpos_render import RenderOptions, render_escpos
 from devices.printer.preview import render_png
-from kiosk.certificate import certificate_receipt, issue_certificate
-from kiosk.tokens import sign_certificate, verify_token
-from offline_queue.keys import key_id_of
+from kiosk.records.certificate import issue_certificate
+from kiosk.records.layouts import certificate_receipt
 
 MAX_BYTES, MAX_MS = 6 * 1024, 100.0
 
@@ -64,7 +62,7 @@ def main() -> int:
             cert = issue_certificate(
                 identity, terminal_id="SIM-0001", service_point="示范村便民服务站", now=now
             )
-            token = sign_certificate(cert, key, kid)
+            token = sign_certificate(cert.token_fields(), key, kid)
             return render_escpos(certificate_receipt(cert, token), options)
 
         return build
@@ -83,7 +81,7 @@ def main() -> int:
     cert = issue_certificate(
         identity, terminal_id="SIM-0001", service_point="示范村便民服务站", now=now
     )
-    token, sign_times = timed(lambda: sign_certificate(cert, key, kid), args.runs)
+    token, sign_times = timed(lambda: sign_certificate(cert.token_fields(), key, kid), args.runs)
     keys = {kid: key.public_key()}
     verdict, verify_times = timed(lambda: verify_token(token, keys), args.runs)
     png, png_times = timed(

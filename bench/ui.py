@@ -24,9 +24,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-# bench/queue.py (its name is the issue's) would shadow the standard library's queue module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
-sys.path.insert(0, str(REPO))
 CHILD = r"""
 import os, sys, time, json, dataclasses
 started = float(sys.argv[1])
@@ -45,7 +42,7 @@ install_font(app)
 phase("qt_font")
 from config import load_settings
 from kiosk.app import KioskRuntime
-from kiosk.demo import demo_settings
+from kiosk.qt.headless_demo import demo_settings
 phase("imports")
 base = load_settings()
 base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
@@ -127,9 +124,9 @@ def capture_run(seconds: float) -> dict[str, object]:
 
     from config import load_settings
     from kiosk.app import KioskRuntime
-    from kiosk.demo import demo_settings
     from kiosk.flow import events as ev
     from kiosk.flow.model import Service
+    from kiosk.qt.headless_demo import demo_settings
     from screens.theme import install_font
 
     app = QApplication.instance() or QApplication([])

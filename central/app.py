@@ -1,6 +1,6 @@
 """The reference central platform's HTTP API (FastAPI).
 
-Terminal endpoints are signed per request (`offline_queue.wire`: key id, time, nonce, body
+Terminal endpoints are signed per request (`contract.wire`: key id, time, nonce, body
 digest; a nonce is accepted once). Operator endpoints (pull feed, case detail, bundle import,
 reference-face upload) take `Authorization: Bearer <operator token>` when the platform was
 started with one; without a token they are open, which is only meant for loopback demos.
@@ -17,16 +17,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from central.db import (
-    BundleRefused,
-    CentralError,
-    PlatformDB,
-    RegistrationRefused,
-    ReplayedRequest,
-    Terminal,
-)
+from central.db import PlatformDB, Terminal
+from central.errors import BundleRefused, CentralError, RegistrationRefused, ReplayedRequest
 from central.verify_page import render_verify_page, verify_certificate
-from offline_queue import wire
+from contract import wire
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +78,14 @@ class BatchIn(BaseModel):
     )
 
 
-class CaseOutcome(BaseModel):
+class CaseResult(BaseModel):
     case_id: str
     status: str = Field(description="accepted | duplicate | rejected")
     reason: str | None = None
 
 
 class BatchOut(BaseModel):
-    results: list[CaseOutcome]
+    results: list[CaseResult]
 
 
 class FeedItem(BaseModel):
@@ -136,7 +130,7 @@ class BundleIn(BaseModel):
 
 class ImportOut(BaseModel):
     terminal_id: str
-    results: list[CaseOutcome]
+    results: list[CaseResult]
     receipt: dict[str, Any] = Field(
         description="signed by the platform; `kiosk queue ack` on the terminal accepts it"
     )
@@ -250,7 +244,7 @@ def _terminal_routes(app: FastAPI, db: PlatformDB) -> None:
     def ingest(body: BatchIn, terminal: SignedTerminal) -> BatchOut:
         """Store signed cases; idempotent per case id. One outcome per case, in order."""
         outcomes = db.ingest(terminal, body.cases, "sync")
-        return BatchOut(results=[CaseOutcome(**o.as_dict()) for o in outcomes])
+        return BatchOut(results=[CaseResult(**o.as_dict()) for o in outcomes])
 
 
 def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
@@ -324,7 +318,7 @@ def _feed_routes(app: FastAPI, db: PlatformDB) -> None:
             raise HTTPException(403, str(exc)) from None
         return ImportOut(
             terminal_id=terminal.terminal_id,
-            results=[CaseOutcome(**o.as_dict()) for o in outcomes],
+            results=[CaseResult(**o.as_dict()) for o in outcomes],
             receipt=receipt,
         )
 

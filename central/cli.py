@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from central.app import create_app
-from central.db import CentralError, PlatformDB
+from central.db import PlatformDB
+from central.errors import CentralError
 from central.server import bind, make_server
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3

@@ -29,9 +29,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from offline_queue import wire
-from offline_queue.ids import is_uuid7
-from offline_queue.keys import key_id_of
+from central.errors import BundleRefused, CentralError, RegistrationRefused, ReplayedRequest
+from contract import wire
+from contract.ids import is_uuid7
+from contract.keys import key_id_of
 
 CODE_TTL_S = 7 * 86400
 NONCE_TTL_S = 2 * wire.MAX_CLOCK_SKEW_S + 60
@@ -106,22 +107,6 @@ SCHEMA = (
 )
 
 
-class CentralError(Exception):
-    """The platform cannot do what was asked."""
-
-
-class RegistrationRefused(CentralError):
-    """Unknown, used or expired one-time code, or a malformed key."""
-
-
-class BundleRefused(CentralError):
-    """A bundle not signed by a registered terminal, or not sealed to this platform."""
-
-
-class ReplayedRequest(CentralError):
-    """A signed request whose nonce was already seen."""
-
-
 @dataclass(frozen=True)
 class Terminal:
     terminal_id: str
@@ -130,7 +115,7 @@ class Terminal:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class IngestResult:
     case_id: str
     status: str  # accepted | duplicate | rejected
     reason: str = ""
@@ -230,7 +215,7 @@ class PlatformDB:
 
     def import_bundle(
         self, bundle: dict[str, Any]
-    ) -> tuple[Terminal, list[Outcome], dict[str, Any]]:
+    ) -> tuple[Terminal, list[IngestResult], dict[str, Any]]:
         """Check, decrypt and ingest a bundle; return the outcomes and a signed receipt."""
         terminal = self.terminal_by_key(str(bundle.get("key_id", "")))
         if terminal is None:
@@ -377,7 +362,9 @@ class PlatformDB:
 
     # --- cases ----------------------------------------------------------------------------
 
-    def ingest(self, terminal: Terminal, cases: list[dict[str, Any]], source: str) -> list[Outcome]:
+    def ingest(
+        self, terminal: Terminal, cases: list[dict[str, Any]], source: str
+    ) -> list[IngestResult]:
         """Check and store a batch in one transaction; one outcome per case, in order."""
         checked = [(case, _check(terminal, case)) for case in cases]
         outcomes = []
@@ -385,20 +372,20 @@ class PlatformDB:
             for case, problem in checked:
                 case_id = str(case.get("case_id", ""))
                 if problem:
-                    outcomes.append(Outcome(case_id, "rejected", problem))
+                    outcomes.append(IngestResult(case_id, "rejected", problem))
                     continue
                 outcomes.append(self._store_case(db, terminal, case, source))
         return outcomes
 
     def _store_case(
         self, db: sqlite_utils.Database, terminal: Terminal, case: dict[str, Any], source: str
-    ) -> Outcome:
+    ) -> IngestResult:
         case_id, digest = case["case_id"], wire.case_digest(case)
         row = db.execute("SELECT digest FROM cases WHERE case_id = ?", [case_id]).fetchone()
         if row is not None:
             if row[0] == digest:
-                return Outcome(case_id, "duplicate")
-            return Outcome(case_id, "rejected", "conflict: a different case has this id")
+                return IngestResult(case_id, "duplicate")
+            return IngestResult(case_id, "rejected", "conflict: a different case has this id")
         envelope = {k: v for k, v in case.items() if k != "attachment_data"}
         db.execute(
             "INSERT INTO cases (case_id, terminal_id, key_id, kind, created_at, received_at, "
@@ -420,7 +407,7 @@ class PlatformDB:
             db.execute(
                 "INSERT INTO case_attachments VALUES (?, ?, ?)", [case_id, name, wire.b64d(blob)]
             )
-        return Outcome(case_id, "accepted")
+        return IngestResult(case_id, "accepted")
 
     def feed(
         self, after: int, limit: int, test: bool | None = None

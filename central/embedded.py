@@ -3,9 +3,12 @@ named `kiosk-central`, listening on 127.0.0.1 at a free port.
 
     platform = EmbeddedPlatform(data_dir / "central.sqlite3")
     url = platform.start()
-    keys = platform.register_local_terminal(data_dir, "SIM-0001")
+    code = platform.add_terminal("SIM-0001")   # the terminal side registers with it over HTTP
     ...
     platform.stop()
+
+It knows nothing of terminals' files: `offline_queue.registration.register_local_terminal`
+registers a kiosk with it, as `kiosk register` would with any platform.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ import uvicorn
 from central.app import create_app
 from central.db import PlatformDB
 from central.server import bind, make_server
-from offline_queue.keys import TerminalKeys
-from offline_queue.registration import register
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,6 @@ class EmbeddedPlatform:
     def add_terminal(self, terminal_id: str) -> str:
         """A one-time registration code for `terminal_id`."""
         return self._running_db().add_terminal(terminal_id)
-
-    def register_local_terminal(self, data_dir: Path, terminal_id: str) -> TerminalKeys:
-        """Demo helper: make a code and register this kiosk's keys with it, over HTTP."""
-        code = self.add_terminal(terminal_id)
-        return register(data_dir, self.url, terminal_id, code).keys
 
     def add_reference_face(self, id_number: str, jpeg: bytes) -> None:
         self._running_db().put_reference_face(id_number, jpeg)

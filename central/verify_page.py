@@ -1,5 +1,5 @@
-"""Certificate verification: `kiosk.tokens.verify_token` against the terminals' public keys,
-rendered as a small page a phone browser shows (or as JSON).
+"""Certificate verification: `contract.certificates.verify_token` against the terminals'
+public keys, rendered as a small page a phone browser shows (or as JSON).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.tokens import verify_token
-from offline_queue.wire import MAX_CLOCK_SKEW_S
+from contract.certificates import verify_token
+from contract.wire import MAX_CLOCK_SKEW_S
 
 RETIRED_KEY_GRACE_S = MAX_CLOCK_SKEW_S  # a kiosk clock may run this far ahead
 

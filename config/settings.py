@@ -16,11 +16,12 @@ def _range(default: Any, low: float, high: float) -> Any:
     return field(default=default, metadata={"min": low, "max": high})
 
 
-# A certificate token (kiosk.tokens) must stay under 300 characters, what a cheap phone reads
-# off a thermal-paper QR code. With every other field at its longest (payload version 2: a name
-# of up to 99 characters whose two kept characters take 4 bytes each, an 18-character ID number,
-# outcome "pending", a 10-digit time), 28 bytes are left for the terminal id as the token's JSON
-# carries it; tests/printtests/test_tokens.py recomputes this with the real signer.
+# A certificate token (contract.certificates) must stay under 300 characters, what a cheap
+# phone reads off a thermal-paper QR code. With every other field at its longest (payload
+# version 2: a name of up to 99 characters whose two kept characters take 4 bytes each, an
+# 18-character ID number, outcome "pending", a 10-digit time), 28 bytes are left for the
+# terminal id as the token's JSON carries it; tests/printtests/test_tokens.py recomputes
+# this with the real signer.
 TERMINAL_ID_MAX_BYTES = 28
 
 

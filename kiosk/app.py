@@ -22,29 +22,30 @@ from typing import Any
 from PySide6.QtCore import QTimer
 
 from config.settings import Settings
+from contract.certificates import CHINA_TZ
 from devices.camera import create_camera
 from devices.card_reader import create_card_reader
 from devices.printer import create_printer
-from kiosk.bundle import demo_clip
-from kiosk.certificate import CHINA_TZ
 from kiosk.face.engine import FaceEngine
+from kiosk.face.holder_match import HolderMatcher
 from kiosk.flow import FlowConfig, SessionFlow
-from kiosk.print_jobs import DB_FILE, PrintJobError, PrintJobStore
-from kiosk.qt.camera_service import CameraService
-from kiosk.qt.card_service import CardReaderService
+from kiosk.qt.camera_bridge import CameraBridge
+from kiosk.qt.card_bridge import CardReaderBridge
 from kiosk.qt.controller import KioskController, SilentVoice, Voice
-from kiosk.qt.face_service import FaceService
+from kiosk.qt.face_bridge import FaceBridge
 from kiosk.qt.gc_guard import MainThreadGarbageCollector
-from kiosk.qt.printer_service import PrinterService
-from kiosk.qt.record_service import RecordService
-from kiosk.qt.technician_mode import TechnicianMode
-from kiosk.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
-from kiosk.records import CaseRecorder
-from kiosk.services import Matcher
-from kiosk.staff import StaffGate
+from kiosk.qt.printer_bridge import PrinterBridge
+from kiosk.qt.record_bridge import RecordBridge
+from kiosk.qt.technician.mode import TechnicianMode
+from kiosk.records.print_jobs import DB_FILE, PrintJobError, PrintJobStore
+from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
+from kiosk.records.recorder import CaseRecorder
+from kiosk.release import demo_clip
+from kiosk.technician.staff import StaffGate
 from offline_queue.client import PlatformClient
 from offline_queue.errors import StoreBroken, StoreError, StoreFull, StoreTooNew
 from offline_queue.keys import TerminalKeyError, TerminalKeys, load_or_create
+from offline_queue.registration import register_local_terminal
 from offline_queue.runtime import make_worker, open_store, store_path
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
@@ -254,7 +255,7 @@ def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
 
     platform = EmbeddedPlatform(data_dir / "central.db")
     url = platform.start()
-    platform.register_local_terminal(data_dir, settings.terminal.id)
+    register_local_terminal(platform, data_dir, settings.terminal.id)
     return platform, url
 
 
@@ -287,16 +288,16 @@ def _controller(
     rng: random.Random | None,
     sync_now: Callable[[], None] | None = None,
 ) -> KioskController:
-    card = CardReaderService(create_card_reader(settings.card_reader))
+    card = CardReaderBridge(create_card_reader(settings.card_reader))
     camera_settings = _camera_settings(settings)
-    camera = CameraService(create_camera(camera_settings), camera_settings.stall_timeout_s)
-    matcher = Matcher.from_settings(
+    camera = CameraBridge(create_camera(camera_settings), camera_settings.stall_timeout_s)
+    matcher = HolderMatcher.from_settings(
         settings.face, data_dir, client.reference_face if client else None, keys.storage_key
     )
-    face = FaceService(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
+    face = FaceBridge(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
-    records = RecordService(recorder.record, recorder.lookup)
-    printer = PrinterService(create_printer(settings.printer, data_dir), jobs)
+    records = RecordBridge(recorder.record, recorder.lookup)
+    printer = PrinterBridge(create_printer(settings.printer, data_dir), jobs)
     voice = _voice(settings)
     flow = SessionFlow(
         FlowConfig.from_limits(

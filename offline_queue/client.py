@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from offline_queue import wire
+from contract import wire
 from offline_queue.errors import (
     InvalidPlatformURL,
     PlatformBusy,

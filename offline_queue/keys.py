@@ -1,7 +1,7 @@
 """The terminal's own keys, kept in `<data_dir>/keys/` and readable only by the kiosk user.
 
-- `terminal_ed25519.pem`: signs cases, requests and certificate tokens. Its key id is the
-  first 16 hex digits of SHA-256 over the raw public key.
+- `terminal_ed25519.pem`: signs cases, requests and certificate tokens. Its key id is
+  `contract.keys.key_id_of` its public key.
 - `storage.key`: 32 random bytes, the AES-256-GCM key for personal data at rest.
 
 Keys are created explicitly (`load_or_create`), never as a side effect of reading.
@@ -9,7 +9,6 @@ Keys are created explicitly (`load_or_create`), never as a side effect of readin
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import stat
@@ -19,21 +18,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from contract.keys import key_id_of
+
 SIGNING_FILE = "terminal_ed25519.pem"
 STORAGE_FILE = "storage.key"
 
 
 class TerminalKeyError(Exception):
     """A key file is missing, unreadable or too open."""
-
-
-def key_id_of(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def public_key_raw(public_key: Ed25519PublicKey) -> bytes:
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 @dataclass(frozen=True)

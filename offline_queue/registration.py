@@ -11,11 +11,13 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
-from offline_queue import wire
+from contract import wire
+from contract.keys import public_key_raw
 from offline_queue.client import PlatformClient
 from offline_queue.errors import NotRegistered, PlatformRefused
-from offline_queue.keys import TerminalKeys, load_or_create, public_key_raw
+from offline_queue.keys import TerminalKeys, load_or_create
 
 REGISTRATION_FILE = "platform.json"
 
@@ -61,6 +63,23 @@ def register(
     )
     _write_atomically(data_dir / REGISTRATION_FILE, json.dumps(asdict(registration), indent=2))
     return RegisteredTerminal(registration, keys)
+
+
+class LocalPlatform(Protocol):
+    """A platform this process runs itself (the demo's embedded one): it can mint a code."""
+
+    url: str
+
+    def add_terminal(self, terminal_id: str) -> str: ...
+
+
+def register_local_terminal(
+    platform: LocalPlatform, data_dir: Path, terminal_id: str
+) -> TerminalKeys:
+    """Demo and tests: mint a code on a platform this process runs and register with it, over
+    HTTP like any terminal (the platform itself never reaches into a terminal's files)."""
+    code = platform.add_terminal(terminal_id)
+    return register(data_dir, platform.url, terminal_id, code).keys
 
 
 def load_registration(data_dir: Path) -> Registration:

@@ -31,9 +31,9 @@ from typing import Any
 
 import sqlite_utils
 
-from offline_queue import wire
+from contract import wire
+from contract.ids import uuid7
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreError, StoreFull
-from offline_queue.ids import uuid7
 from offline_queue.keys import TerminalKeys
 from offline_queue.migrations import migrate, refuse_newer
 

@@ -3,7 +3,7 @@
 The code is the one `kiosk-central terminals add` prints: four groups of four hexadecimal
 characters, `A1B2-C3D4-E5F6-0789` (central/db.py). The keypad has the sixteen characters; the
 dashes come by themselves. It only collects the code and emits it; registering is the caller's
-job, off the GUI thread (kiosk.qt.technician_register).
+job, off the GUI thread (kiosk.qt.technician.register).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ COLUMNS = 6
 BLANK = "_"
 CODE_STYLE = f"font-size: {TITLE_PX}px; font-weight: bold; letter-spacing: 4px;"
 
-# What registering tells the technician (kiosk.qt.technician_register fills the {fields}).
+# What registering tells the technician (kiosk.qt.technician.register fills the {fields}).
 REGISTER_TEXT = {
     "reg_target": "终端 {terminal}，平台 {platform}",
     "reg_incomplete": "注册码是 16 位：4 组，每组 4 位",

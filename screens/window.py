@@ -12,13 +12,9 @@ from kiosk.flow import events as ev
 from kiosk.flow.model import Step
 from screens import steps
 from screens.base import StepScreen
-from screens.special import (
-    BusyScreen,
-    FaceCaptureScreen,
-    HelpScreen,
-    RateScreen,
-    ReadCardScreen,
-)
+from screens.face_capture import FaceCaptureScreen
+from screens.help import HelpScreen
+from screens.picture_screens import BusyScreen, RateScreen, ReadCardScreen
 from screens.theme import STYLE
 
 SPEC_OF_STEP = {

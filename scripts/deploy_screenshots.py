@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from config import ConfigError, load_settings  # noqa: E402
 from kiosk.app import KioskRuntime  # noqa: E402
-from kiosk.demo import stand_in_frame  # noqa: E402
+from kiosk.qt.headless_demo import stand_in_frame  # noqa: E402
 from screens.config_error import ConfigErrorScreen  # noqa: E402
 from screens.theme import install_font  # noqa: E402
 

@@ -16,11 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
+from contract.certificates import verify_token
 from devices.printer.layout import QrCode
 from kiosk.app import KioskRuntime
-from kiosk.demo import demo_settings
-from kiosk.pin import hash_pin
-from kiosk.tokens import verify_token
+from kiosk.qt.headless_demo import demo_settings
+from kiosk.technician.pin import hash_pin
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from config.settings import TechnicianSettings
-from kiosk.pin import hash_pin
-from kiosk.staff import SHARED_STAFF_ID, StaffGate, parse_staff
-from kiosk.technician import LockedOut, TechnicianError
+from kiosk.technician.gate import LockedOut, TechnicianError
+from kiosk.technician.pin import hash_pin
+from kiosk.technician.staff import SHARED_STAFF_ID, StaffGate, parse_staff
 
 FAST = 1_000  # PBKDF2 iterations for tests: the format is the same, the cost is not
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.technician_status import (
+from kiosk.technician.status import (
     TapCounter,
     TechnicianStatusError,
     backlog_by_day,

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from contract.masking import mask_id_number, mask_name
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 LONG_TERM = "长期"
@@ -41,22 +43,6 @@ def validate_id_number(id_number: str) -> dt.date:
         return dt.datetime.strptime(id_number[6:14], "%Y%m%d").date()
     except ValueError:
         raise InvalidIdentity("ID number holds no valid birth date") from None
-
-
-def mask_name(name: str) -> str:
-    """张秀英 -> 张*英, 张三 -> 张*, one character stays as it is."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id_number(id_number: str) -> str:
-    """110101195001011239 -> 1101**********1239 (region prefix and last four only)."""
-    if len(id_number) < 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 @dataclass(frozen=True)

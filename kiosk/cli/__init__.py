@@ -32,6 +32,12 @@ class UsageError(Exception):
     """A bad argument: exit 2 with the message."""
 
 
+def fail(reason: str) -> int:
+    """The device, data or peer failed: its reason as one line on stderr, exit 3."""
+    print(f"kiosk: {' '.join(reason.split())}", file=sys.stderr)
+    return EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="Village service-point kiosk")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")

@@ -36,7 +36,7 @@ from devices.card_reader.base import (
     ReadFailed,
 )
 from devices.worker import DeviceWorker
-from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, UsageError
+from kiosk.cli import EXIT_OK, EXIT_TIMEOUT, UsageError, fail
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,14 @@ def _read_card(args: argparse.Namespace) -> int:
     try:
         event = wait_for_card(reader, args.timeout)
     except CardReaderError as exc:
-        return _fail(f"card reader failed: {exc}")
+        return fail(f"card reader failed: {exc}")
     if isinstance(event, CardInserted):
         _print(event.identity.to_json(reveal=args.reveal), as_json=args.json)
         return EXIT_OK
     if isinstance(event, ReadFailed):
-        return _fail(f"card read failed ({type(event.error).__name__}): {event.error}")
+        return fail(f"card read failed ({type(event.error).__name__}): {event.error}")
     if event is not None and event.state in _BAD_STATES:
-        return _fail(f"card reader {event.state}: {event.detail or 'no detail'}")
+        return fail(f"card reader {event.state}: {event.detail or 'no detail'}")
     print(f"kiosk: no card within {args.timeout:g} s", file=sys.stderr)
     return EXIT_TIMEOUT
 
@@ -154,11 +154,6 @@ def _first_result(
         if isinstance(event, ReaderStateChanged):
             last_state = event
     return last_state
-
-
-def _fail(reason: str) -> int:
-    print(f"kiosk: {' '.join(reason.split())}", file=sys.stderr)
-    return EXIT_FAILED
 
 
 def _print(fields: dict[str, Any], *, as_json: bool) -> None:

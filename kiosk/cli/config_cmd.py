@@ -11,7 +11,7 @@ from typing import Any
 
 from config import as_dict, load_settings
 from kiosk.cli import EXIT_OK, EXIT_USAGE
-from kiosk.pin import hash_pin
+from kiosk.technician.pin import hash_pin
 
 
 def register(subparsers: Any) -> None:

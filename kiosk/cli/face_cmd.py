@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from config import load_settings
 from devices.camera.base import CameraError
-from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
+from kiosk.cli import EXIT_OK, UsageError, fail
 from kiosk.face.actions import ACTIONS
 from kiosk.face.engine import FaceEngine
 from kiosk.face.errors import FaceError
@@ -56,11 +55,6 @@ def _engine() -> FaceEngine:
     return FaceEngine.load()  # the slow part (~1.5 s), only once a face command runs
 
 
-def _fail(reason: str) -> int:
-    print(f"kiosk: {reason}", file=sys.stderr)
-    return EXIT_FAILED
-
-
 def _about(path: Path, exc: Exception) -> str:
     return str(exc) if str(path) in str(exc) else f"{path}: {exc}"
 
@@ -90,7 +84,7 @@ def _compare(args: argparse.Namespace) -> int:
         try:
             embeddings.append(reference_embedding(engine, path))
         except FaceError as exc:
-            return _fail(_about(path, exc))
+            return fail(_about(path, exc))
     distance = round(engine.distance(*embeddings), 4)
     _print(args, {"distance": distance, "threshold": threshold, "match": distance <= threshold})
     return EXIT_OK
@@ -110,7 +104,7 @@ def _liveness(args: argparse.Namespace) -> int:
     try:
         update = analyse_file(engine, args.video, challenge, settings, args.analysis_fps)
     except (CameraError, FaceError) as exc:
-        return _fail(_about(args.video, exc))
+        return fail(_about(args.video, exc))
     result = {
         "passed": update.passed,
         "actions": [

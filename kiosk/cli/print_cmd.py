@@ -11,13 +11,13 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 from config import load_settings
 from config.settings import PrinterSettings, Settings
+from contract.certificates import TokenError, load_public_keys, sign_certificate, verify_token
 from devices.card_reader.simulated import identity_from_settings
 from devices.printer import create_printer
 from devices.printer.base import Printer, PrinterError
@@ -25,26 +25,24 @@ from devices.printer.escpos_render import RenderOptions
 from devices.printer.layout import Receipt
 from devices.printer.preview import render_png
 from devices.printer.target import InvalidTarget
-from kiosk.certificate import (
-    Certificate,
+from kiosk.cli import EXIT_OK, UsageError, fail
+from kiosk.records.certificate import Certificate, issue_certificate
+from kiosk.records.layouts import (
     certificate_receipt,
     failure_notice_receipt,
-    issue_certificate,
     pending_slip_receipt,
     technician_test_page,
 )
-from kiosk.cli import EXIT_FAILED, EXIT_OK, UsageError
-from kiosk.print_jobs import (
+from kiosk.records.print_jobs import (
     PrintJobError,
     PrintJobStore,
-    PrintOutcome,
+    PrintAttempt,
     holder_ref,
     keep_unprinted,
     print_or_keep,
     record_unstarted_reprint,
     reprint,
 )
-from kiosk.tokens import TokenError, load_public_keys, sign_certificate, verify_token
 from offline_queue import keys as terminal_keys
 
 
@@ -108,11 +106,6 @@ def _make_printer(settings: Settings, target: str | None) -> Printer:
         raise UsageError(str(exc)) from None
 
 
-def _fail(message: str) -> int:
-    print(f"kiosk: {message}", file=sys.stderr)
-    return EXIT_FAILED
-
-
 def _print_test(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     ps = _printer_settings(settings, args.printer)
@@ -134,7 +127,7 @@ def _print_test(args: argparse.Namespace) -> int:
         printer.open()
         data = printer.print_receipt(receipt)
     except PrinterError as exc:
-        return _fail(f"printer {exc.status}: {exc}")
+        return fail(f"printer {exc.status}: {exc}")
     finally:
         printer.close()
     if args.json:
@@ -150,7 +143,7 @@ def _print_kept(
     receipt: Receipt,
     holder: str = "",
     certificate_no: str = "",
-) -> PrintOutcome:
+) -> PrintAttempt:
     try:
         printer.open()
     except PrinterError as exc:
@@ -172,7 +165,7 @@ def _demo(args: argparse.Namespace) -> int:
         service_point=settings.terminal.service_point,
         now=dt.datetime.now(dt.UTC),
     )
-    token = sign_certificate(cert, keys.signing_key, keys.key_id)
+    token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     printer = _make_printer(settings, args.printer)
     store = PrintJobStore.in_data_dir(data_dir)
     try:
@@ -194,7 +187,7 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         print(f"certificate {cert.certificate_no}: {outcome.bytes_sent} bytes\n{token}")
     if not outcome.printed:
-        return _fail(
+        return fail(
             f"printer {outcome.status}: job {outcome.job_id} kept for reprint ({outcome.reason})"
         )
     return EXIT_OK
@@ -218,7 +211,7 @@ def _verify(args: argparse.Namespace) -> int:
         for key, value in result.fields.items():
             print(f"  {key}: {value}")
     if not result.valid:
-        return _fail(f"token rejected: {result.reason}")
+        return fail(f"token rejected: {result.reason}")
     return EXIT_OK
 
 
@@ -240,7 +233,7 @@ def _jobs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _reprint_kept(printer: Printer, store: PrintJobStore, job_id: str) -> PrintOutcome:
+def _reprint_kept(printer: Printer, store: PrintJobStore, job_id: str) -> PrintAttempt:
     """Reprint a stored job; a printer that cannot even open is recorded as an attempt."""
     try:
         printer.open()
@@ -275,7 +268,7 @@ def _reprint(args: argparse.Namespace) -> int:
         )
     if not outcome.printed:
         why = f" ({outcome.reason})" if outcome.reason else ""
-        return _fail(f"printer {outcome.status}: job {outcome.job_id} still kept{why}")
+        return fail(f"printer {outcome.status}: job {outcome.job_id} still kept{why}")
     if not args.json:
         print(f"job {outcome.job_id} printed: {outcome.bytes_sent} bytes")
     return EXIT_OK
@@ -322,7 +315,7 @@ def _previews(args: argparse.Namespace) -> int:
         service_point=settings.terminal.service_point,
         now=dt.datetime.now(dt.UTC),
     )
-    token = sign_certificate(cert, keys.signing_key, keys.key_id)
+    token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     options = RenderOptions.from_settings(settings.printer)
     args.out.mkdir(parents=True, exist_ok=True)
     for receipt in sample_receipts(cert, token):

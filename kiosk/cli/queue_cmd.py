@@ -18,13 +18,13 @@ from config import load_settings
 from config.settings import Settings
 from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UsageError
 from offline_queue import keys as terminal_keys
-from offline_queue.bundle import apply_receipt, export_bundle
-from offline_queue.demo import demo_payload, face_jpeg
 from offline_queue.errors import InvalidPlatformURL, NotRegistered, QueueError
+from offline_queue.export import apply_receipt, export_bundle
 from offline_queue.keys import TerminalKeyError
 from offline_queue.registration import load_registration
 from offline_queue.registration import register as register_terminal
 from offline_queue.runtime import data_dir_of, make_worker, open_store, store_path
+from offline_queue.sample_cases import demo_payload, face_jpeg
 from offline_queue.store import read_rejected, read_status
 
 

@@ -164,7 +164,7 @@ def _demo(args: argparse.Namespace) -> int:
     app = _qt_app(args.headless, base.terminal.locale)
     family = install_font(app, base.ui.font_file)
     from kiosk.app import KioskRuntime, StartupError
-    from kiosk.demo import STATES_DIR, DemoDriver, DemoError, demo_setup
+    from kiosk.qt.headless_demo import STATES_DIR, DemoDriver, DemoError, demo_setup
 
     args.out.mkdir(parents=True, exist_ok=True)
     for old in [*args.out.glob("*.png"), *(args.out / STATES_DIR).glob("*.png")]:
@@ -211,7 +211,7 @@ def _audit(
     window: Any, out: Path, panel: tuple[int, int], summary: dict[str, Any]
 ) -> dict[str, Any]:
     """The summary with the audit: "screens" becomes the figures of every state."""
-    from kiosk.demo import (
+    from kiosk.qt.headless_demo import (
         STATES_DIR,
         TARGETS,
         DemoError,

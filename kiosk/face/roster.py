@@ -1,7 +1,7 @@
 """A cached roster of reference templates: 128-d embeddings keyed by a hash of the ID number.
 
 On disk the roster is sealed with the terminal's storage key (`offline_queue.keys`,
-AES-256-GCM through `offline_queue.wire.seal`, as the case store does): the file is
+AES-256-GCM through `contract.wire.seal`, as the case store does): the file is
 `MAGIC` followed by nonce + ciphertext + tag, with `MAGIC` as associated data. Inside is
 JSON: {"format": "kiosk-face-roster", "version": 1, "salt": hex, "iterations": int,
 "templates": {key: [128 floats]}}. Keys are PBKDF2-SHA256 of the ID number with the
@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from contract import wire
 from kiosk.face.engine import EMBEDDING_SIZE, Embedding
 from kiosk.face.errors import FaceError
-from offline_queue import wire
 
 log = logging.getLogger(__name__)
 

@@ -30,16 +30,16 @@ from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome
 from kiosk.qt.background import Background
-from kiosk.qt.camera_service import CameraService
-from kiosk.qt.card_service import CardReaderService
-from kiosk.qt.face_service import FaceService
+from kiosk.qt.camera_bridge import CameraBridge
+from kiosk.qt.card_bridge import CardReaderBridge
+from kiosk.qt.face_bridge import FaceBridge
 from kiosk.qt.guidance_voice import GuidanceVoice
-from kiosk.qt.printer_service import PrinterService
-from kiosk.qt.record_service import RecordService
+from kiosk.qt.printer_bridge import PrinterBridge
+from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.timers import FlowTimers
-from kiosk.technician import LockedOut
+from kiosk.technician.gate import LockedOut
 from screens.base import ReplayVoice
-from screens.special import StaffPin
+from screens.help import StaffPin
 from screens.texts import PIN_LOCKED, PIN_WRONG, tr
 from screens.window import KioskWindow
 
@@ -90,11 +90,11 @@ class KioskController(QObject):
         self,
         flow: SessionFlow,
         window: KioskWindow,
-        card: CardReaderService,
-        camera: CameraService,
-        face: FaceService,
-        records: RecordService,
-        printer: PrinterService,
+        card: CardReaderBridge,
+        camera: CameraBridge,
+        face: FaceBridge,
+        records: RecordBridge,
+        printer: PrinterBridge,
         voice: Voice,
         build_receipt: Callable[[cmd.PrintReceipt], Any],
         identify_staff: Callable[[str], str | None],

@@ -22,7 +22,7 @@ from typing import Any
 
 from config import ConfigError, load_settings
 from config.settings import Settings
-from kiosk import bundle
+from kiosk import release
 from kiosk.selftest.devices import CAMERA, CARD_READER, PRINTER
 from kiosk.selftest.local import FACE_MODELS, QUEUE
 from kiosk.selftest.platform import CLOCK, PLATFORM, REGISTRATION
@@ -99,7 +99,7 @@ def run_selftest(config_path: Path | None = None) -> Report:
             )
             for check in CHECKS
         )
-        return Report((failed, *skipped), bundle.version(), bundle.build_id())
+        return Report((failed, *skipped), release.version(), release.build_id())
     config_ok = CheckResult(
         "config", True, True, f"配置文件正常 / configuration: valid ({settings.source})"
     )
@@ -113,7 +113,7 @@ def run_checks(settings: Settings, checks: Sequence[Check] = CHECKS) -> Report:
     for runner in runners:
         runner.start()
     results = tuple(runner.result() for runner in runners)
-    return Report(results, bundle.version(), bundle.build_id())
+    return Report(results, release.version(), release.build_id())
 
 
 class _Runner:

@@ -18,7 +18,7 @@ from devices.card_reader import create_card_reader
 from devices.card_reader.base import CardReader, CardReaderError, ReaderState, ReaderStateChanged
 from devices.printer import create_printer
 from devices.printer.base import PrinterError, PrinterStatus
-from kiosk import bundle
+from kiosk import release
 from kiosk.selftest.result import Check, CheckFailed, said
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ CARD_READER = Check(
 def camera_settings(settings: CameraSettings) -> CameraSettings:
     """The simulated camera with no source plays the demo clip when this machine has it."""
     if settings.backend == "simulated" and not settings.source:
-        clip = bundle.demo_clip()
+        clip = release.demo_clip()
         if clip is not None:
             return dataclasses.replace(settings, source=str(clip))
     return settings

@@ -17,12 +17,12 @@ from pathlib import Path
 import requests
 
 from config.settings import Settings
+from contract.wire import MAX_CLOCK_SKEW_S
 from kiosk.selftest.result import Check, CheckFailed, said
 from offline_queue.client import PlatformClient
 from offline_queue.errors import NotRegistered
 from offline_queue.keys import TerminalKeyError, load
 from offline_queue.registration import load_registration
-from offline_queue.wire import MAX_CLOCK_SKEW_S
 
 log = logging.getLogger(__name__)
 

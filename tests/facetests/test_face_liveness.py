@@ -17,7 +17,7 @@ import pytest
 from config.settings import FaceSettings
 from devices.camera.base import Frame
 from kiosk.face.actions import ACTIONS
-from kiosk.face.demo import demo_recipe
+from kiosk.face.demo_clip import demo_recipe
 from kiosk.face.engine import FaceEngine
 from kiosk.face.images import read_image
 from kiosk.face.liveness import LivenessSession, random_challenge

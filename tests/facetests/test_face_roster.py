@@ -1,4 +1,4 @@
-"""References as templates: a sealed roster, and the app's Matcher on match_reference.
+"""References as templates: a sealed roster, and the app's HolderMatcher on match_reference.
 
 Real photos from faces/tune: a template computed from one photo of a person must match
 another photo of the same person, and must not match an impostor. The roster is sealed with
@@ -21,14 +21,14 @@ import numpy as np
 import pytest
 
 from config.settings import FaceSettings
+from contract import wire
 from devices.card_reader.identity import CardKind, Identity
 from kiosk.face.engine import Embedding, FaceEngine
+from kiosk.face.holder_match import HolderMatcher
 from kiosk.face.images import encode_jpeg, read_image
 from kiosk.face.liveness import BestFace
 from kiosk.face.matching import match_reference, reference_embedding
 from kiosk.face.roster import MAGIC, Roster, RosterCache, RosterError, roster_key, write_roster
-from kiosk.services import Matcher
-from offline_queue import wire
 from offline_queue.keys import load_or_create
 
 pytestmark = pytest.mark.faces
@@ -252,7 +252,7 @@ def test_matcher_verifies_against_the_roster_template(
 ) -> None:
     tune = testdata / "faces" / "tune"
     settings = dataclasses.replace(FaceSettings(), roster_file=roster_file.name)
-    matcher = Matcher.from_settings(settings, roster_file.parent, None, storage_key)
+    matcher = HolderMatcher.from_settings(settings, roster_file.parent, None, storage_key)
     outcome, reason, details = matcher(
         engine, resident(), best_face(engine, tune / "matt_damon" / "3.jpg")
     )
@@ -284,7 +284,7 @@ def test_matcher_prefers_the_card_photo_and_falls_back_past_a_refused_roster(
         asked.append(id_number)
         return (tune / "matt_damon" / "2.jpg").read_bytes()
 
-    matcher = Matcher(THRESHOLD, platform, RosterCache(foreign, storage_key))
+    matcher = HolderMatcher(THRESHOLD, platform, RosterCache(foreign, storage_key))
     live = best_face(engine, tune / "matt_damon" / "1.jpg")
     card = resident(photo_bytes=(tune / "jeff_bezos" / "1.jpg").read_bytes(), photo_format="jpeg")
     outcome, reason, details = matcher(engine, card, live)
@@ -312,7 +312,7 @@ def test_matcher_keeps_the_check_pending_without_a_usable_reference(
 ) -> None:
     tune = testdata / "faces" / "tune"
     live = best_face(engine, tune / "matt_damon" / "1.jpg")
-    matcher = Matcher(THRESHOLD, None, RosterCache(tmp_path / "absent.bin", storage_key))
+    matcher = HolderMatcher(THRESHOLD, None, RosterCache(tmp_path / "absent.bin", storage_key))
     assert matcher(engine, resident(), live) == ("pending", "no_reference", {})
     landscape = read_image(tune / "jeff_bezos" / "1.jpg")[:40, :40]
     wall = encode_jpeg(cv2.resize(np.ascontiguousarray(landscape), (300, 300)))

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from devices.card_reader.identity import CardKind, Identity
-from kiosk.certificate import Certificate, issue_certificate
+from kiosk.records.certificate import Certificate, issue_certificate
 from printtests.fake_printer import FakeNetworkPrinter
 
 NOW = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)

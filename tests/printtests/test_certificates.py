@@ -10,13 +10,11 @@ import pytest
 
 from devices.card_reader.identity import Identity
 from devices.printer.layout import KeyValue, QrCode, Receipt, Text
-from kiosk.certificate import (
+from kiosk.records.certificate import Certificate, issue_certificate, next_window_end
+from kiosk.records.layouts import (
     FAILURE_REASONS,
-    Certificate,
     certificate_receipt,
     failure_notice_receipt,
-    issue_certificate,
-    next_window_end,
     pending_slip_receipt,
     technician_test_page,
 )

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.keys import public_key_text
 from devices.printer.base import PrinterStatus
 from kiosk.cli import main
-from kiosk.tokens import public_key_text
 from offline_queue import keys as terminal_keys
 from printtests.fake_printer import FakeNetworkPrinter
 

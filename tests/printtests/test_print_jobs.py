@@ -13,8 +13,9 @@ from devices.printer.base import PrinterStatus
 from devices.printer.escpos_render import RenderOptions
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
 from devices.printer.simulated import SimulatedPrinter
-from kiosk.certificate import Certificate, certificate_receipt
-from kiosk.print_jobs import (
+from kiosk.records.certificate import Certificate
+from kiosk.records.layouts import certificate_receipt
+from kiosk.records.print_jobs import (
     PrintJobError,
     PrintJobStore,
     holder_ref,

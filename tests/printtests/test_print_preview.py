@@ -16,8 +16,9 @@ from devices.printer.fonts import FontMissing, find_cjk_font, missing_glyphs
 from devices.printer.layout import KeyValue, Receipt, Rule, Text
 from devices.printer.preview import paint_blocks, render_png
 from devices.printer.simulated import SimulatedPrinter
-from kiosk.certificate import Certificate, certificate_receipt
 from kiosk.cli.print_cmd import sample_receipts
+from kiosk.records.certificate import Certificate
+from kiosk.records.layouts import certificate_receipt
 
 
 def every_text(receipt: Receipt) -> str:

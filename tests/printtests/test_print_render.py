@@ -16,7 +16,8 @@ from devices.printer.escpos_render import (
 )
 from devices.printer.layout import KeyValue, QrCode, Receipt, Rule, Text
 from devices.printer.text import columns_for, display_width, key_value_lines, wrap
-from kiosk.certificate import Certificate, certificate_receipt
+from kiosk.records.certificate import Certificate
+from kiosk.records.layouts import certificate_receipt
 
 TOKEN = "eyJhbGciOiJFZERTQSJ9." + "A" * 180 + "." + "B" * 86
 RASTER = b"\x1dv0"  # GS v 0: raster bit image

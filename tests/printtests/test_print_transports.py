@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from contract.certificates import sign_certificate
+from contract.keys import key_id_of
 from devices.printer.base import PrinterError, PrinterNotReady, PrinterStatus
 from devices.printer.escpos_backend import EscposPrinter
 from devices.printer.escpos_render import CHINESE_OFF, CHINESE_ON, RenderOptions
 from devices.printer.target import parse_target
-from kiosk.certificate import (
-    Certificate,
+from kiosk.records.certificate import Certificate
+from kiosk.records.layouts import (
     certificate_receipt,
     failure_notice_receipt,
     pending_slip_receipt,
     technician_test_page,
 )
-from kiosk.print_jobs import PrintJobStore, keep_unprinted, print_or_keep, reprint
-from kiosk.tokens import sign_certificate
-from offline_queue.keys import key_id_of
+from kiosk.records.print_jobs import PrintJobStore, keep_unprinted, print_or_keep, reprint
 from printtests.fake_printer import FakeNetworkPrinter
 
 NOW = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)
@@ -39,7 +39,7 @@ def make_printer(target: str, **options: object) -> EscposPrinter:
 
 
 def token_for(cert: Certificate, key: Ed25519PrivateKey) -> str:
-    return sign_certificate(cert, key, key_id_of(key.public_key()))
+    return sign_certificate(cert.token_fields(), key, key_id_of(key.public_key()))
 
 
 def wait_for(fake: FakeNetworkPrinter, needle: bytes, timeout_s: float = 3.0) -> bytes:

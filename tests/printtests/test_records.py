@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings, TerminalSettings
+from contract.certificates import verify_token
 from devices.card_reader.identity import CardKind, Identity
 from kiosk.flow import commands as cmd
 from kiosk.flow.model import Outcome, Service
-from kiosk.print_jobs import PrintJobStore
-from kiosk.records import CaseRecorder, CertificateNotIssued
-from kiosk.tokens import verify_token
+from kiosk.records.print_jobs import PrintJobStore
+from kiosk.records.recorder import CaseRecorder, CertificateNotIssued
 from offline_queue.keys import load_or_create
 from offline_queue.store import CaseStore
 

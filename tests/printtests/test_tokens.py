@@ -17,18 +17,19 @@ from hypothesis import strategies as st
 
 from config import ConfigError, load_settings
 from config.settings import TERMINAL_ID_MAX_BYTES, TerminalSettings
-from devices.card_reader.identity import mask_id_number, mask_name
-from kiosk.certificate import CHINA_TZ, SERVICES, Certificate, Outcome
-from kiosk.tokens import (
+from contract.certificates import (
+    CHINA_TZ,
     MAX_MASKED_CHARS,
     MAX_TOKEN_CHARS,
+    CertificateOutcome,
     TokenError,
     load_public_keys,
-    public_key_text,
     sign_certificate,
     verify_token,
 )
-from offline_queue.keys import key_id_of
+from contract.keys import key_id_of, public_key_text
+from contract.masking import mask_id_number, mask_name
+from kiosk.records.certificate import SERVICES, Certificate
 
 TODAY = dt.date(2026, 11, 24)
 KEY = Ed25519PrivateKey.generate()  # one key for the property tests: keygen is not under test
@@ -45,7 +46,7 @@ def unb64(text: str) -> bytes:
 
 
 def sign(cert: Certificate, key: Ed25519PrivateKey = KEY) -> str:
-    return sign_certificate(cert, key, key_id_of(key.public_key()))
+    return sign_certificate(cert.token_fields(), key, key_id_of(key.public_key()))
 
 
 def signed_payload(payload: object) -> str:
@@ -283,7 +284,7 @@ def worst_case(terminal_id: str) -> Certificate:
         valid_until=dt.date(9999, 12, 31),
         service_point="示范村便民服务站",
         terminal_id=terminal_id,
-        outcome=max(Outcome, key=lambda o: len(str(o))),
+        outcome=max(CertificateOutcome, key=lambda o: len(str(o))),
     )
 
 
@@ -369,7 +370,7 @@ certificates = st.builds(
     valid_until=st.dates(min_value=dt.date(2027, 1, 1), max_value=dt.date(2041, 12, 31)),
     service_point=st.just("示范村便民服务站"),
     terminal_id=st.from_regex(r"[A-Z]{2,4}-[0-9]{4,6}(-[0-9]{3})?", fullmatch=True),
-    outcome=st.sampled_from(Outcome),
+    outcome=st.sampled_from(CertificateOutcome),
 )
 
 

@@ -12,6 +12,7 @@ from central.embedded import EmbeddedPlatform
 from config.settings import PlatformSettings
 from offline_queue.client import PlatformClient
 from offline_queue.keys import TerminalKeys
+from offline_queue.registration import register_local_terminal
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 
@@ -50,7 +51,7 @@ class Terminal:
 @pytest.fixture
 def terminal(platform: EmbeddedPlatform, tmp_path: Path) -> Iterator[Terminal]:
     data_dir = tmp_path / "kiosk"
-    keys = platform.register_local_terminal(data_dir, TERMINAL_ID)
+    keys = register_local_terminal(platform, data_dir, TERMINAL_ID)
     store = CaseStore.open(data_dir / "queue.db", keys)
     yield Terminal(data_dir, keys, store, platform.url)
     store.close()

@@ -18,15 +18,16 @@ from central.app import create_app
 from central.cli import main as central_main
 from central.db import SCHEMA, PlatformDB
 from central.embedded import EmbeddedPlatform
-from kiosk.certificate import CHINA_TZ, Certificate
-from kiosk.tokens import sign_certificate
-from offline_queue import wire
-from offline_queue.bundle import export_bundle
+from contract import wire
+from contract.certificates import CHINA_TZ, sign_certificate
+from contract.ids import uuid7
+from contract.keys import public_key_raw
+from kiosk.records.certificate import Certificate
 from offline_queue.client import PlatformClient
 from offline_queue.errors import PlatformRefused
-from offline_queue.ids import uuid7
-from offline_queue.keys import load_or_create, public_key_raw
-from offline_queue.registration import load_registration
+from offline_queue.export import export_bundle
+from offline_queue.keys import load_or_create
+from offline_queue.registration import load_registration, register_local_terminal
 from tests.queuetests.conftest import (
     ID_NUMBER,
     NAME,
@@ -137,7 +138,9 @@ def test_verify_page_checks_certificate_tokens_against_terminal_keys(terminal: T
         service_point="示范村便民服务站",
         terminal_id="TEST-0001",
     )
-    token = sign_certificate(certificate, terminal.keys.signing_key, terminal.keys.key_id)
+    token = sign_certificate(
+        certificate.token_fields(), terminal.keys.signing_key, terminal.keys.key_id
+    )
     page = requests.get(f"{terminal.url}/verify/{token}", timeout=5)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "证书有效" in page.text and "261124-7KQ2M" in page.text
@@ -179,9 +182,11 @@ def test_re_registering_keeps_old_keys_for_certificates_but_not_for_requests(
 ) -> None:
     old = terminal.keys
     before = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    old_token = sign_certificate(_certificate("TEST-0001", before), old.signing_key, old.key_id)
+    old_token = sign_certificate(
+        _certificate("TEST-0001", before).token_fields(), old.signing_key, old.key_id
+    )
     # The terminal is replaced: new hardware, new keys, a new one-time code, the same id.
-    new = platform.register_local_terminal(tmp_path / "replacement", "TEST-0001")
+    new = register_local_terminal(platform, tmp_path / "replacement", "TEST-0001")
     assert new.key_id != old.key_id
 
     printed_before = _verify(terminal.url, old_token)
@@ -190,11 +195,13 @@ def test_re_registering_keeps_old_keys_for_certificates_but_not_for_requests(
     assert "证书有效" in page
     after = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     late = sign_certificate(
-        _certificate("TEST-0001", after, "261124-LATE1"), old.signing_key, old.key_id
+        _certificate("TEST-0001", after, "261124-LATE1").token_fields(), old.signing_key, old.key_id
     )
     refused = _verify(terminal.url, late)  # the old key kept signing after it was replaced
     assert refused["valid"] is False and "replaced" in str(refused["reason"])
-    current = sign_certificate(_certificate("TEST-0001", after), new.signing_key, new.key_id)
+    current = sign_certificate(
+        _certificate("TEST-0001", after).token_fields(), new.signing_key, new.key_id
+    )
     assert _verify(terminal.url, current)["valid"] is True
 
     # Requests and cases need the current key.

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from contract import wire
 from kiosk.cli import main as kiosk_main
-from offline_queue import wire
 from offline_queue.keys import load
 from offline_queue.store import CaseStore
 from tests.queuetests.conftest import (

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from offline_queue import wire
+from contract import wire
+from contract.ids import is_uuid7, uuid7
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull, StoreTooNew
-from offline_queue.ids import is_uuid7, uuid7
 from offline_queue.keys import TerminalKeyError, load, load_or_create
 from offline_queue.migrations import LATEST
 from offline_queue.store import CaseStore, InvalidCase, read_rejected, read_status

@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from central.embedded import EmbeddedPlatform
-from offline_queue import wire
+from contract import wire
 from offline_queue.client import PlatformClient, parse_retry_after
 from offline_queue.errors import InvalidPlatformURL, PlatformRefused, PlatformUnreachable
 from offline_queue.keys import load_or_create
+from offline_queue.registration import register_local_terminal
 from offline_queue.store import CaseStore
 from tests.queuetests.conftest import ID_NUMBER, Terminal, case_payload, make_worker
 
@@ -178,7 +179,7 @@ def test_a_reference_face_lookup_logs_no_id_number_even_at_debug(
 def test_worker_thread_syncs_on_demand_and_after_reconnect(tmp_path: Path) -> None:
     platform = EmbeddedPlatform(tmp_path / "central.sqlite3")
     platform.start()
-    keys = platform.register_local_terminal(tmp_path / "kiosk", "TEST-0002")
+    keys = register_local_terminal(platform, tmp_path / "kiosk", "TEST-0002")
     store = CaseStore.open(tmp_path / "kiosk" / "queue.db", keys)
     worker = make_worker(store, keys, platform.url, timeout_s=1.0)
     try:

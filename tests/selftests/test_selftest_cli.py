@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk.cli import main
-from kiosk.face.demo import DEMO_CLIP
+from kiosk.face.demo_clip import DEMO_CLIP
 from selftests.conftest import WriteConfig
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]

@@ -16,11 +16,12 @@ import pytest
 from central.embedded import EmbeddedPlatform
 from config import load_settings
 from config.settings import PlatformSettings, QueueSettings, Settings, TerminalSettings
-from kiosk import bundle
+from kiosk import release
 from kiosk.selftest import Check, CheckFailed, run_checks
 from kiosk.selftest.local import QUEUE
 from kiosk.selftest.platform import CLOCK, PLATFORM, REGISTRATION
 from offline_queue.keys import load_or_create
+from offline_queue.registration import register_local_terminal
 from offline_queue.store import CaseStore
 
 TERMINAL_ID = "TEST-0042"
@@ -103,7 +104,7 @@ def test_a_registered_terminal_with_its_platform_reachable_passes(
     platform: EmbeddedPlatform, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "kiosk"
-    platform.register_local_terminal(data_dir, TERMINAL_ID)
+    register_local_terminal(platform, data_dir, TERMINAL_ID)
 
     report = run_checks(settings_for(data_dir, platform.url), LINK)
 
@@ -119,7 +120,7 @@ def test_an_unreachable_platform_warns_but_does_not_fail(tmp_path: Path) -> None
     platform = EmbeddedPlatform(tmp_path / "central.sqlite3")
     platform.start()
     data_dir = tmp_path / "kiosk"
-    platform.register_local_terminal(data_dir, TERMINAL_ID)
+    register_local_terminal(platform, data_dir, TERMINAL_ID)
     url = platform.url
     platform.stop()
 
@@ -150,7 +151,7 @@ def test_a_registration_for_another_terminal_id_fails(
     platform: EmbeddedPlatform, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "kiosk"
-    platform.register_local_terminal(data_dir, TERMINAL_ID)
+    register_local_terminal(platform, data_dir, TERMINAL_ID)
 
     report = run_checks(settings_for(data_dir, platform.url, "TEST-0099"), [REGISTRATION])
 
@@ -239,17 +240,17 @@ def test_too_little_disk_for_the_queue_reserve_fails(tmp_path: Path) -> None:
 def test_the_baked_build_info_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     baked = tmp_path / "_build.json"
     baked.write_text('{"version": "0.1.0", "build": "abc1234-20261124T0800Z"}')
-    monkeypatch.setattr(bundle, "BUILD_FILE", baked)
+    monkeypatch.setattr(release, "BUILD_FILE", baked)
 
-    assert bundle.version() == "0.1.0"
-    assert bundle.build_id() == "abc1234-20261124T0800Z"
+    assert release.version() == "0.1.0"
+    assert release.build_id() == "abc1234-20261124T0800Z"
 
 
 def test_a_checkout_reports_a_dev_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bundle, "BUILD_FILE", tmp_path / "missing.json")
+    monkeypatch.setattr(release, "BUILD_FILE", tmp_path / "missing.json")
 
-    assert bundle.build_id() == "dev"
-    assert bundle.version()
+    assert release.build_id() == "dev"
+    assert release.version()
 
 
 def test_the_demo_clip_can_be_named_by_the_environment(
@@ -257,7 +258,7 @@ def test_the_demo_clip_can_be_named_by_the_environment(
 ) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"\x00")
-    monkeypatch.setenv(bundle.DEMO_CLIP_ENV, str(clip))
-    assert bundle.demo_clip() == clip
-    monkeypatch.setenv(bundle.DEMO_CLIP_ENV, str(tmp_path / "gone.mp4"))
-    assert bundle.demo_clip() is None
+    monkeypatch.setenv(release.DEMO_CLIP_ENV, str(clip))
+    assert release.demo_clip() == clip
+    monkeypatch.setenv(release.DEMO_CLIP_ENV, str(tmp_path / "gone.mp4"))
+    assert release.demo_clip() is None

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 
-from kiosk.bundle import demo_clip
-from kiosk.demo import audit_shortfalls
+from kiosk.qt.headless_demo import audit_shortfalls
+from kiosk.release import demo_clip
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX
 from screens.states import STATES
 

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from screens.audit import audit, shortfalls
 from screens.base import StepScreen
+from screens.face_capture import FaceCaptureScreen
+from screens.picture_screens import RatingButton
 from screens.pictures import (
     ACTIONS,
     ActionPictogram,
@@ -20,7 +22,6 @@ from screens.pictures import (
     CardPicture,
     FaceIcon,
 )
-from screens.special import FaceCaptureScreen, RatingButton
 from screens.states import STATES
 from screens.texts import GUIDANCE_TEXT
 from screens.theme import install_font

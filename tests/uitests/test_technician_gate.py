@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from config.settings import TechnicianSettings
-from kiosk.pin import hash_pin
-from kiosk.technician import LockedOut, PinGate, TechnicianError
+from kiosk.technician.gate import LockedOut, PinGate, TechnicianError
+from kiosk.technician.pin import hash_pin
 
 FAST = 1_000  # PBKDF2 iterations: the real 200k would only slow the tests down
 

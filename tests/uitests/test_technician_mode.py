@@ -22,24 +22,20 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from config import load_settings
+from contract.certificates import CHINA_TZ, sign_certificate
 from devices.card_reader.simulated import identity_from_settings
 from devices.printer.simulated import SimulatedPrinter
 from kiosk.app import KioskRuntime
-from kiosk.certificate import (
-    CHINA_TZ,
-    certificate_receipt,
-    issue_certificate,
-    pending_slip_receipt,
-)
-from kiosk.demo import demo_settings
 from kiosk.flow import Step
 from kiosk.flow.commands import ShowScreen
-from kiosk.pin import hash_pin
-from kiosk.print_jobs import KeptJob
-from kiosk.qt.technician_mode import CORNER_PX, TechnicianMode, text
-from kiosk.receipts import PrintJob
-from kiosk.tokens import sign_certificate
-from offline_queue.demo import demo_payload, face_jpeg
+from kiosk.qt.headless_demo import demo_settings
+from kiosk.qt.technician.mode import CORNER_PX, TechnicianMode, text
+from kiosk.records.certificate import issue_certificate
+from kiosk.records.layouts import certificate_receipt, pending_slip_receipt
+from kiosk.records.print_jobs import KeptJob
+from kiosk.records.receipts import PrintJob
+from kiosk.technician.pin import hash_pin
+from offline_queue.sample_cases import demo_payload, face_jpeg
 from screens.technician import TechnicianPanel
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
@@ -334,7 +330,7 @@ def _keep_two_receipts(qtbot, rt: KioskRuntime) -> tuple[str, str]:
     cert = issue_certificate(
         identity, terminal_id=terminal.id, service_point=terminal.service_point, now=now
     )
-    token = sign_certificate(cert, rt.keys.signing_key, rt.keys.key_id)
+    token = sign_certificate(cert.token_fields(), rt.keys.signing_key, rt.keys.key_id)
     jobs = (
         PrintJob(slip),
         PrintJob(certificate_receipt(cert, token), certificate_no=cert.certificate_no),

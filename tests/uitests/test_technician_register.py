@@ -22,8 +22,8 @@ from pytestqt.qtbot import QtBot
 from central.embedded import EmbeddedPlatform
 from config import load_settings
 from kiosk.app import KioskRuntime
-from kiosk.demo import stand_in_frame
-from kiosk.qt.technician_mode import CORNER_PX, TechnicianMode, text
+from kiosk.qt.headless_demo import stand_in_frame
+from kiosk.qt.technician.mode import CORNER_PX, TechnicianMode, text
 from offline_queue.registration import REGISTRATION_FILE, load_registration, register
 from screens.code_entry import CodeEntry
 

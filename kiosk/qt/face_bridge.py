@@ -1,0 +1,175 @@
+"""Face analysis on its own thread (`kiosk-face`): liveness while capturing, then matching.
+
+The GUI thread never runs a model. The engine is loaded once, on this thread, at start-up.
+Frames come from the camera's latest-frame mailbox, so analysis runs at its own rate
+(`face.analysis_fps`) while the preview shows every frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from config.settings import FaceSettings
+from kiosk.face.liveness import LivenessSession, LivenessUpdate, random_challenge
+from kiosk.qt.camera_bridge import LatestFrame
+
+log = logging.getLogger(__name__)
+
+# (resident, best face) -> (outcome, reason, details); runs on the face thread.
+MatchFn = Callable[[Any, Any, Any], tuple[str, str, dict[str, Any]]]
+
+
+class FaceBridge(QObject):
+    progress = Signal(dict)
+    liveness_done = Signal(bool, str, dict)
+    match_done = Signal(str, str, dict)
+    engine_failed = Signal(str)
+
+    def __init__(
+        self,
+        latest: LatestFrame,
+        settings: FaceSettings,
+        matcher: MatchFn,
+        engine_loader: Callable[[], Any],
+        rng: random.Random | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._latest = latest
+        self._settings = settings
+        self._matcher = matcher
+        self._engine_loader = engine_loader
+        self._rng = rng or random.Random()
+        self._jobs: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._capturing = threading.Event()
+        self._stop = threading.Event()
+        self._engine: Any = None
+        self._best: Any = None
+        self._best_lock = threading.Lock()
+        self.challenge: list[str] = []
+        self._thread = threading.Thread(target=self._run, name="kiosk-face", daemon=True)
+
+    def start(self) -> None:
+        """Start the face thread (it loads the models first). After shutdown(): nothing."""
+        if not self._stop.is_set() and not self._thread.is_alive():
+            self._thread.start()
+
+    def start_capture(self, attempt: int) -> None:
+        self._jobs.put(("capture", attempt))
+
+    def stop_capture(self) -> None:
+        self._capturing.clear()
+
+    def match(self, resident: Any) -> None:
+        self._jobs.put(("match", resident))
+
+    def wipe(self) -> None:
+        """Forget the last best frame (the session is over)."""
+        self._jobs.put(("wipe", None))
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        self._capturing.clear()
+        self._jobs.put(("stop", None))
+        if self._thread.ident is not None:  # started (start may still have been pending)
+            self._thread.join(10.0)
+
+    # -- on the face thread -----------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            self._engine = self._engine_loader()
+        except Exception as exc:  # model files missing or broken: the technician must know
+            log.exception("face engine failed to load")
+            self.engine_failed.emit(str(exc))
+        while not self._stop.is_set():
+            kind, arg = self._jobs.get()
+            if kind == "capture":
+                self._capture()
+            elif kind == "match":
+                self._match(arg)
+            elif kind == "wipe":
+                self._set_best(None)
+
+    def _capture(self) -> None:
+        if self._engine is None:
+            self.liveness_done.emit(False, "engine_unavailable", {})
+            return
+        self._set_best(None)
+        self.challenge = random_challenge(self._settings, self._rng)
+        session = LivenessSession(self._engine, self.challenge, self._settings)
+        self._capturing.set()
+        self._latest.clear()
+        period = 1.0 / self._settings.analysis_fps
+        last_view: dict[str, Any] = {}
+        while self._capturing.is_set() and not self._stop.is_set():
+            started = time.monotonic()
+            frame = self._latest.take(0.5)
+            if frame is None:
+                continue
+            update = session.feed(frame)
+            view = progress_view(update)
+            if view != last_view:
+                shown = dict(view)
+                if view["action"] == last_view.get("action"):
+                    shown["prompt_id"] = None  # speak each action once, not at every hint
+                self.progress.emit(shown)
+                last_view = view
+            if update.finished:
+                self._capturing.clear()
+                self._set_best(update.best)
+                self.liveness_done.emit(update.passed, update.reason_code or "", evidence(update))
+                return
+            self._stop.wait(max(0.0, period - (time.monotonic() - started)))
+
+    def _set_best(self, best: Any) -> None:
+        with self._best_lock:
+            self._best = best
+
+    def best_jpeg(self) -> bytes | None:
+        """The kept best frame as JPEG (for the case record); callable from any thread."""
+        with self._best_lock:
+            best = self._best
+        return None if best is None else bytes(best.jpeg())
+
+    def _match(self, resident: Any) -> None:
+        with self._best_lock:
+            best = self._best
+        try:
+            outcome, reason, details = self._matcher(self._engine, resident, best)
+        except Exception:  # a matcher bug must not strand the resident on "please wait"
+            log.exception("matching failed")
+            outcome, reason, details = "pending", "match_error", {}
+        self.match_done.emit(outcome, reason, details)
+
+
+def progress_view(update: LivenessUpdate) -> dict[str, Any]:
+    """What the face screen shows: the action, its number, and guidance."""
+    return {
+        "action": update.action,
+        "action_index": update.index,
+        "actions_total": update.total,
+        "guidance_code": update.guidance_code,
+        "guidance_text": update.guidance or "",
+        "prompt_id": f"face.{update.action}" if update.action else None,
+    }
+
+
+def evidence(update: LivenessUpdate) -> dict[str, Any]:
+    """Liveness evidence for the case record: JSON-able, no image."""
+    return {
+        "actions": [
+            {"action": a.action, "passed": a.passed, "at_s": round(a.at_s, 2)}
+            for a in update.actions
+        ],
+        "restarts": update.restarts,
+        "reason": update.reason_code,
+        "best_frame_s": round(update.best.timestamp_s, 2) if update.best else None,
+    }

@@ -1,0 +1,87 @@
+"""The technician's reprints of kept receipts: each goes to the printer service (thread
+`device-printer`, never the GUI thread) and its result comes back on the service's
+`printed`/`failed` signals. This follows one batch at a time and says how it ended."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.qt.printer_bridge import PrinterBridge
+from kiosk.qt.technician.view import text
+from kiosk.records.receipts import PrintJob
+from screens.technician import state_text
+
+log = logging.getLogger(__name__)
+
+PRINTING, PRINTED = "printing", "printed"
+
+
+@dataclass
+class _Batch:
+    printed: int = 0
+    kept: int = 0
+    status: str = ""  # the printer state the last failed reprint met
+
+
+@dataclass
+class Reprints:
+    """Job ids in flight and the last reprint state of each job the technician touched."""
+
+    printer: PrinterBridge
+    pending: set[str] = field(default_factory=set)
+    states: dict[str, str] = field(default_factory=dict)  # job id -> printing/printed/state
+    _batch: _Batch = field(default_factory=_Batch)
+
+    def submit(self, job_ids: list[str]) -> int:
+        """Send the jobs not already in flight; returns how many were sent."""
+        if not self.pending:
+            self._batch = _Batch()
+        sent = 0
+        for job_id in job_ids:
+            if job_id in self.pending:
+                continue
+            self.pending.add(job_id)
+            self.states[job_id] = PRINTING
+            self.printer.submit(PrintJob(reprint_job_id=job_id))
+            sent += 1
+        if sent:
+            log.info("technician reprint of %d kept job(s) sent", sent)
+        return sent
+
+    def owns(self, job_id: str) -> bool:
+        return job_id in self.pending
+
+    def note(self, job_id: str, failed_status: str) -> str | None:
+        """Record one result; the technician's message once the whole batch is done."""
+        self.pending.discard(job_id)
+        if failed_status:
+            self.states[job_id] = failed_status
+            self._batch.kept += 1
+            self._batch.status = failed_status
+        else:
+            self.states[job_id] = PRINTED
+            self._batch.printed += 1
+        if self.pending:
+            return None
+        batch = self._batch
+        log.info("technician reprint done: %d printed, %d kept", batch.printed, batch.kept)
+        if not batch.kept:
+            return text("reprint_done", printed=batch.printed)
+        return text(
+            "reprint_partly",
+            printed=batch.printed,
+            kept=batch.kept,
+            status=state_text(batch.status),
+        )
+
+    def rows(self, kept_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The kept list with each job's reprint state; forgets jobs no longer kept."""
+        kept_ids = {row["job_id"] for row in kept_list}
+        self.states = {
+            job_id: state
+            for job_id, state in self.states.items()
+            if job_id in kept_ids or job_id in self.pending
+        }
+        return [{**row, "reprint": self.states.get(row["job_id"], "")} for row in kept_list]

@@ -1,0 +1,329 @@
+"""Kept print jobs: a receipt that could not print is stored, never lost, and reprinted later.
+
+Every receipt goes through `print_or_keep`: it is written to the store first, then printed,
+then marked printed. A job the printer refused (paper out, cover open, offline) stays
+"kept" for the technician's list or the resident's "reprint my certificate". Printed
+certificates stay too (a resident may lose the paper) until `purge`.
+
+Storage: SQLite in the data dir, WAL, synchronous=FULL, explicit transactions, versioned
+schema (PRAGMA user_version), receipts as JSON. Receipts hold masked data only; the resident
+is found again by `holder_ref`, an HMAC of the ID number under the terminal's storage key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from devices.printer.base import Printer, PrinterError, PrinterStatus
+from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
+from kiosk.errors import KioskError, ResidentNotice
+
+log = logging.getLogger(__name__)
+
+DB_FILE = "print_jobs.sqlite3"
+JobState = Literal["kept", "printed"]
+_BLOCK_TYPES: dict[str, type[Block]] = {
+    "text": Text,
+    "kv": KeyValue,
+    "qr": QrCode,
+    "rule": Rule,
+    "feed": Feed,
+}
+_TYPE_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE jobs (
+        job_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        receipt TEXT NOT NULL,
+        holder_ref TEXT NOT NULL DEFAULT '',
+        certificate_no TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL CHECK (state IN ('kept', 'printed')),
+        printer_status TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        printed_at TEXT
+    );
+    CREATE INDEX jobs_state ON jobs (state, created_at);
+    CREATE INDEX jobs_holder ON jobs (holder_ref, kind, created_at);
+    """,
+)
+
+
+_SELECT = (
+    "SELECT job_id, kind, receipt, state, printer_status, attempts, created_at,"
+    " printed_at, certificate_no FROM jobs "
+)
+
+
+class PrintJobError(KioskError):
+    """The job store failed, or a job asked for does not exist."""
+
+
+def holder_ref(id_number: str, storage_key: bytes) -> str:
+    """Finds a resident's jobs again without storing the ID number."""
+    digest = hmac.new(storage_key, b"print-holder\0" + id_number.encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def receipt_to_json(receipt: Receipt) -> str:
+    blocks = [{"type": _TYPE_NAMES[type(b)], **dataclasses.asdict(b)} for b in receipt.blocks]
+    return json.dumps(
+        {"kind": receipt.kind, "job_id": receipt.job_id, "cut": receipt.cut, "blocks": blocks},
+        ensure_ascii=False,
+    )
+
+
+def receipt_from_json(text: str) -> Receipt:
+    data = json.loads(text)
+    blocks = tuple(_BLOCK_TYPES[b.pop("type")](**b) for b in data["blocks"])
+    return Receipt(kind=data["kind"], job_id=data["job_id"], blocks=blocks, cut=data["cut"])
+
+
+@dataclass(frozen=True)
+class KeptJob:
+    job_id: str
+    kind: str
+    receipt: Receipt
+    state: JobState
+    printer_status: str
+    attempts: int
+    created_at: str
+    printed_at: str | None
+    certificate_no: str
+
+    def summary(self) -> dict[str, Any]:
+        """For the technician's list and `--json` output (no receipt content)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "receipt"}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class PrintJobStore:
+    """Thread-safe: the GUI lists jobs while the printer thread prints them."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        try:
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> PrintJobStore:
+        return cls(data_dir / DB_FILE)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._transaction() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise PrintJobError(f"{self.path}: schema {version} is newer than this software")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    def add(self, receipt: Receipt, *, holder: str = "", certificate_no: str = "") -> None:
+        """Store a job as kept (before it is sent); a second add of the same job is a no-op."""
+        now = _now()
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, kind, receipt, holder_ref, certificate_no,"
+                " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'kept', ?, ?)",
+                (
+                    receipt.job_id,
+                    receipt.kind,
+                    receipt_to_json(receipt),
+                    holder,
+                    certificate_no,
+                    now,
+                    now,
+                ),
+            )
+
+    def record_attempt(self, job_id: str, status: PrinterStatus, printed: bool) -> None:
+        now = _now()
+        with self._transaction() as db:
+            cursor = db.execute(
+                "UPDATE jobs SET attempts = attempts + 1, printer_status = ?, updated_at = ?,"
+                " state = CASE WHEN ? THEN 'printed' ELSE state END,"
+                " printed_at = CASE WHEN ? THEN ? ELSE printed_at END WHERE job_id = ?",
+                (str(status), now, printed, printed, now, job_id),
+            )
+            if cursor.rowcount != 1:
+                raise PrintJobError(f"no print job {job_id}")
+
+    def get(self, job_id: str) -> KeptJob | None:
+        rows = self._select("WHERE job_id = ?", (job_id,))
+        return rows[0] if rows else None
+
+    def jobs(self, state: JobState | None = None, limit: int = 50) -> list[KeptJob]:
+        """Newest first; `state` "kept" is the technician's to-do list."""
+        if state is None:
+            return self._select("ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+        return self._select(
+            "WHERE state = ? ORDER BY created_at DESC, rowid DESC LIMIT ?", (state, limit)
+        )
+
+    def latest_certificate(self, holder: str) -> KeptJob | None:
+        """The resident's newest certificate, printed or kept ("reprint my certificate")."""
+        rows = self._select(
+            "WHERE holder_ref = ? AND kind = 'certificate' ORDER BY created_at DESC,"
+            " rowid DESC LIMIT 1",
+            (holder,),
+        )
+        return rows[0] if holder and rows else None
+
+    def latest_for_holder(self, holder: str) -> KeptJob | None:
+        """The resident's newest receipt of any kind ("query my result")."""
+        rows = self._select(
+            "WHERE holder_ref = ? ORDER BY created_at DESC, rowid DESC LIMIT 1", (holder,)
+        )
+        return rows[0] if holder and rows else None
+
+    def purge(self, printed_before: dt.datetime) -> int:
+        """Forget printed jobs older than the cut-off; kept jobs wait for their reprint."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM jobs WHERE state = 'printed' AND printed_at < ?",
+                (printed_before.astimezone(dt.UTC).isoformat(),),
+            )
+            return cursor.rowcount
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[KeptJob]:
+        # `where` is one of this class's own constant clauses; values go in as parameters.
+        with self._lock:
+            rows = self._db.execute(
+                _SELECT + where,
+                params,
+            ).fetchall()
+        return [
+            KeptJob(
+                r["job_id"],
+                r["kind"],
+                receipt_from_json(r["receipt"]),
+                r["state"],
+                r["printer_status"],
+                r["attempts"],
+                r["created_at"],
+                r["printed_at"],
+                r["certificate_no"],
+            )
+            for r in rows
+        ]
+
+
+KEPT_NOTICE = ResidentNotice(
+    "凭证暂时无法打印，已为您保存。",
+    "请联系工作人员处理打印机，之后可以在本机“补打凭证”打印，不用重新认证。",
+    prompt_id="print_kept",
+)
+
+
+@dataclass(frozen=True)
+class PrintAttempt:
+    job_id: str
+    printed: bool
+    status: PrinterStatus
+    bytes_sent: int = 0
+    reason: str = ""  # for the technician and the log, never shown to the resident
+
+    @property
+    def notice(self) -> ResidentNotice | None:
+        return None if self.printed else KEPT_NOTICE
+
+
+def _attempt(printer: Printer, store: PrintJobStore, receipt: Receipt) -> PrintAttempt:
+    try:
+        data = printer.print_receipt(receipt)
+    except PrinterError as exc:
+        store.record_attempt(receipt.job_id, exc.status, printed=False)
+        log.info("print job %s kept: %s (%s)", receipt.job_id, exc.status, exc)
+        return PrintAttempt(receipt.job_id, False, exc.status, reason=str(exc))
+    store.record_attempt(receipt.job_id, PrinterStatus.READY, printed=True)
+    return PrintAttempt(receipt.job_id, True, PrinterStatus.READY, len(data))
+
+
+def print_or_keep(
+    printer: Printer,
+    store: PrintJobStore,
+    receipt: Receipt,
+    *,
+    holder: str = "",
+    certificate_no: str = "",
+) -> PrintAttempt:
+    """Store the job, then print it; on a printer failure it stays kept for a reprint."""
+    store.add(receipt, holder=holder, certificate_no=certificate_no)
+    return _attempt(printer, store, receipt)
+
+
+def reprint(printer: Printer, store: PrintJobStore, job_id: str) -> PrintAttempt:
+    """Print a stored job again (kept or already printed). Raises PrintJobError if unknown."""
+    job = store.get(job_id)
+    if job is None:
+        raise PrintJobError(f"no print job {job_id}")
+    return _attempt(printer, store, job.receipt)
+
+
+def keep_unprinted(
+    store: PrintJobStore,
+    receipt: Receipt,
+    error: PrinterError,
+    *,
+    holder: str = "",
+    certificate_no: str = "",
+) -> PrintAttempt:
+    """Keep a job the printer could not even take (open() failed)."""
+    store.add(receipt, holder=holder, certificate_no=certificate_no)
+    store.record_attempt(receipt.job_id, error.status, printed=False)
+    log.info("print job %s kept: %s (%s)", receipt.job_id, error.status, error)
+    return PrintAttempt(receipt.job_id, False, error.status, reason=str(error))
+
+
+def record_unstarted_reprint(
+    store: PrintJobStore, job_id: str, error: PrinterError
+) -> PrintAttempt:
+    """A reprint the printer could not even take (open() failed) still counts as an attempt.
+
+    Raises PrintJobError if there is no such job.
+    """
+    store.record_attempt(job_id, error.status, printed=False)
+    log.info("reprint of %s did not start: %s (%s)", job_id, error.status, error)
+    return PrintAttempt(job_id, False, error.status, reason=str(error))
