@@ -165,6 +165,27 @@ def test_a_store_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> No
         reopened.close()
 
 
+def test_a_store_from_before_user_version_is_brought_in_step(tmp_path: Path) -> None:
+    """Stores made before the shared SQLite helper recorded schema_migrations only (user_version
+    0): reopening keeps every case and sets user_version, which older software also reads."""
+    keys = load_or_create(tmp_path)
+    path = tmp_path / "queue.db"
+    with CaseStore.open(path, keys) as first:
+        case_id = first.enqueue("pension_check", case_payload(), {})
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 0")  # as the earlier release left it
+    conn.close()
+    with CaseStore.open(path, keys) as again:
+        assert again.envelope(case_id)["payload"]["resident"]["name"] == NAME
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    finally:
+        conn.close()
+    assert versions == list(range(1, LATEST + 1))
+
+
 def test_only_one_writer_at_a_time(store: CaseStore, tmp_path: Path) -> None:
     with pytest.raises(StoreBroken, match="another process"):
         CaseStore.open(store.path, load_or_create(tmp_path))
