@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -471,6 +471,29 @@ def read_rejected(path: Path) -> list[dict[str, Any]]:
         )
         for case_id, kind, created_at, attempts, reason, rejected_ts in rows
     ]
+
+
+class CaseTimes(NamedTuple):
+    """When a case came into the backlog and whether (and when) it left it: no personal data."""
+
+    created_ts: float
+    status: str
+    acked_ts: float | None
+    updated_ts: float
+
+
+def read_case_times(path: Path, *, since_ts: float, until_ts: float) -> list[CaseTimes]:
+    """Every case created by `until_ts` that was not acknowledged before `since_ts`: what the
+    technician's backlog chart needs. Read-only, without keys or the writer lock."""
+    if not path.exists():
+        return []
+    with read_only(path, SCHEMA) as conn:
+        rows = conn.execute(
+            "SELECT created_ts, status, acked_ts, updated_ts FROM cases "
+            "WHERE created_ts <= ? AND NOT (status = 'acked' AND acked_ts < ?)",
+            [until_ts, since_ts],
+        ).fetchall()
+    return [CaseTimes(*row) for row in rows]
 
 
 def _scrub(reason: str | None) -> str:
