@@ -125,6 +125,7 @@ def open_database(
     try:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
         db = sqlite_utils.Database(conn, execute_plugins=False)
+        refuse_newer(schema, schema_version(conn))  # before any pragma that could write
         _configure(db, options)
         migrate(db, schema)
         _owner_only_side_files(path)
@@ -226,8 +227,9 @@ def _owner_only_side_files(path: Path) -> None:
 
 
 def _configure(db: sqlite_utils.Database, options: FileOptions) -> None:
-    if options.incremental_vacuum:
-        # Only takes effect on a new file, before WAL: lets freed pages go back to the disk.
+    if options.incremental_vacuum and db.execute("PRAGMA page_count").fetchone()[0] == 0:
+        # Only on a new file, before WAL: lets freed pages go back to the disk. On an existing
+        # file the pragma would rewrite the header (and change a file it must refuse).
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.enable_wal()
     db.execute("PRAGMA synchronous = FULL")

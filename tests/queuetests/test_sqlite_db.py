@@ -179,13 +179,20 @@ def test_a_failing_step_leaves_neither_its_changes_nor_its_record(tmp_path: Path
     assert recorded(path) == [1, 2]
 
 
+ALL_OPTIONS = FileOptions(
+    secure_delete=True, incremental_vacuum=True, max_bytes=1 << 20, quick_check=True
+)
+
+
 def test_a_newer_schema_is_refused_untouched_by_open_and_read(tmp_path: Path) -> None:
     path = tmp_path / "w.db"
-    db = open_database(path, V2)
+    db = open_database(path, V2, ALL_OPTIONS)
     with db.atomic():
         db.execute("INSERT INTO widgets (name) VALUES ('kept')")
     db.close()
     before = path.read_bytes()
+    with pytest.raises(WidgetTooNew):
+        open_database(path, V1, ALL_OPTIONS)
     with pytest.raises(
         WidgetTooNew, match=r"widget store schema 2 is newer than this software \(1\)"
     ):
