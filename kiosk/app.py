@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 import logging.handlers
 import random
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from kiosk.qt.gc_guard import MainThreadGarbageCollector
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.technician.mode import TechnicianMode
-from kiosk.records.print_jobs import DB_FILE, PrintJobError, PrintJobStore
+from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
 from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
 from kiosk.records.recorder import CaseRecorder
 from kiosk.release import demo_clip
@@ -129,10 +128,9 @@ def _case_store(settings: Settings, keys: TerminalKeys, data_dir: Path) -> CaseS
 def _print_jobs(data_dir: Path) -> PrintJobStore:
     try:
         return PrintJobStore.in_data_dir(data_dir)
-    except PrintJobError as exc:  # only a schema from a newer release is refused on open
-        raise StartupError(data_dir / DB_FILE, str(exc), NEWER_RELEASE_FIX) from exc
-    except sqlite3.Error as exc:
-        raise StartupError(data_dir / DB_FILE, f"database failure: {exc}", PRINT_JOBS_FIX) from exc
+    except PrintStoreError as exc:  # a newer release's schema, a full disk, a damaged file
+        fix = NEWER_RELEASE_FIX if isinstance(exc, PrintStoreTooNew) else PRINT_JOBS_FIX
+        raise StartupError(data_dir / DB_FILE, str(exc), fix) from exc
 
 
 def setup_file_logging(settings: Settings, data_dir: Path) -> None:

@@ -6,6 +6,8 @@ a case that cannot be stored is refused loudly, never dropped silently.
 
 from __future__ import annotations
 
+from offline_queue.sqlite_db import DatabaseBroken, DatabaseFull, SchemaTooNew
+
 
 class QueueError(Exception):
     """Something in the offline queue failed."""
@@ -15,15 +17,15 @@ class StoreError(QueueError):
     """The case store cannot take or give a case."""
 
 
-class StoreFull(StoreError):
+class StoreFull(StoreError, DatabaseFull):
     """The disk (or the store's configured size limit) is full: the new case was refused."""
 
 
-class StoreBroken(StoreError):
+class StoreBroken(StoreError, DatabaseBroken):
     """The database failed (corrupt, unreadable, locked by another writer, I/O error)."""
 
 
-class StoreTooNew(StoreBroken):
+class StoreTooNew(StoreBroken, SchemaTooNew):
     """The store's schema comes from a newer release (an update, then a rollback): this
     software must not read or change it."""
 

@@ -1,16 +1,14 @@
 """Versioned schema of the case store. Append a migration; never edit one that shipped.
 
-Each migration runs in the same transaction as the row that records it, so a power cut
-leaves the store either before or after a migration, never half-way.
+`offline_queue.sqlite_db.migrate` runs each migration in the same transaction as the row
+that records it, so a power cut leaves the store either before or after a migration, never
+half-way; a store a newer release migrated is refused with `StoreTooNew`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-import sqlite_utils
-
-from offline_queue.errors import StoreTooNew
+from offline_queue.errors import StoreBroken, StoreFull, StoreTooNew
+from offline_queue.sqlite_db import ErrorKinds, Schema
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
@@ -46,48 +44,9 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         """,
     ),
 )
-LATEST = MIGRATIONS[-1][0]
-
-
-def applied_versions(db: sqlite_utils.Database) -> set[int]:
-    if "schema_migrations" not in db.table_names():
-        return set()
-    return {row[0] for row in db.execute("SELECT version FROM schema_migrations").fetchall()}
-
-
-def refuse_newer(applied: set[int]) -> None:
-    """StoreTooNew when a newer release has migrated the store past what this one knows."""
-    if applied and max(applied) > LATEST:
-        raise StoreTooNew(
-            f"case store schema {max(applied)} is newer than this software ({LATEST}): "
-            "a newer release wrote it; run that release (or a later one), not this one"
-        )
-
-
-def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Bring the schema up to date; return the versions applied now."""
-    with db.atomic():
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-    done = applied_versions(db)
-    refuse_newer(done)
-    applied = []
-    for version, script in MIGRATIONS:
-        if version in done:
-            continue
-        with db.atomic():
-            for statement in _statements(script):
-                db.execute(statement)
-            db.execute(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                [version, dt.datetime.now(dt.UTC).isoformat()],
-            )
-        applied.append(version)
-    return applied
-
-
-def _statements(script: str) -> list[str]:
-    # executescript() would COMMIT first; split so the migration stays one transaction.
-    return [part.strip() for part in script.split(";") if part.strip()]
+SCHEMA = Schema(
+    "case store",
+    MIGRATIONS,
+    ErrorKinds(full=StoreFull, broken=StoreBroken, too_new=StoreTooNew),
+)
+LATEST = SCHEMA.latest

@@ -1,6 +1,7 @@
 """The kiosk's case store: every recorded case survives power cuts until the platform has it.
 
-SQLite through sqlite-utils, WAL with `synchronous=FULL`, every write in `db.atomic()`.
+SQLite opened and migrated through `offline_queue.sqlite_db` (WAL, `synchronous=FULL`, file
+0600, secure_delete, quick_check on open), every write in `db.atomic()`.
 One writer: the store holds an exclusive lock file while open for writing, and a lock inside
 serialises the flow's enqueue with the sync worker. Payload and attachments are AES-GCM
 sealed with the terminal's storage key (the case id and field name as associated data, so a
@@ -27,7 +28,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -35,14 +36,14 @@ from contract import wire
 from contract.ids import uuid7
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreError, StoreFull
 from offline_queue.keys import TerminalKeys
-from offline_queue.migrations import migrate, refuse_newer
+from offline_queue.migrations import SCHEMA
+from offline_queue.sqlite_db import FileOptions, open_database, read_only, translated
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("pending", "sending", "acked", "rejected")
 DEFAULT_MIN_FREE_BYTES = 50 * 1024 * 1024
 MAX_KIND_LENGTH = 64
-SQLITE_FULL = 13
 
 
 class InvalidCase(StoreError, ValueError):
@@ -91,25 +92,17 @@ class CaseStore:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         lock_fd = _take_writer_lock(path)
         try:
-            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
-            db = sqlite_utils.Database(conn, execute_plugins=False)
-            _configure(db, max_db_bytes)
-            migrate(db)
-            os.chmod(path, 0o600)
-            store = cls(
-                db,
-                keys,
-                path,
-                lock_fd,
-                min_free_bytes=min_free_bytes,
-                retention_days=retention_days,
-            )
-            store._recover()
-        except sqlite3.Error as exc:
-            os.close(lock_fd)
-            raise _translate(exc, "opening the case store") from exc
+            db = open_database(path, SCHEMA, _file_options(max_db_bytes))
         except BaseException:
             os.close(lock_fd)
+            raise
+        store = cls(
+            db, keys, path, lock_fd, min_free_bytes=min_free_bytes, retention_days=retention_days
+        )
+        try:
+            store._recover()
+        except BaseException:
+            store.close()
             raise
         return store
 
@@ -147,20 +140,15 @@ class CaseStore:
         with self._lock:
             if self._closed:
                 raise StoreBroken("the case store is closed")
-            try:
-                with self._db.atomic() as db:
-                    yield db
-            except sqlite3.Error as exc:
-                raise _translate(exc, what) from exc
+            with translated(what, SCHEMA.errors), self._db.atomic() as db:
+                yield db
 
     def _read(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             if self._closed:
                 raise StoreBroken("the case store is closed")
-            try:
+            with translated("reading the case store", SCHEMA.errors):
                 return self._db.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise _translate(exc, "reading the case store") from exc
 
     # --- the flow's side ------------------------------------------------------------------
 
@@ -442,33 +430,13 @@ class CaseStore:
             self.set_meta({"last_sync_attempt": now, "last_sync_error": error[:500]})
 
 
-@contextmanager
-def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection without keys or the writer lock (the kiosk may be running).
-
-    Refuses a store a newer release migrated: what this software would read there are guesses
-    (and a rollback asks exactly this before it switches). SQLite errors become StoreBroken.
-    """
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    try:
-        refuse_newer({row[0] for row in conn.execute("SELECT version FROM schema_migrations")})
-        yield conn
-    except sqlite3.Error as exc:
-        raise _translate(exc, "reading the case store") from exc
-    finally:
-        conn.close()
-
-
 def read_status(path: Path) -> dict[str, Any]:
     """`CaseStore.status()` without keys or the writer lock (the kiosk may be running)."""
     empty: dict[str, Any] = dict.fromkeys(STATUSES, 0)
     empty.update(oldest_pending_age_s=None, last_sync=None)
     if not path.exists():
         return empty
-    with _read_only(path) as conn:
+    with read_only(path, SCHEMA) as conn:
         rows = conn.execute(
             "SELECT status, COUNT(*), MIN(created_ts) FROM cases GROUP BY status"
         ).fetchall()
@@ -488,7 +456,7 @@ def read_rejected(path: Path) -> list[dict[str, Any]]:
     """
     if not path.exists():
         return []
-    with _read_only(path) as conn:
+    with read_only(path, SCHEMA) as conn:
         rows = conn.execute(
             "SELECT id, kind, created_at, attempts, last_error, updated_ts FROM cases "
             "WHERE status = 'rejected' ORDER BY id"
@@ -503,6 +471,29 @@ def read_rejected(path: Path) -> list[dict[str, Any]]:
         )
         for case_id, kind, created_at, attempts, reason, rejected_ts in rows
     ]
+
+
+class CaseTimes(NamedTuple):
+    """When a case came into the backlog and whether (and when) it left it: no personal data."""
+
+    created_ts: float
+    status: str
+    acked_ts: float | None
+    updated_ts: float
+
+
+def read_case_times(path: Path, *, since_ts: float, until_ts: float) -> list[CaseTimes]:
+    """Every case created by `until_ts` that was not acknowledged before `since_ts`: what the
+    technician's backlog chart needs. Read-only, without keys or the writer lock."""
+    if not path.exists():
+        return []
+    with read_only(path, SCHEMA) as conn:
+        rows = conn.execute(
+            "SELECT created_ts, status, acked_ts, updated_ts FROM cases "
+            "WHERE created_ts <= ? AND NOT (status = 'acked' AND acked_ts < ?)",
+            [until_ts, since_ts],
+        ).fetchall()
+    return [CaseTimes(*row) for row in rows]
 
 
 def _scrub(reason: str | None) -> str:
@@ -539,20 +530,12 @@ def _check_case(kind: str, payload: dict[str, Any], attachments: dict[str, bytes
             raise InvalidCase(f"attachment {name!r} must be bytes")
 
 
-def _configure(db: sqlite_utils.Database, max_db_bytes: int) -> None:
-    # Only takes effect on a new file: lets purge() hand freed pages back to the disk.
-    db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-    db.enable_wal()
-    db.execute("PRAGMA synchronous = FULL")
-    db.execute("PRAGMA foreign_keys = ON")
-    # Deleted personal data is overwritten, not left in free pages.
-    db.execute("PRAGMA secure_delete = ON")
-    if max_db_bytes:
-        page_size = db.execute("PRAGMA page_size").fetchone()[0]
-        db.execute(f"PRAGMA max_page_count = {max(1, max_db_bytes // page_size)}")
-    check = db.execute("PRAGMA quick_check").fetchone()[0]
-    if check != "ok":
-        raise sqlite3.DatabaseError(f"quick_check: {check}")
+def _file_options(max_db_bytes: int) -> FileOptions:
+    # Deleted personal data is overwritten, freed pages go back to the disk, a damaged
+    # file is refused on open.
+    return FileOptions(
+        secure_delete=True, incremental_vacuum=True, max_bytes=max_db_bytes, quick_check=True
+    )
 
 
 def _take_writer_lock(path: Path) -> int:
@@ -566,10 +549,3 @@ def _take_writer_lock(path: Path) -> int:
             f"another process has the case store {path} open (is the kiosk running?)"
         ) from None
     return fd
-
-
-def _translate(exc: sqlite3.Error, what: str) -> StoreError:
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code == SQLITE_FULL or "disk is full" in str(exc):
-        return StoreFull(f"{what}: the disk or the store's size limit is full")
-    return StoreBroken(f"{what}: database failure ({type(exc).__name__}: {exc})")

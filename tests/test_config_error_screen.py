@@ -1,7 +1,7 @@
 """`kiosk run` with a broken config, or with terminal files it must not use (a key file open to
-other users, a case store it cannot open), shows the technician what to fix instead of a
-traceback. Real files with real modes, a real second process holding the store, the real app
-offscreen."""
+other users, a case store or print-job store it cannot open), shows the technician what to fix
+instead of a traceback. Real files with real modes, a real second process holding the store,
+the real app offscreen."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from config import ConfigError, load_settings
 from kiosk.cli import main
+from kiosk.records.print_jobs import DB_FILE, PrintJobStore
 from offline_queue.keys import STORAGE_FILE, load_or_create
 from offline_queue.migrations import LATEST
 from offline_queue.runtime import open_store, store_path
@@ -202,6 +203,44 @@ def test_case_store_from_a_newer_release_is_shown_and_left_alone_exit_3(
     assert "install that release" in detail
     assert "is newer" in stderr_line(capsys)
     assert db.read_bytes() == before
+
+
+def test_print_job_store_from_a_newer_release_is_shown_and_left_alone_exit_3(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = terminal_file(tmp_path)
+    db = load_settings(config).terminal.data_dir / DB_FILE
+    PrintJobStore(db).close()
+    with sqlite3.connect(db) as conn:  # what a newer release's migration leaves behind
+        conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (2, 'later')")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    before = db.read_bytes()
+    code, shown = run_and_look(config)
+    assert code == 3
+    assert len(shown) == 1
+    detail = shown[0].detail.text()
+    assert str(db) in detail and "print-job store schema 2 is newer" in detail
+    assert "install that release" in detail
+    assert "is newer" in stderr_line(capsys)
+    assert db.read_bytes() == before
+
+
+def test_damaged_print_job_store_is_shown_with_its_fix_exit_3(
+    qtbot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = terminal_file(tmp_path)
+    db = load_settings(config).terminal.data_dir / DB_FILE
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 500)
+    code, shown = run_and_look(config)
+    assert code == 3
+    assert len(shown) == 1
+    detail = shown[0].detail.text()
+    assert str(db) in detail and "database failure" in detail
+    assert "Do not delete it" in detail  # it keeps the receipts for reprints
+    assert "database failure" in stderr_line(capsys)
+    assert db.read_bytes() == b"this is not a database" * 500
 
 
 def test_start_up_error_screen_keeps_the_watchdog_fed(

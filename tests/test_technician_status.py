@@ -77,6 +77,18 @@ def test_read_backlog_reports_a_broken_file(tmp_path: Path) -> None:
         read_backlog(broken, NOW)
 
 
+def test_read_backlog_leaves_a_newer_releases_store_alone(tmp_path: Path) -> None:
+    keys = load_or_create(tmp_path)
+    path = tmp_path / "queue.db"
+    with CaseStore.open(path, keys) as store:
+        store.enqueue("pension_check", {"outcome": "pending"}, {})
+    with sqlite3.connect(path) as conn:  # what a newer release's migration leaves behind
+        conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')")
+    conn.close()
+    with pytest.raises(TechnicianStatusError, match="schema 99 is newer"):
+        read_backlog(path, NOW)
+
+
 def test_tail_lines_reads_only_the_end(tmp_path: Path) -> None:
     log = tmp_path / "kiosk.log"
     log.write_text("".join(f"line {i} 读卡\n" for i in range(5000)), encoding="utf-8")

@@ -5,9 +5,11 @@ then marked printed. A job the printer refused (paper out, cover open, offline) 
 "kept" for the technician's list or the resident's "reprint my certificate". Printed
 certificates stay too (a resident may lose the paper) until `purge`.
 
-Storage: SQLite in the data dir, WAL, synchronous=FULL, explicit transactions, versioned
-schema (PRAGMA user_version), receipts as JSON. Receipts hold masked data only; the resident
-is found again by `holder_ref`, an HMAC of the ID number under the terminal's storage key.
+Storage: SQLite in the data dir through `offline_queue.sqlite_db` (WAL, synchronous=FULL,
+file 0600, every write in `atomic()`, versioned migrations recorded in `schema_migrations`
+with `PRAGMA user_version` kept in step), receipts as JSON. Receipts hold masked data only;
+the resident is found again by `holder_ref`, an HMAC of the ID number under the terminal's
+storage key. A store made before `schema_migrations` (user_version only) is adopted as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +27,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import sqlite_utils
+
 from devices.printer.base import Printer, PrinterError, PrinterStatus
 from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.errors import KioskError, ResidentNotice
+from offline_queue.sqlite_db import (
+    DatabaseBroken,
+    DatabaseError,
+    DatabaseFull,
+    ErrorKinds,
+    Schema,
+    SchemaTooNew,
+    open_database,
+    translated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +55,11 @@ _BLOCK_TYPES: dict[str, type[Block]] = {
     "feed": Feed,
 }
 _TYPE_NAMES = {cls: name for name, cls in _BLOCK_TYPES.items()}
-MIGRATIONS: tuple[str, ...] = (
-    """
+# Versions as PRAGMA user_version counted them before schema_migrations: 1 is the first.
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
     CREATE TABLE jobs (
         job_id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,
@@ -60,6 +76,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_state ON jobs (state, created_at);
     CREATE INDEX jobs_holder ON jobs (holder_ref, kind, created_at);
     """,
+    ),
 )
 
 
@@ -70,7 +87,30 @@ _SELECT = (
 
 
 class PrintJobError(KioskError):
-    """The job store failed, or a job asked for does not exist."""
+    """A print job asked for does not exist."""
+
+
+class PrintStoreError(KioskError, DatabaseError):
+    """The print-job store's file cannot be opened, read or written."""
+
+
+class PrintStoreFull(PrintStoreError, DatabaseFull):
+    """The disk is full: the job could not be kept."""
+
+
+class PrintStoreBroken(PrintStoreError, DatabaseBroken):
+    """The print-job database failed (damaged, unreadable, an I/O error)."""
+
+
+class PrintStoreTooNew(PrintStoreBroken, SchemaTooNew):
+    """A newer release migrated the print-job store: this one leaves it alone."""
+
+
+SCHEMA = Schema(
+    "print-job store",
+    MIGRATIONS,
+    ErrorKinds(full=PrintStoreFull, broken=PrintStoreBroken, too_new=PrintStoreTooNew),
+)
 
 
 def holder_ref(id_number: str, storage_key: bytes) -> str:
@@ -115,21 +155,16 @@ def _now() -> str:
 
 
 class PrintJobStore:
-    """Thread-safe: the GUI lists jobs while the printer thread prints them."""
+    """Thread-safe: the GUI lists jobs while the printer thread prints them.
+
+    Opening raises PrintStoreTooNew for a store a newer release migrated; any database
+    failure is a PrintStoreFull or PrintStoreBroken; PrintJobError is a job that is not there.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        try:
-            self._migrate()
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_database(path, SCHEMA)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> PrintJobStore:
@@ -140,30 +175,16 @@ class PrintJobStore:
             self._db.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _migrate(self) -> None:
-        with self._transaction() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise PrintJobError(f"{self.path}: schema {version} is newer than this software")
-            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+    def _transaction(self, what: str) -> Iterator[sqlite_utils.Database]:
+        # Each transaction starts with its write, so atomic()'s deferred BEGIN takes the
+        # write lock at once (waiting for a `kiosk certificate reprint` in another process).
+        with self._lock, translated(what, SCHEMA.errors), self._db.atomic() as db:
+            yield db
 
     def add(self, receipt: Receipt, *, holder: str = "", certificate_no: str = "") -> None:
         """Store a job as kept (before it is sent); a second add of the same job is a no-op."""
         now = _now()
-        with self._transaction() as db:
+        with self._transaction("keeping a print job") as db:
             db.execute(
                 "INSERT OR IGNORE INTO jobs (job_id, kind, receipt, holder_ref, certificate_no,"
                 " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'kept', ?, ?)",
@@ -180,7 +201,7 @@ class PrintJobStore:
 
     def record_attempt(self, job_id: str, status: PrinterStatus, printed: bool) -> None:
         now = _now()
-        with self._transaction() as db:
+        with self._transaction("recording a print attempt") as db:
             cursor = db.execute(
                 "UPDATE jobs SET attempts = attempts + 1, printer_status = ?, updated_at = ?,"
                 " state = CASE WHEN ? THEN 'printed' ELSE state END,"
@@ -220,7 +241,7 @@ class PrintJobStore:
 
     def purge(self, printed_before: dt.datetime) -> int:
         """Forget printed jobs older than the cut-off; kept jobs wait for their reprint."""
-        with self._transaction() as db:
+        with self._transaction("purging printed jobs") as db:
             cursor = db.execute(
                 "DELETE FROM jobs WHERE state = 'printed' AND printed_at < ?",
                 (printed_before.astimezone(dt.UTC).isoformat(),),
@@ -229,25 +250,14 @@ class PrintJobStore:
 
     def _select(self, where: str, params: tuple[Any, ...]) -> list[KeptJob]:
         # `where` is one of this class's own constant clauses; values go in as parameters.
-        with self._lock:
-            rows = self._db.execute(
-                _SELECT + where,
-                params,
-            ).fetchall()
-        return [
-            KeptJob(
-                r["job_id"],
-                r["kind"],
-                receipt_from_json(r["receipt"]),
-                r["state"],
-                r["printer_status"],
-                r["attempts"],
-                r["created_at"],
-                r["printed_at"],
-                r["certificate_no"],
-            )
-            for r in rows
-        ]
+        with self._lock, translated("reading the print-job store", SCHEMA.errors):
+            rows = self._db.execute(_SELECT + where, params).fetchall()
+        return [_kept_job(row) for row in rows]
+
+
+def _kept_job(row: tuple[Any, ...]) -> KeptJob:
+    job_id, kind, receipt, *rest = row  # in _SELECT's order
+    return KeptJob(job_id, kind, receipt_from_json(receipt), *rest)
 
 
 KEPT_NOTICE = ResidentNotice(

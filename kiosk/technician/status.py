@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kiosk.errors import KioskError
+from offline_queue.errors import StoreError
+from offline_queue.store import read_case_times
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ LOG_TAIL_BYTES = 64 * 1024
 REMOVABLE_ROOTS = ("/media/", "/run/media/")
 EXPORT_FOLDER = "exports"
 
-# (created_ts, status, acked_ts, updated_ts) of one case
+# (created_ts, status, acked_ts, updated_ts) of one case: offline_queue.store.CaseTimes
 CaseRow = tuple[float, str, float | None, float]
 
 
@@ -82,21 +83,11 @@ def _settled(row: CaseRow, at: float) -> bool:
 
 
 def read_backlog(db_path: Path, now: dt.datetime, days: int = BACKLOG_DAYS) -> list[list[object]]:
-    """The backlog chart from the case store, read-only: metadata columns, no personal data."""
-    if not db_path.exists():
-        return backlog_by_day([], now, days)
+    """The backlog chart from the case store, read-only: case times only, no personal data."""
     start = dt.datetime.combine(now.date() - dt.timedelta(days=days - 1), dt.time(), now.tzinfo)
     try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
-        try:
-            rows = conn.execute(
-                "SELECT created_ts, status, acked_ts, updated_ts FROM cases "
-                "WHERE created_ts <= ? AND NOT (status = 'acked' AND acked_ts < ?)",
-                [now.timestamp(), start.timestamp()],
-            ).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
+        rows = read_case_times(db_path, since_ts=start.timestamp(), until_ts=now.timestamp())
+    except StoreError as exc:
         raise TechnicianStatusError(f"cannot read the backlog from {db_path}: {exc}") from exc
     return backlog_by_day(rows, now, days)
 

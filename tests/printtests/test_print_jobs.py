@@ -1,9 +1,12 @@
 """Kept print jobs in SQLite: survive reopening, round-trip receipts, find a resident's
-certificate again without the ID number, purge only what printed."""
+certificate again without the ID number, purge only what printed; the store a release before
+schema_migrations made is adopted, and a store a newer release migrated is refused by this
+release and by that older one."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,13 +19,18 @@ from devices.printer.simulated import SimulatedPrinter
 from kiosk.records.certificate import Certificate
 from kiosk.records.layouts import certificate_receipt
 from kiosk.records.print_jobs import (
+    MIGRATIONS,
+    SCHEMA,
     PrintJobError,
     PrintJobStore,
+    PrintStoreBroken,
+    PrintStoreTooNew,
     holder_ref,
     receipt_from_json,
     receipt_to_json,
     reprint,
 )
+from offline_queue.sqlite_db import Schema, open_database
 
 KEY = bytes(range(32))
 
@@ -125,5 +133,96 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     raw = sqlite3.connect(path)
     raw.execute("PRAGMA user_version = 99")
     raw.close()
-    with pytest.raises(PrintJobError, match="newer"):
+    with pytest.raises(PrintStoreTooNew, match="newer"):
         PrintJobStore(path)
+
+
+def legacy_store(path: Path, receipt: Receipt) -> None:
+    """A store as the release before schema_migrations made it: PRAGMA user_version alone."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in filter(str.strip, MIGRATIONS[0][1].split(";")):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO jobs (job_id, kind, receipt, holder_ref, certificate_no, state,"
+        " printer_status, attempts, created_at, updated_at)"
+        " VALUES (?, ?, ?, 'holder', 'C-1', 'kept', 'paper_out', 2, 'then', 'then')",
+        (receipt.job_id, receipt.kind, receipt_to_json(receipt)),
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def older_release_refuses(path: Path) -> bool:
+    """The check that release makes on open: a user_version past its one migration."""
+    conn = sqlite3.connect(path)
+    try:
+        return bool(conn.execute("PRAGMA user_version").fetchone()[0] > 1)
+    finally:
+        conn.close()
+
+
+def recorded_versions(path: Path) -> tuple[list[int], int]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+        return [row[0] for row in rows], conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_store_from_the_user_version_release_is_adopted_without_loss(
+    tmp_path: Path, certificate: Certificate
+) -> None:
+    path = tmp_path / "print_jobs.sqlite3"
+    receipt = certificate_receipt(certificate, "tok")
+    legacy_store(path, receipt)
+    path.chmod(0o644)  # that release left the umask's mode
+    store = PrintJobStore(path)
+    try:
+        job = store.get(receipt.job_id)
+        assert job is not None and job.receipt == receipt
+        assert (job.state, job.printer_status, job.attempts) == ("kept", "paper_out", 2)
+        assert store.latest_certificate("holder") == job
+    finally:
+        store.close()
+    assert recorded_versions(path) == ([1], 1)  # recorded, not run again
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert not older_release_refuses(path)  # a rollback to that release still opens it
+
+
+def test_a_store_a_newer_release_migrated_is_refused_by_both_releases(tmp_path: Path) -> None:
+    path = tmp_path / "print_jobs.sqlite3"
+    PrintJobStore(path).close()
+    later = Schema(SCHEMA.name, (*MIGRATIONS, (2, "ALTER TABLE jobs ADD COLUMN later TEXT")))
+    open_database(path, later).close()  # what a newer release does to it
+    assert recorded_versions(path) == ([1, 2], 2)
+    assert older_release_refuses(path)
+    before = path.read_bytes()
+    with pytest.raises(PrintStoreTooNew, match=r"print-job store schema 2 is newer .*\(1\)"):
+        PrintJobStore(path)
+    assert path.read_bytes() == before
+
+
+def test_a_damaged_store_is_a_print_store_error_not_a_missing_job(tmp_path: Path) -> None:
+    path = tmp_path / "print_jobs.sqlite3"
+    path.write_bytes(b"this is not a database" * 500)
+    with pytest.raises(PrintStoreBroken, match="opening the print-job store: database failure"):
+        PrintJobStore(path)
+
+
+def test_new_store_files_are_owner_only(tmp_path: Path) -> None:
+    before = os.umask(0o022)
+    try:
+        store = PrintJobStore.in_data_dir(tmp_path / "data")
+        store.add(Receipt("test_page", "j1"))
+    finally:
+        os.umask(before)
+    try:
+        for name in ("print_jobs.sqlite3", "print_jobs.sqlite3-wal", "print_jobs.sqlite3-shm"):
+            assert (tmp_path / "data" / name).stat().st_mode & 0o777 == 0o600, name
+        assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    finally:
+        store.close()

@@ -14,7 +14,14 @@ from contract.ids import is_uuid7, uuid7
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreFull, StoreTooNew
 from offline_queue.keys import TerminalKeyError, load, load_or_create
 from offline_queue.migrations import LATEST
-from offline_queue.store import CaseStore, InvalidCase, read_rejected, read_status
+from offline_queue.store import (
+    CaseStore,
+    CaseTimes,
+    InvalidCase,
+    read_case_times,
+    read_rejected,
+    read_status,
+)
 from tests.queuetests.conftest import ID_NUMBER, NAME, case_payload
 
 FACE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 80
@@ -155,6 +162,8 @@ def test_a_store_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> No
     with pytest.raises(StoreTooNew):
         read_rejected(path)
     with pytest.raises(StoreTooNew):
+        read_case_times(path, since_ts=0.0, until_ts=time.time())
+    with pytest.raises(StoreTooNew):
         CaseStore.open(path, keys)
     with sqlite3.connect(path) as conn:  # the newer release's store is left as it was
         conn.execute("DELETE FROM schema_migrations WHERE version = ?", [LATEST + 1])
@@ -163,6 +172,46 @@ def test_a_store_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> No
         assert reopened.case_info(case_id)["status"] == "pending"
     finally:
         reopened.close()
+
+
+def test_a_store_from_before_user_version_is_brought_in_step(tmp_path: Path) -> None:
+    """Stores made before the shared SQLite helper recorded schema_migrations only (user_version
+    0): reopening keeps every case and sets user_version, which older software also reads."""
+    keys = load_or_create(tmp_path)
+    path = tmp_path / "queue.db"
+    with CaseStore.open(path, keys) as first:
+        case_id = first.enqueue("pension_check", case_payload(), {})
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 0")  # as the earlier release left it
+    conn.close()
+    with CaseStore.open(path, keys) as again:
+        assert again.envelope(case_id)["payload"]["resident"]["name"] == NAME
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    finally:
+        conn.close()
+    assert versions == list(range(1, LATEST + 1))
+
+
+def test_case_times_for_the_backlog_are_metadata_in_a_window(store: CaseStore) -> None:
+    """What the technician's backlog chart reads, read-only while the kiosk holds the store."""
+    old_acked = store.enqueue("pension_check", case_payload(1), {})
+    late_acked = store.enqueue("pension_check", case_payload(2), {})
+    pending = store.enqueue("pension_check", case_payload(3), {})
+    store.claim_batch(10)
+    store.mark_acked([old_acked], now=1_000.0)  # acknowledged before the window
+    store.mark_acked([late_acked], now=time.time())
+    store.release([pending], "offline", 0)
+    now = time.time()
+    times = read_case_times(store.path, since_ts=2_000.0, until_ts=now + 1)
+    assert all(isinstance(row, CaseTimes) for row in times)
+    by_status = sorted((row.status, row.acked_ts is None) for row in times)
+    assert by_status == [("acked", False), ("pending", True)]
+    assert all(row.created_ts <= now for row in times)
+    assert read_case_times(store.path, since_ts=0.0, until_ts=0.0) == []  # none created yet
+    assert read_case_times(store.path.with_name("absent.db"), since_ts=0, until_ts=now) == []
 
 
 def test_only_one_writer_at_a_time(store: CaseStore, tmp_path: Path) -> None:
