@@ -5,6 +5,7 @@ and again. In the end the platform holds every stored case exactly once, none is
 from __future__ import annotations
 
 import random
+import select
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from offline_queue.store import CaseStore
 from tests.queuetests.conftest import REPO_ROOT, Terminal
 
 KILLS = 14
+FIRST_CASE_TIMEOUT_S = 60.0
 
 
 def run_child(terminal: Terminal, *extra: str) -> subprocess.Popen[str]:
@@ -36,16 +38,29 @@ def run_child(terminal: Terminal, *extra: str) -> subprocess.Popen[str]:
     )
 
 
+def first_case(child: subprocess.Popen[str]) -> str:
+    """The id of the first case the child committed (it prints one per line)."""
+    assert child.stdout is not None
+    ready, _, _ = select.select([child.stdout], [], [], FIRST_CASE_TIMEOUT_S)
+    assert ready, "the child committed no case in time"
+    return child.stdout.readline().strip()
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(terminal: Terminal) -> None:
     terminal.store.close()  # the children are the only writer
     rng = random.Random(6)
     printed: list[str] = []
     recovered = 0
-    for _ in range(KILLS):
+    for kill in range(KILLS):
         child = run_child(terminal)
-        # Imports take ~0.5 s; kill anywhere from start-up to well into enqueue/sync.
-        time.sleep(rng.uniform(0.3, 1.3))
+        if kill % 2:
+            # Anywhere from start-up (imports take ~0.5 s) to well into enqueue/sync.
+            time.sleep(rng.uniform(0.3, 1.3))
+        else:
+            # Into the work itself, however slowly a loaded machine starts the child.
+            printed.append(first_case(child))
+            time.sleep(rng.uniform(0.0, 0.6))
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=10)
         assert child.returncode == -signal.SIGKILL, err
