@@ -26,13 +26,13 @@ from devices.camera.base import Frame
 from devices.card_reader.base import CardInserted, ReaderStateChanged, ReadFailed
 from kiosk.flow import Step
 from kiosk.qt.controller import READER_DOWN, KioskController, card_failure_reason
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
 from kiosk.qt.technician.gesture import CORNER_PX, ActivityWatch, CornerGesture
 from kiosk.qt.technician.register import TechnicianRegistration
 from kiosk.qt.technician.reprint import Reprints
 from kiosk.qt.technician.view import (
     KEPT_JOBS_LIMIT,
     DeviceStates,
-    OffGuiWorker,
     collect,
     sync_mark,
     text,
@@ -43,7 +43,7 @@ from kiosk.records.receipts import PrintJob
 from kiosk.release import version
 from kiosk.technician import status
 from kiosk.technician.gate import LockedOut, PinGate
-from offline_queue.export import export_bundle
+from offline_queue.export import ExportResult, export_bundle
 from offline_queue.keys import TerminalKeys
 from offline_queue.registration import Registration, load_registration
 from offline_queue.store import CaseStore
@@ -103,7 +103,7 @@ class TechnicianMode(QObject):
         self.controller, self.window = controller, window
         self.gate = gate or PinGate.technician(settings.technician, state_dir=data_dir)
         self._quit = quit_app
-        self._worker = OffGuiWorker(self)
+        self._worker = OffGuiRunner("technician", self)  # thread kiosk-technician
         self.devices = DeviceStates(controller, sync, self)
         self.active = False  # the panel is showing
         self.panel: TechnicianPanel | None = None
@@ -176,7 +176,7 @@ class TechnicianMode(QObject):
         if app is not None:
             app.removeEventFilter(self._activity)
         self.gesture.remove()
-        self._worker.stop()
+        self._worker.shutdown()
 
     # -- gesture and PIN ----------------------------------------------------------------------
     def open_pin_entry(self) -> None:
@@ -222,24 +222,25 @@ class TechnicianMode(QObject):
 
         self._worker.run(check, self._on_pin_checked)
 
-    def _on_pin_checked(self, result: Any) -> None:
+    def _on_pin_checked(self, result: Result[tuple[bool, int, float]]) -> None:
         entry = self.pin_entry
         if not self._pin_open() or entry is None:
             return  # cancelled or timed out meanwhile
         entry.set_busy(False)
-        if isinstance(result, LockedOut):
-            entry.show_message(text("pin_locked", n=math.ceil(result.remaining_s)))
-        elif isinstance(result, Exception):
-            log.error("technician PIN check failed: %s", result)
-            entry.show_message(text("pin_error"))
-        elif result[0]:
-            self._pin_shown = False
-            self._pin_timer.stop()
-            self.enter()
-        elif result[2] > 0:  # that was the last try: locked now
-            entry.show_message(text("pin_locked", n=math.ceil(result[2])))
-        else:
-            entry.show_message(text("pin_wrong", n=result[1]))
+        match result:
+            case Failed(LockedOut() as locked):
+                entry.show_message(text("pin_locked", n=math.ceil(locked.remaining_s)))
+            case Failed(error):
+                log.error("technician PIN check failed: %s", error)
+                entry.show_message(text("pin_error"))
+            case Done((True, _, _)):
+                self._pin_shown = False
+                self._pin_timer.stop()
+                self.enter()
+            case Done((_, _, lockout_s)) if lockout_s > 0:  # that was the last try: locked now
+                entry.show_message(text("pin_locked", n=math.ceil(lockout_s)))
+            case Done((_, attempts_left, _)):
+                entry.show_message(text("pin_wrong", n=attempts_left))
 
     # -- entering and leaving -----------------------------------------------------------------
     def enter(self) -> None:
@@ -313,14 +314,15 @@ class TechnicianMode(QObject):
         log_setting = self.settings.logging.file
         self._worker.run(lambda: collect(store, jobs, data_dir, log_setting), self._on_collected)
 
-    def _on_collected(self, result: Any) -> None:
+    def _on_collected(self, result: Result[dict[str, Any]]) -> None:
         self._collecting = False
-        if isinstance(result, Exception):
-            log.error("technician view: %s", result)
-            self._message = scrub(str(result))
-        else:
-            self._slow = result
-            self._check_sync_done()
+        match result:
+            case Failed(error):
+                log.error("technician view: %s", error)
+                self._message = scrub(str(error))
+            case Done(slow):
+                self._slow = slow
+                self._check_sync_done()
         self.render()
 
     def render(self) -> None:
@@ -459,15 +461,16 @@ class TechnicianMode(QObject):
         def kept_ids() -> list[str]:
             return [job.job_id for job in reversed(jobs.jobs("kept", limit=KEPT_JOBS_LIMIT))]
 
-        def send(result: Any) -> None:
+        def send(result: Result[list[str]]) -> None:
             self._busy.discard("reprint_all")
-            if isinstance(result, Exception):
-                log.error("technician reprint list: %s", result)
-                self._message = text("reprint_failed", error=scrub(str(result)))
-            elif not result:
-                self._message = text("reprint_none")
-            else:
-                self.reprint(result)
+            match result:
+                case Failed(error):
+                    log.error("technician reprint list: %s", error)
+                    self._message = text("reprint_failed", error=scrub(str(error)))
+                case Done([]):
+                    self._message = text("reprint_none")
+                case Done(job_ids):
+                    self.reprint(job_ids)
             self.render()
 
         self._worker.run(kept_ids, send)
@@ -488,14 +491,14 @@ class TechnicianMode(QObject):
         self._message = text("sync_requested")
         store = self.store
 
-        def mark_then_sync(mark: Any) -> None:
+        def mark_then_sync(result: Result[tuple[str | None, str | None]]) -> None:
             # The mark is read first so that only an attempt after the press ends the wait.
-            if isinstance(mark, Exception):
+            if isinstance(result, Failed):
                 self._busy.discard("sync_now")
-                self._message = text("sync_failed", error=scrub(str(mark)))
+                self._message = text("sync_failed", error=scrub(str(result.error)))
                 self.render()
                 return
-            self._sync_mark = mark
+            self._sync_mark = result.value
             self._sync_deadline = time.monotonic() + SYNC_WAIT_S
             sync.sync_now(force=True)  # the technician means now, backoff or not
 
@@ -521,18 +524,19 @@ class TechnicianMode(QObject):
         self._busy.add("export_bundle")
         data_dir, store, keys = self.data_dir, self.store, self.keys
 
-        def run() -> Any:
+        def run() -> ExportResult:
             registration = load_registration(data_dir)
             return export_bundle(store, keys, registration, status.export_folder(data_dir))
 
-        def done(result: Any) -> None:
+        def done(result: Result[ExportResult]) -> None:
             self._busy.discard("export_bundle")
-            if isinstance(result, Exception):
-                log.warning("technician export failed: %s", result)
-                self._message = text("export_failed", error=scrub(str(result)))
-            else:
-                log.info("technician exported %d case(s) to %s", result.count, result.path)
-                self._message = text("export_done", n=result.count, path=result.path)
+            match result:
+                case Failed(error):
+                    log.warning("technician export failed: %s", error)
+                    self._message = text("export_failed", error=scrub(str(error)))
+                case Done(bundle):
+                    log.info("technician exported %d case(s) to %s", bundle.count, bundle.path)
+                    self._message = text("export_done", n=bundle.count, path=bundle.path)
             self.render()
 
         self._worker.run(run, done)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.qt.technician.view import OffGuiWorker, text
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.technician.view import text
 from offline_queue.errors import (
     InvalidPlatformURL,
     PlatformBusy,
@@ -38,17 +39,18 @@ WRONG_CODE_MARKS = ("registration code",)
 OTHER_KEY_MARKS = ("another terminal", "different key")
 
 
-def outcome_text(result: Any, terminal_id: str, platform_url: str) -> str:
+def outcome_text(result: Result[RegisteredTerminal], terminal_id: str, platform_url: str) -> str:
     """The registration's outcome for the technician: where it registered, or why not."""
-    if isinstance(result, RegisteredTerminal):
-        done = result.registration
+    if isinstance(result, Done):
+        done = result.value.registration
         return text("reg_done", terminal=done.terminal_id, platform=done.platform_url)
-    reason = scrub(str(result))
-    if isinstance(result, InvalidPlatformURL):
+    error = result.error
+    reason = scrub(str(error))
+    if isinstance(error, InvalidPlatformURL):
         return text("reg_bad_platform", reason=reason)
-    if isinstance(result, PlatformUnreachable | PlatformBusy):
+    if isinstance(error, PlatformUnreachable | PlatformBusy):
         return text("reg_unreachable", platform=platform_url, reason=reason)
-    if isinstance(result, PlatformRefused):
+    if isinstance(error, PlatformRefused):
         return _refusal_text(reason, terminal_id)
     return text("reg_failed", reason=reason)
 
@@ -72,7 +74,7 @@ class TechnicianRegistration(QObject):
         data_dir: Path,
         platform_url: str,
         window: KioskWindow,
-        worker: OffGuiWorker,
+        worker: OffGuiRunner,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -137,11 +139,11 @@ class TechnicianRegistration(QObject):
 
         self._worker.run(run, self._done)
 
-    def _done(self, result: Any) -> None:
+    def _done(self, result: Result[RegisteredTerminal]) -> None:
         self.running = False
         message = outcome_text(result, self.terminal_id, self.platform_url)
-        if isinstance(result, Exception):
-            log.warning("technician registration failed: %s", scrub(str(result)))
+        if isinstance(result, Failed):
+            log.warning("technician registration failed: %s", scrub(str(result.error)))
         else:
             log.info("terminal %s registered with %s", self.terminal_id, self.platform_url)
         if self.entry is not None:

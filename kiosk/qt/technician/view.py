@@ -1,4 +1,4 @@
-"""The pieces of the technician view: the worker thread that reads the slow parts, the device
+"""The pieces of the technician view: the slow parts read on the worker thread, the device
 states tracked from the services' signals, and the technician's messages."""
 
 from __future__ import annotations
@@ -10,14 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 
 from contract.certificates import CHINA_TZ
 from devices.camera.base import Frame
 from devices.card_reader.base import ReaderState
 from devices.printer.base import PRINTABLE, PrinterStatus
-from devices.worker import DeviceWorker
 from kiosk.qt.controller import KioskController, frame_to_qimage
 from kiosk.records.print_jobs import KeptJob, PrintJobStore
 from kiosk.technician import status
@@ -47,39 +46,6 @@ def text(key: str, **fields: object) -> str:
     """One of the technician's messages (screens/pin_entry.py TECH_TEXT, screens/technician.py
     REPRINT_TEXT, screens/code_entry.py REGISTER_TEXT), translated."""
     return tr(MESSAGES[key]).format(**fields)
-
-
-class OffGuiWorker(QObject):
-    """Runs `fn()` on thread `kiosk-technician`; `on_done(result or exception)` on the GUI."""
-
-    _done = Signal(object, object)  # callback, result: queued from the worker to the GUI
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._worker = DeviceWorker("technician", thread_prefix="kiosk-")
-        self._stopped = False
-        self._done.connect(self._deliver)
-
-    def start(self) -> None:
-        self._worker.start()
-
-    def stop(self) -> None:
-        self._stopped = True
-        self._worker.stop()
-
-    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        self._worker.submit(self._call, fn, on_done)
-
-    def _call(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
-        try:
-            result: Any = fn()
-        except Exception as exc:  # the GUI side decides what the technician sees
-            result = exc
-        self._done.emit(on_done, result)
-
-    def _deliver(self, on_done: Callable[[Any], None], result: Any) -> None:
-        if not self._stopped:
-            on_done(result)
 
 
 # -- on the worker thread ----------------------------------------------------------------------
