@@ -105,7 +105,7 @@ def open_panel(qtbot, rt: KioskRuntime, pin: str = DEFAULT_PIN) -> None:
     type_pin(rt, pin)
     qtbot.waitUntil(lambda: tech(rt).active, timeout=WAIT_MS)
     # The first view has arrived from the worker thread.
-    qtbot.waitUntil(lambda: "queue" in tech(rt)._slow, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tech(rt).facts is not None, timeout=WAIT_MS)
 
 
 def press(rt: KioskRuntime, name: str) -> None:
@@ -136,16 +136,16 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
     qtbot.waitUntil(lambda: rt.window.currentWidget() is tech(rt).panel, timeout=WAIT_MS)
 
     def live() -> None:
-        devices = tech(rt).view()["devices"]
-        assert devices["camera"]["state"] == "streaming"
-        assert devices["card_reader"]["ok"]
-        assert devices["platform"]["state"] == "online"
+        devices = tech(rt).view().devices
+        assert devices["camera"].state == "streaming"
+        assert devices["card_reader"].ok
+        assert devices["platform"].state == "online"
 
     qtbot.waitUntil(live, timeout=WAIT_MS)
     view = tech(rt).view()
-    assert view["terminal_id"] == rt.settings.terminal.id
-    assert view["registered"] is True  # the embedded platform registered the demo terminal
-    assert len(view["backlog"]) == 7
+    assert view.terminal_id == rt.settings.terminal.id
+    assert view.registered is True  # the embedded platform registered the demo terminal
+    assert len(view.backlog) == 7
     panel = tech(rt).panel
     assert panel is not None
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
@@ -193,15 +193,15 @@ def test_test_print_produces_a_printed_job(qtbot, runtime: KioskRuntime) -> None
     rt = runtime
     open_panel(qtbot, rt)
     press(rt, "test_print")
-    assert "test_print" in tech(rt).view()["busy"]
+    assert "test_print" in tech(rt).view().busy
     qtbot.waitUntil(lambda: message(rt) == text("print_done"), timeout=WAIT_MS)
     assert rt.jobs is not None
     pages = [job for job in rt.jobs.jobs() if job.kind == "test_page"]
     assert len(pages) == 1 and pages[0].state == "printed"
     printed = list((rt.data_dir / "printer").glob("*.bin"))
     assert len(printed) == 1 and printed[0].stat().st_size > 500
-    assert tech(rt).view()["devices"]["printer"]["state"] == "ready"
-    assert "test_print" not in tech(rt).view()["busy"]
+    assert tech(rt).view().devices["printer"].state == "ready"
+    assert "test_print" not in tech(rt).view().busy
 
 
 def _enqueue_case(rt: KioskRuntime) -> str:
@@ -218,14 +218,14 @@ def test_sync_now_reaches_the_embedded_platform(qtbot, tmp_path: Path, testdata:
     try:
         case_id = _enqueue_case(rt)
         open_panel(qtbot, rt)
-        assert tech(rt).view()["queue"]["pending"] == 1
+        assert tech(rt).view().queue.pending == 1
         panel = tech(rt).panel
         assert panel is not None and panel.queue_label.text().startswith("待同步 1 件")
         press(rt, "sync_now")
         qtbot.waitUntil(lambda: message(rt) == text("sync_done", n=0), timeout=WAIT_MS)
         assert rt.store.case_info(case_id)["status"] == "acked"
-        assert tech(rt).view()["queue"]["pending"] == 0
-        assert "sync_now" not in tech(rt).view()["busy"]
+        assert tech(rt).view().queue.pending == 0
+        assert "sync_now" not in tech(rt).view().busy
     finally:
         rt.shutdown()
 
@@ -239,7 +239,7 @@ def test_card_read_and_export_show_their_results(qtbot, runtime: KioskRuntime) -
     qtbot.waitUntil(lambda: message(rt).startswith(read), timeout=WAIT_MS)
     assert rt.settings.card_reader.simulated.id_number not in message(rt)
     press(rt, "export_bundle")
-    qtbot.waitUntil(lambda: "export_bundle" not in tech(rt).view()["busy"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "export_bundle" not in tech(rt).view().busy, timeout=WAIT_MS)
     bundles = list((rt.data_dir / "exports").glob("*.kbundle.json"))
     assert len(bundles) == 1
     assert str(bundles[0]) in message(rt)
@@ -398,10 +398,10 @@ def test_reprint_all_prints_every_kept_receipt(qtbot, runtime: KioskRuntime) -> 
     open_panel(qtbot, rt)
     panel = panel_of(rt)
     qtbot.waitUntil(lambda: len(panel.reprint_buttons) == 2, timeout=WAIT_MS)
-    assert tech(rt).view()["devices"]["printer"]["detail"] == text("kept_jobs", n=2)
+    assert tech(rt).view().devices["printer"].detail == text("kept_jobs", n=2)
     rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
     press(rt, "reprint_all")
-    assert "reprint_all" in tech(rt).view()["busy"]
+    assert "reprint_all" in tech(rt).view().busy
     qtbot.waitUntil(lambda: message(rt) == text("reprint_done", printed=2), timeout=WAIT_MS)
     for job_id in job_ids:
         job = _job(rt, job_id)
@@ -410,7 +410,7 @@ def test_reprint_all_prints_every_kept_receipt(qtbot, runtime: KioskRuntime) -> 
     qtbot.waitUntil(lambda: panel.kept_label.text() == "没有待补打的凭证", timeout=WAIT_MS)
     assert panel.reprint_buttons == {}
     assert not panel.buttons["reprint_all"].isEnabled()
-    assert "reprint_all" not in tech(rt).view()["busy"]
+    assert "reprint_all" not in tech(rt).view().busy
     press(rt, "test_print")  # the printer is free again: nothing of the batch is left over
     qtbot.waitUntil(lambda: message(rt) == text("print_done"), timeout=WAIT_MS)
 
@@ -421,4 +421,4 @@ def test_reprint_all_with_nothing_kept_says_so(qtbot, runtime: KioskRuntime) -> 
     assert panel_of(rt).kept_label.text() == "没有待补打的凭证"
     tech(rt).reprint_all()  # the button is disabled: the mode answers all the same
     qtbot.waitUntil(lambda: message(rt) == text("reprint_none"), timeout=WAIT_MS)
-    assert "reprint_all" not in tech(rt).view()["busy"]
+    assert "reprint_all" not in tech(rt).view().busy

@@ -27,16 +27,11 @@ from devices.card_reader.base import CardInserted, ReaderStateChanged, ReadFaile
 from kiosk.flow import Step
 from kiosk.qt.controller import READER_DOWN, KioskController, card_failure_reason
 from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.technician.facts import Facts, SyncMark, collect, kept_ids, sync_mark
 from kiosk.qt.technician.gesture import CORNER_PX, ActivityWatch, CornerGesture
 from kiosk.qt.technician.register import TechnicianRegistration
 from kiosk.qt.technician.reprint import Reprints
-from kiosk.qt.technician.view import (
-    KEPT_JOBS_LIMIT,
-    DeviceStates,
-    collect,
-    sync_mark,
-    text,
-)
+from kiosk.qt.technician.view import DeviceStates, text
 from kiosk.records.layouts import technician_test_page
 from kiosk.records.print_jobs import PrintJobStore
 from kiosk.records.receipts import PrintJob
@@ -45,7 +40,7 @@ from kiosk.technician import status
 from kiosk.technician.gate import LockedOut, PinGate
 from offline_queue.export import ExportResult, export_bundle
 from offline_queue.keys import TerminalKeys
-from offline_queue.registration import Registration, load_registration
+from offline_queue.registration import load_registration
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 from screens.pin_entry import PinEntry
@@ -63,6 +58,7 @@ from screens.technician import (
     config_view,
     scrub,
 )
+from screens.technician_view import KeptJobs, TechnicianView
 from screens.window import KioskWindow
 
 if TYPE_CHECKING:
@@ -111,12 +107,12 @@ class TechnicianMode(QObject):
         self._pin_shown = False
         self._config = config_view(settings)
         self._version = version()
-        self._slow: dict[str, Any] = {}
-        self._last_view: dict[str, Any] | None = None
+        self.facts: Facts | None = None  # the last reading from disk; None before the first
+        self._last_view: TechnicianView | None = None
         self._collecting = False
         self._busy: set[str] = set()
         self._message = ""
-        self._sync_mark: tuple[Any, ...] | None = None
+        self._sync_mark: SyncMark | None = None
         self._sync_deadline = 0.0
         self._test_job = ""
         self._card_test = False
@@ -314,14 +310,14 @@ class TechnicianMode(QObject):
         log_setting = self.settings.logging.file
         self._worker.run(lambda: collect(store, jobs, data_dir, log_setting), self._on_collected)
 
-    def _on_collected(self, result: Result[dict[str, Any]]) -> None:
+    def _on_collected(self, result: Result[Facts]) -> None:
         self._collecting = False
         match result:
             case Failed(error):
                 log.error("technician view: %s", error)
                 self._message = scrub(str(error))
-            case Done(slow):
-                self._slow = slow
+            case Done(facts):
+                self.facts = facts
                 self._check_sync_done()
         self.render()
 
@@ -334,33 +330,25 @@ class TechnicianMode(QObject):
             self._last_view = view
             self.panel.render_view(view)
 
-    def view(self) -> dict[str, Any]:
-        """The panel's view (see screens/technician.py): masked, scrubbed, no personal data."""
-        slow = self._slow
-        queue = slow.get("queue") or {}
-        return {
-            "terminal_id": self.settings.terminal.id,
-            "version": self._version,
-            "registered": isinstance(slow.get("registration"), Registration),
-            "devices": self.devices.view(slow),
-            "queue": {
-                "pending": queue.get("pending", 0),
-                "sending": queue.get("sending", 0),
-                "failed": queue.get("rejected", 0),
-                "oldest_pending_age_s": queue.get("oldest_pending_age_s"),
-            },
-            "last_sync": queue.get("last_sync"),
-            "last_sync_error": slow.get("last_sync_error", ""),
-            "backlog": slow.get("backlog", []),
-            "logs": slow.get("logs", []),
-            "config": self._config,
-            "busy": sorted(self._busy | ({"reprint_all"} if self.reprints.pending else set())),
-            "message": self._message,
-            "kept": {
-                "count": slow.get("kept_jobs", 0),
-                "jobs": self.reprints.rows(slow.get("kept_list", [])),
-            },
-        }
+    def view(self) -> TechnicianView:
+        """The panel's view (screens/technician_view.py): masked, scrubbed, no personal data."""
+        facts = self.facts or Facts()
+        busy = self._busy | ({"reprint_all"} if self.reprints.pending else set())
+        return TechnicianView(
+            terminal_id=self.settings.terminal.id,
+            version=self._version,
+            registered=facts.registered,
+            devices=self.devices.view(facts),
+            queue=facts.queue,
+            last_sync=facts.last_sync,
+            last_sync_error=facts.last_sync_error,
+            backlog=facts.backlog,
+            logs=facts.logs,
+            config=self._config,
+            busy=frozenset(busy),
+            message=self._message,
+            kept=KeptJobs(facts.kept_count, self.reprints.rows(facts.kept_list)),
+        )
 
     # -- device events --------------------------------------------------------------------------
     def _on_frame(self, frame: Frame) -> None:
@@ -458,9 +446,6 @@ class TechnicianMode(QObject):
             return
         self._busy.add("reprint_all")
 
-        def kept_ids() -> list[str]:
-            return [job.job_id for job in reversed(jobs.jobs("kept", limit=KEPT_JOBS_LIMIT))]
-
         def send(result: Result[list[str]]) -> None:
             self._busy.discard("reprint_all")
             match result:
@@ -473,7 +458,7 @@ class TechnicianMode(QObject):
                     self.reprint(job_ids)
             self.render()
 
-        self._worker.run(kept_ids, send)
+        self._worker.run(lambda: kept_ids(jobs), send)
 
     def _on_reprinted(self, job_id: str, failed_status: str) -> None:
         done = self.reprints.note(job_id, failed_status)
@@ -491,7 +476,7 @@ class TechnicianMode(QObject):
         self._message = text("sync_requested")
         store = self.store
 
-        def mark_then_sync(result: Result[tuple[str | None, str | None]]) -> None:
+        def mark_then_sync(result: Result[SyncMark]) -> None:
             # The mark is read first so that only an attempt after the press ends the wait.
             if isinstance(result, Failed):
                 self._busy.discard("sync_now")
@@ -507,11 +492,12 @@ class TechnicianMode(QObject):
     def _check_sync_done(self) -> None:
         if "sync_now" not in self._busy or self._sync_mark is None:
             return
-        slow = self._slow
-        error = slow.get("last_sync_error") or ""
-        if slow.get("sync_mark") != self._sync_mark:
-            pending = (slow.get("queue") or {}).get("pending", 0)
-            done = text("sync_done", n=pending)
+        facts = self.facts
+        if facts is None:
+            return
+        error = facts.last_sync_error
+        if facts.sync_mark != self._sync_mark:
+            done = text("sync_done", n=facts.queue.pending)
             self._message = text("sync_failed", error=scrub(error)) if error else done
         elif time.monotonic() > self._sync_deadline:
             self._message = text("sync_failed", error=scrub(error) or "timeout")

@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.technician.view import text
 from kiosk.records.receipts import PrintJob
 from screens.technician import state_text
+from screens.technician_view import KeptRow
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,12 @@ class Reprints:
             status=state_text(batch.status),
         )
 
-    def rows(self, kept_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rows(self, kept_list: tuple[KeptRow, ...]) -> tuple[KeptRow, ...]:
         """The kept list with each job's reprint state; forgets jobs no longer kept."""
-        kept_ids = {row["job_id"] for row in kept_list}
+        kept_ids = {row.job_id for row in kept_list}
         self.states = {
             job_id: state
             for job_id, state in self.states.items()
             if job_id in kept_ids or job_id in self.pending
         }
-        return [{**row, "reprint": self.states.get(row["job_id"], "")} for row in kept_list]
+        return tuple(replace(row, reprint=self.states.get(row.job_id, "")) for row in kept_list)
