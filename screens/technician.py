@@ -132,7 +132,7 @@ KIND_WORDS = {
     "pending_slip": "受理回执",
     "test_page": "测试页",
 }
-# The technician's messages about reprints (kiosk/qt/technician/mode.py fills them in).
+# The technician's messages about reprints (kiosk/qt/technician/reprint.py fills them in).
 REPRINT_TEXT = {
     "reprint_sent": "已发送 {n} 张到打印机补打",
     "reprint_none": "没有待补打的凭证",

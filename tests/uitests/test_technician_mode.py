@@ -87,7 +87,7 @@ def click(parent: QWidget, name: str) -> None:
 
 
 def type_pin(rt: KioskRuntime, pin: str) -> None:
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None and rt.window.currentWidget() is entry
     for digit in pin:
         click(entry, f"tech_pin_{digit}")
@@ -95,7 +95,7 @@ def type_pin(rt: KioskRuntime, pin: str) -> None:
 
 
 def pin_message(rt: KioskRuntime) -> str:
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None
     return entry.message.text()
 
@@ -128,10 +128,10 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
     log.write_text(f"09:30:01 INFO kiosk.sync: 3 cases sent\n09:31:00 WARNING x: {id_number}\n")
     assert rt.window.currentWidget() is rt.window.screens[Step.IDLE]
     corner_taps(qtbot, rt, count=4)
-    assert tech(rt).pin_entry is None  # four taps are not the gesture
+    assert tech(rt).pin.entry is None  # four taps are not the gesture
     corner_taps(qtbot, rt, count=1)
-    assert tech(rt).pin_entry is not None
-    assert rt.window.currentWidget() is tech(rt).pin_entry
+    assert tech(rt).pin.entry is not None
+    assert rt.window.currentWidget() is tech(rt).pin.entry
     type_pin(rt, DEFAULT_PIN)
     qtbot.waitUntil(lambda: rt.window.currentWidget() is tech(rt).panel, timeout=WAIT_MS)
 
@@ -174,7 +174,7 @@ def test_wrong_pins_lock_out_and_the_right_one_waits(qtbot, tmp_path: Path, test
         type_pin(rt, "222222")
         qtbot.waitUntil(lambda: "60" in pin_message(rt), timeout=WAIT_MS)
         assert pin_message(rt) == text("pin_locked", n=60)
-        entry = tech(rt).pin_entry
+        entry = tech(rt).pin.entry
         assert entry is not None
         type_pin(rt, "135790")  # the right PIN, but locked: not even checked
         assert not entry.keys["ok"].isEnabled()  # busy while the worker answers
@@ -248,14 +248,15 @@ def test_card_read_and_export_show_their_results(qtbot, runtime: KioskRuntime) -
 def test_leave_returns_to_welcome_and_exit_quits(qtbot, tmp_path: Path, testdata: Path) -> None:
     rt = build(qtbot, tmp_path)
     quits: list[bool] = []
-    tech(rt)._quit = lambda: quits.append(True)  # the far edge: do not end the test's app
+    # The far edge: do not end the test's own application, record the call.
+    tech(rt).actions.exit_to_desktop.quit_app = lambda: quits.append(True)
     rt.start()
     try:
         open_panel(qtbot, rt)
         press(rt, "leave_technician")
         assert rt.window.currentWidget() is rt.window.screens[Step.IDLE]
         assert not tech(rt).active
-        assert tech(rt)._card_test is False
+        assert tech(rt).actions.card_read.watching is False
         # The welcome screen works as before.
         click(rt.window.current_screen(), "service_pension_check")
         assert rt.controller.flow.step is Step.READ_CARD
@@ -276,7 +277,7 @@ def test_gesture_is_ignored_during_a_session(qtbot, runtime: KioskRuntime) -> No
     screen = rt.window.currentWidget()
     corner_taps(qtbot, rt, count=10)
     assert rt.window.currentWidget() is screen
-    assert tech(rt).pin_entry is None
+    assert tech(rt).pin.entry is None
     assert rt.controller.flow.step in (Step.READ_CARD, Step.CONFIRM_IDENTITY)
 
 
@@ -284,17 +285,17 @@ def test_forgotten_technician_screens_give_the_kiosk_back(qtbot, runtime: KioskR
     rt = runtime
     idle = rt.window.screens[Step.IDLE]
     corner_taps(qtbot, rt)
-    tech(rt)._pin_timer.setInterval(50)  # the minute without a PIN, shortened
-    tech(rt)._pin_timer.start()
+    tech(rt).pin.timer.setInterval(50)  # the minute without a PIN, shortened
+    tech(rt).pin.timer.start()
     qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
-    tech(rt)._pin_timer.setInterval(60_000)
+    tech(rt).pin.timer.setInterval(60_000)
     open_panel(qtbot, rt)
     # A screen the flow shows meanwhile (a device event) does not cover the panel.
     flow = rt.controller.flow
     rt.controller.apply([ShowScreen(flow.step, flow.view())])
     assert rt.window.currentWidget() is tech(rt).panel
-    tech(rt)._idle_timer.setInterval(50)  # the ten untouched minutes, shortened
-    tech(rt)._idle_timer.start()
+    tech(rt).idle_timer.setInterval(50)  # the ten untouched minutes, shortened
+    tech(rt).idle_timer.start()
     qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
     assert not tech(rt).active
 
@@ -306,7 +307,7 @@ def test_gesture_works_in_portrait_too(qtbot, runtime: KioskRuntime) -> None:
     corner = rt.window.childAt(QPoint(1080 - CORNER_PX // 4, CORNER_PX // 4))
     assert not isinstance(corner, QPushButton)  # nothing in the corner takes the press
     corner_taps(qtbot, rt)
-    assert rt.window.currentWidget() is tech(rt).pin_entry
+    assert rt.window.currentWidget() is tech(rt).pin.entry
 
 
 def _keep_two_receipts(qtbot, rt: KioskRuntime) -> tuple[str, str]:
@@ -419,6 +420,6 @@ def test_reprint_all_with_nothing_kept_says_so(qtbot, runtime: KioskRuntime) -> 
     rt = runtime
     open_panel(qtbot, rt)
     assert panel_of(rt).kept_label.text() == "没有待补打的凭证"
-    tech(rt).reprint_all()  # the button is disabled: the mode answers all the same
+    tech(rt).actions.reprint.all()  # the button is disabled: the mode answers all the same
     qtbot.waitUntil(lambda: message(rt) == text("reprint_none"), timeout=WAIT_MS)
     assert "reprint_all" not in tech(rt).view().busy

@@ -95,7 +95,7 @@ def open_panel(qtbot: QtBot, rt: KioskRuntime) -> None:
     target: QWidget = window.childAt(point) or window
     for _ in range(5):
         qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window, point))
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None and window.currentWidget() is entry
     for digit in DEFAULT_PIN:
         click(entry, f"tech_pin_{digit}")

@@ -10,12 +10,14 @@ the outcome in words for the panel. The code is never logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.technician.actions import Action
 from kiosk.qt.technician.view import text
 from offline_queue.errors import (
     InvalidPlatformURL,
@@ -24,6 +26,7 @@ from offline_queue.errors import (
     PlatformUnreachable,
 )
 from offline_queue.registration import RegisteredTerminal, register
+from screens import technician as panel
 from screens.code_entry import CodeEntry
 from screens.technician import scrub
 from screens.window import KioskWindow
@@ -150,3 +153,33 @@ class TechnicianRegistration(QObject):
             self.entry.set_busy(False)
         self.showing = False
         self.finished.emit(message)
+
+
+class RegisterAction(Action):
+    """注册终端: opens the code keypad; the registration's outcome is said on the panel.
+
+    It never shows as busy: the keypad shows the registration running (its keys disabled),
+    and the panel's button stays usable so that a technician who left and came back reopens
+    the keypad and sees it still running."""
+
+    name = "register_terminal"
+    intents = (panel.RegisterTerminal,)
+
+    def __init__(
+        self,
+        changed: Callable[[], None],
+        registration: TechnicianRegistration,
+        finished: Callable[[], None],
+    ) -> None:
+        super().__init__(changed)
+        self.registration = registration
+        self._finished = finished  # back to the panel, which reads the registration again
+        registration.finished.connect(self._on_finished)
+
+    def handle(self, intent: object) -> None:
+        self._say(self.registration.open())  # "" once the keypad is up: the old word goes
+
+    def _on_finished(self, message: str) -> None:
+        if message:  # "" when the technician cancelled
+            self._say(message)
+        self._finished()
