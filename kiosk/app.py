@@ -35,6 +35,7 @@ from kiosk.qt.face_bridge import FaceBridge
 from kiosk.qt.gc_guard import MainThreadGarbageCollector
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
+from kiosk.qt.runner import Done, Failed, Result
 from kiosk.qt.technician.mode import TechnicianMode
 from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
 from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
@@ -238,11 +239,12 @@ class KioskRuntime:
             self._gc.stop()  # every thread is stopped: collect the rest here, on the GUI thread
 
 
-def _log_purged(result: object) -> None:
-    if isinstance(result, Exception):
-        log.error("purging old print jobs failed: %s", result)
-    elif result:
-        log.info("purged %s printed jobs past retention", result)
+def _log_purged(result: Result[int]) -> None:
+    match result:
+        case Failed(error):
+            log.error("purging old print jobs failed: %s", error)
+        case Done(purged) if purged:
+            log.info("purged %s printed jobs past retention", purged)
 
 
 def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:

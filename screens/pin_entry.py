@@ -20,7 +20,7 @@ MAX_DIGITS = 12
 PAD_STYLE = "QPushButton { min-height: 110px; padding: 4px 24px; }"
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok")
 
-# What technician mode tells the technician (kiosk.qt.technician.mode fills the {fields}).
+# What technician mode tells the technician (the actions in kiosk.qt.technician fill the {fields}).
 TECH_TEXT = {
     "pin_checking": "正在核对密码……",
     "pin_wrong": "密码不对，还可以再试 {n} 次",

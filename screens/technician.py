@@ -1,28 +1,7 @@
 """Technician mode: the panel a technician sees after the hidden gesture and the PIN.
 
-It renders one dict view and emits intents; it never touches devices or the queue (the
-controller owns those and builds the view). The view, every key optional:
-
-    {
-      "terminal_id": "SIM-0001", "version": "0.1.0", "registered": True,
-      "devices": {"card_reader": {"state": "ready", "ok": True, "detail": "..."}, ...},
-      "queue": {"pending": 3, "sending": 0, "failed": 1, "oldest_pending_age_s": 5400.0},
-      "last_sync": "2026-11-24T09:30:00+08:00", "last_sync_error": "",
-      "backlog": [["2026-11-18", 0], ..., ["2026-11-24", 3]],   # cases not yet synced, per day
-      "logs": ["09:30:01 INFO kiosk.sync: 3 cases sent", ...],  # newest last
-      "config": config_view(settings),                          # secrets masked
-      "busy": ["sync_now"],                                     # actions still running
-      "message": "测试打印完成",                                  # result of the last action
-      "kept": {"count": 2, "jobs": [                            # unprinted receipts, newest first
-          {"job_id": "pending_slip-C1", "kind": "pending_slip", "when": "2026-11-24 17:05",
-           "printer_status": "paper_out", "attempts": 1, "certificate_no": "",
-           "reprint": ""},           # "", "printing", "printed" or the state a reprint met
-      ]},
-    }
-
-Kept receipts are listed by kind, time, certificate number, the printer state they failed
-with and the attempts so far: the jobs hold masked data only, and nothing else of the
-receipt's content is shown.
+It renders one `TechnicianView` (screens/technician_view.py) and emits intents; it never
+touches devices or the queue (kiosk.qt.technician owns those and builds the view).
 
 Log lines are scrubbed of anything shaped like an ID number before they are shown, although
 the logging rules already keep personal data out of them.
@@ -31,6 +10,7 @@ the logging rules already keep personal data out of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 import config
+from screens.technician_view import DeviceLine, KeptJobs, KeptRow, TechnicianView
 from screens.texts import tr
 
 
@@ -151,7 +132,7 @@ KIND_WORDS = {
     "pending_slip": "受理回执",
     "test_page": "测试页",
 }
-# The technician's messages about reprints (kiosk/qt/technician/mode.py fills them in).
+# The technician's messages about reprints (kiosk/qt/technician/reprint.py fills them in).
 REPRINT_TEXT = {
     "reprint_sent": "已发送 {n} 张到打印机补打",
     "reprint_none": "没有待补打的凭证",
@@ -190,7 +171,7 @@ def scrub(line: str) -> str:
     return ID_LIKE.sub(lambda m: m.group(0)[:4] + "*" * (len(m.group(0)) - 4), line)
 
 
-def config_lines(data: dict[str, Any], prefix: str = "") -> list[str]:
+def config_lines(data: Mapping[str, Any], prefix: str = "") -> list[str]:
     """`section.key = value` lines; secret-looking keys masked again, whatever the caller did."""
     lines = []
     for key, value in data.items():
@@ -220,19 +201,19 @@ def _age_text(seconds: float | None) -> str:
     )
 
 
-def kept_job_text(job: dict[str, Any]) -> str:
+def kept_job_text(job: KeptRow) -> str:
     """One kept receipt in words: kind, certificate number, when, printer state, attempts."""
-    kind = str(job.get("kind", ""))
+    kind = job.kind
     first = tr(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
-    if job.get("certificate_no"):
-        first += "  " + tr("凭证号 {no}").format(no=job["certificate_no"])
+    if job.certificate_no:
+        first += "  " + tr("凭证号 {no}").format(no=job.certificate_no)
     second = tr("{when}  打印机：{state}  已试 {n} 次").format(
-        when=job.get("when", ""),
-        state=state_text(str(job.get("printer_status") or "unknown")),
-        n=job.get("attempts", 0),
+        when=job.when,
+        state=state_text(job.printer_status or "unknown"),
+        n=job.attempts,
     )
     lines = [first, second]
-    reprint = str(job.get("reprint") or "")
+    reprint = job.reprint
     if reprint and reprint not in ("printing", "printed"):
         lines.append(tr("补打未成功：{state}").format(state=state_text(reprint)))
     return "\n".join(lines)
@@ -249,7 +230,7 @@ class BacklogChart(QWidget):
         self.setMinimumSize(360, 220)
         self.points: list[tuple[str, int]] = []
 
-    def set_points(self, points: list[tuple[str, int]] | list[list[Any]]) -> None:
+    def set_points(self, points: Sequence[tuple[str, int]]) -> None:
         self.points = [(str(day), max(0, int(count))) for day, count in points]
         self.update()
 
@@ -301,7 +282,7 @@ class TechnicianPanel(QWidget):
         self.device_labels: dict[str, QLabel] = {}
         self.reprint_buttons: dict[str, QPushButton] = {}  # job id -> its 补打 button
         self.kept_rows: dict[str, QLabel] = {}  # job id -> its description
-        self._kept_shown: list[dict[str, Any]] | None = None
+        self._kept_shown: tuple[KeptRow, ...] | None = None
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 16, 24, 16)
         root.addLayout(self._header())
@@ -398,27 +379,26 @@ class TechnicianPanel(QWidget):
         return tab
 
     # -- rendering --------------------------------------------------------------------------
-    def render_view(self, view: dict[str, Any]) -> None:
+    def render_view(self, view: TechnicianView) -> None:
         title = tr("技术员模式")
-        if view.get("terminal_id"):
-            title += f" · {view['terminal_id']}"
-        if view.get("version"):
-            title += f" · {view['version']}"
+        if view.terminal_id:
+            title += f" · {view.terminal_id}"
+        if view.version:
+            title += f" · {view.version}"
         self.title.setText(title)
-        self._render_devices(view.get("devices") or {})
+        self._render_devices(view.devices)
         self._render_queue(view)
-        self.chart.set_points(view.get("backlog") or [])
-        lines = [scrub(str(line)) for line in (view.get("logs") or [])][-MAX_LOG_LINES:]
+        self.chart.set_points(view.backlog)
+        lines = [scrub(line) for line in view.logs][-MAX_LOG_LINES:]
         self.logs.setPlainText("\n".join(lines))
-        self.config_text.setPlainText("\n".join(config_lines(view.get("config") or {})))
-        busy = set(view.get("busy") or [])
+        self.config_text.setPlainText("\n".join(config_lines(view.config)))
         for name, button in self.buttons.items():
-            button.setEnabled(name not in busy)
-        self.buttons["register_terminal"].setVisible(not view.get("registered", False))
-        self._render_kept(view.get("kept") or {})
-        self.message.setText(str(view.get("message") or ""))
+            button.setEnabled(name not in view.busy)
+        self.buttons["register_terminal"].setVisible(not view.registered)
+        self._render_kept(view.kept)
+        self.message.setText(view.message)
 
-    def _render_devices(self, devices: dict[str, dict[str, Any]]) -> None:
+    def _render_devices(self, devices: Mapping[str, DeviceLine]) -> None:
         for name, info in devices.items():
             label = self.device_labels.get(name)
             if label is None:
@@ -429,35 +409,35 @@ class TechnicianPanel(QWidget):
                 self.devices_box.addWidget(QLabel(tr(DEVICE_NAMES.get(name, name))), row, 0)
                 self.devices_box.addWidget(label, row, 1)
                 self.device_labels[name] = label
-            text = state_text(str(info.get("state", "?")))
-            if info.get("detail"):
-                text += f" ({info['detail']})"
+            text = state_text(info.state)
+            if info.detail:
+                text += f" ({info.detail})"
             label.setText(text)
-            label.setProperty("state", "ok" if info.get("ok") else "bad")
+            label.setProperty("state", "ok" if info.ok else "bad")
             label.style().unpolish(label)
             label.style().polish(label)
 
-    def _render_queue(self, view: dict[str, Any]) -> None:
-        queue = view.get("queue") or {}
+    def _render_queue(self, view: TechnicianView) -> None:
+        queue = view.queue
         self.queue_label.setText(
             tr(
                 "待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}"
             ).format(
-                pending=queue.get("pending", 0),
-                sending=queue.get("sending", 0),
-                failed=queue.get("failed", 0),
-                age=_age_text(queue.get("oldest_pending_age_s")),
+                pending=queue.pending,
+                sending=queue.sending,
+                failed=queue.failed,
+                age=_age_text(queue.oldest_pending_age_s),
             )
         )
-        last = view.get("last_sync") or tr("从未同步")
+        last = view.last_sync or tr("从未同步")
         text = tr("上次同步：{when}").format(when=last)
-        if view.get("last_sync_error"):
-            text += "  " + tr("错误：{error}").format(error=scrub(str(view["last_sync_error"])))
+        if view.last_sync_error:
+            text += "  " + tr("错误：{error}").format(error=scrub(view.last_sync_error))
         self.sync_label.setText(text)
 
-    def _render_kept(self, kept: dict[str, Any]) -> None:
-        jobs = list(kept.get("jobs") or [])
-        count = int(kept.get("count", len(jobs)))
+    def _render_kept(self, kept: KeptJobs) -> None:
+        jobs = kept.jobs
+        count = kept.count
         self.tabs.setTabText(0, tr("待补打（{n}）").format(n=count))
         if not count:
             summary = tr("没有待补打的凭证")
@@ -472,7 +452,7 @@ class TechnicianPanel(QWidget):
             self._kept_shown = jobs
             self._rebuild_kept_rows(jobs)
 
-    def _rebuild_kept_rows(self, jobs: list[dict[str, Any]]) -> None:
+    def _rebuild_kept_rows(self, jobs: tuple[KeptRow, ...]) -> None:
         while self.kept_box.count() > 1:  # the last item is the stretch
             item = self.kept_box.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -483,7 +463,7 @@ class TechnicianPanel(QWidget):
         for index, job in enumerate(jobs):
             self.kept_box.insertWidget(index, self._kept_row(job))
 
-    def _kept_row(self, job: dict[str, Any]) -> QFrame:
+    def _kept_row(self, job: KeptRow) -> QFrame:
         row = QFrame()
         row.setObjectName("kept_row")
         layout = QHBoxLayout(row)
@@ -492,8 +472,8 @@ class TechnicianPanel(QWidget):
         description.setObjectName("kept_job")
         description.setWordWrap(True)
         layout.addWidget(description, stretch=1)
-        job_id = str(job.get("job_id", ""))
-        reprint = str(job.get("reprint") or "")
+        job_id = job.job_id
+        reprint = job.reprint
         words = {"printing": tr("正在补打"), "printed": tr("已打印")}
         button = QPushButton(words.get(reprint, tr("补打")))
         button.setObjectName("reprint_job")

@@ -29,13 +29,13 @@ from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome
-from kiosk.qt.background import Background
 from kiosk.qt.camera_bridge import CameraBridge
 from kiosk.qt.card_bridge import CardReaderBridge
 from kiosk.qt.face_bridge import FaceBridge
 from kiosk.qt.guidance_voice import GuidanceVoice
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
 from kiosk.qt.timers import FlowTimers
 from kiosk.technician.gate import LockedOut
 from screens.base import ReplayVoice
@@ -111,7 +111,7 @@ class KioskController(QObject):
         self._identify_staff = identify_staff
         self._view_extras = view_extras  # what screens show beyond the flow (service point)
         self._reader_state = ""  # the card reader's last reported state, for its screen
-        self.background = Background(self)
+        self.background = OffGuiRunner("background", self)  # thread kiosk-background
         self.timers = FlowTimers(self)
         self.guidance = GuidanceVoice(voice, self._capturing_face, parent=self)
         self._wire()
@@ -180,18 +180,20 @@ class KioskController(QObject):
     def dispatch(self, event: ev.Event) -> None:
         self.apply(self.flow.handle(event))
 
-    def _on_staff_checked(self, result: object) -> None:
+    def _on_staff_checked(self, result: Result[str | None]) -> None:
         if self.flow.step is not Step.HELP:
             return  # the resident moved on while the PIN was checked
-        if isinstance(result, str) and result:
-            self.dispatch(ev.StaffUnlocked(result))
-        elif isinstance(result, LockedOut):
-            minutes = max(1, round(result.remaining_s / 60))
-            self.window.help_screen.show_pin_message(tr(PIN_LOCKED).format(n=minutes))
-        else:
-            if isinstance(result, Exception):
-                log.error("staff PIN check failed: %s", result)
-            self.window.help_screen.show_pin_message(tr(PIN_WRONG))
+        match result:
+            case Done(str() as staff_id) if staff_id:
+                self.dispatch(ev.StaffUnlocked(staff_id))
+            case Failed(LockedOut() as locked):
+                minutes = max(1, round(locked.remaining_s / 60))
+                self.window.help_screen.show_pin_message(tr(PIN_LOCKED).format(n=minutes))
+            case Failed(error):
+                log.error("staff PIN check failed: %s", error)
+                self.window.help_screen.show_pin_message(tr(PIN_WRONG))
+            case Done():  # no staff member has that PIN
+                self.window.help_screen.show_pin_message(tr(PIN_WRONG))
 
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):

@@ -171,16 +171,17 @@ def test_english_technician_panel_shows_no_chinese(
     qapp: QApplication, qtbot: QtBot, translated: Path
 ) -> None:
     from screens.technician import TechnicianPanel
+    from screens.technician_view import DeviceLine, QueueFigures, TechnicianView
 
     install_translator(qapp, "en", folder=translated, strict=True)
     panel = TechnicianPanel()
     qtbot.addWidget(panel)
     panel.render_view(
-        {
-            "devices": {"card_reader": {"state": "ready", "ok": True}},
-            "queue": {"pending": 1, "oldest_pending_age_s": 120.0},
-            "backlog": [["2026-11-24", 1]],
-        }
+        TechnicianView(
+            devices={"card_reader": DeviceLine("ready", ok=True)},
+            queue=QueueFigures(pending=1, oldest_pending_age_s=120.0),
+            backlog=(("2026-11-24", 1),),
+        )
     )
     panel.show()
     shown = [

@@ -87,7 +87,7 @@ def click(parent: QWidget, name: str) -> None:
 
 
 def type_pin(rt: KioskRuntime, pin: str) -> None:
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None and rt.window.currentWidget() is entry
     for digit in pin:
         click(entry, f"tech_pin_{digit}")
@@ -95,7 +95,7 @@ def type_pin(rt: KioskRuntime, pin: str) -> None:
 
 
 def pin_message(rt: KioskRuntime) -> str:
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None
     return entry.message.text()
 
@@ -105,7 +105,7 @@ def open_panel(qtbot, rt: KioskRuntime, pin: str = DEFAULT_PIN) -> None:
     type_pin(rt, pin)
     qtbot.waitUntil(lambda: tech(rt).active, timeout=WAIT_MS)
     # The first view has arrived from the worker thread.
-    qtbot.waitUntil(lambda: "queue" in tech(rt)._slow, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tech(rt).facts is not None, timeout=WAIT_MS)
 
 
 def press(rt: KioskRuntime, name: str) -> None:
@@ -128,24 +128,24 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
     log.write_text(f"09:30:01 INFO kiosk.sync: 3 cases sent\n09:31:00 WARNING x: {id_number}\n")
     assert rt.window.currentWidget() is rt.window.screens[Step.IDLE]
     corner_taps(qtbot, rt, count=4)
-    assert tech(rt).pin_entry is None  # four taps are not the gesture
+    assert tech(rt).pin.entry is None  # four taps are not the gesture
     corner_taps(qtbot, rt, count=1)
-    assert tech(rt).pin_entry is not None
-    assert rt.window.currentWidget() is tech(rt).pin_entry
+    assert tech(rt).pin.entry is not None
+    assert rt.window.currentWidget() is tech(rt).pin.entry
     type_pin(rt, DEFAULT_PIN)
     qtbot.waitUntil(lambda: rt.window.currentWidget() is tech(rt).panel, timeout=WAIT_MS)
 
     def live() -> None:
-        devices = tech(rt).view()["devices"]
-        assert devices["camera"]["state"] == "streaming"
-        assert devices["card_reader"]["ok"]
-        assert devices["platform"]["state"] == "online"
+        devices = tech(rt).view().devices
+        assert devices["camera"].state == "streaming"
+        assert devices["card_reader"].ok
+        assert devices["platform"].state == "online"
 
     qtbot.waitUntil(live, timeout=WAIT_MS)
     view = tech(rt).view()
-    assert view["terminal_id"] == rt.settings.terminal.id
-    assert view["registered"] is True  # the embedded platform registered the demo terminal
-    assert len(view["backlog"]) == 7
+    assert view.terminal_id == rt.settings.terminal.id
+    assert view.registered is True  # the embedded platform registered the demo terminal
+    assert len(view.backlog) == 7
     panel = tech(rt).panel
     assert panel is not None
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
@@ -174,7 +174,7 @@ def test_wrong_pins_lock_out_and_the_right_one_waits(qtbot, tmp_path: Path, test
         type_pin(rt, "222222")
         qtbot.waitUntil(lambda: "60" in pin_message(rt), timeout=WAIT_MS)
         assert pin_message(rt) == text("pin_locked", n=60)
-        entry = tech(rt).pin_entry
+        entry = tech(rt).pin.entry
         assert entry is not None
         type_pin(rt, "135790")  # the right PIN, but locked: not even checked
         assert not entry.keys["ok"].isEnabled()  # busy while the worker answers
@@ -193,15 +193,15 @@ def test_test_print_produces_a_printed_job(qtbot, runtime: KioskRuntime) -> None
     rt = runtime
     open_panel(qtbot, rt)
     press(rt, "test_print")
-    assert "test_print" in tech(rt).view()["busy"]
+    assert "test_print" in tech(rt).view().busy
     qtbot.waitUntil(lambda: message(rt) == text("print_done"), timeout=WAIT_MS)
     assert rt.jobs is not None
     pages = [job for job in rt.jobs.jobs() if job.kind == "test_page"]
     assert len(pages) == 1 and pages[0].state == "printed"
     printed = list((rt.data_dir / "printer").glob("*.bin"))
     assert len(printed) == 1 and printed[0].stat().st_size > 500
-    assert tech(rt).view()["devices"]["printer"]["state"] == "ready"
-    assert "test_print" not in tech(rt).view()["busy"]
+    assert tech(rt).view().devices["printer"].state == "ready"
+    assert "test_print" not in tech(rt).view().busy
 
 
 def _enqueue_case(rt: KioskRuntime) -> str:
@@ -218,14 +218,14 @@ def test_sync_now_reaches_the_embedded_platform(qtbot, tmp_path: Path, testdata:
     try:
         case_id = _enqueue_case(rt)
         open_panel(qtbot, rt)
-        assert tech(rt).view()["queue"]["pending"] == 1
+        assert tech(rt).view().queue.pending == 1
         panel = tech(rt).panel
         assert panel is not None and panel.queue_label.text().startswith("待同步 1 件")
         press(rt, "sync_now")
         qtbot.waitUntil(lambda: message(rt) == text("sync_done", n=0), timeout=WAIT_MS)
         assert rt.store.case_info(case_id)["status"] == "acked"
-        assert tech(rt).view()["queue"]["pending"] == 0
-        assert "sync_now" not in tech(rt).view()["busy"]
+        assert tech(rt).view().queue.pending == 0
+        assert "sync_now" not in tech(rt).view().busy
     finally:
         rt.shutdown()
 
@@ -239,7 +239,7 @@ def test_card_read_and_export_show_their_results(qtbot, runtime: KioskRuntime) -
     qtbot.waitUntil(lambda: message(rt).startswith(read), timeout=WAIT_MS)
     assert rt.settings.card_reader.simulated.id_number not in message(rt)
     press(rt, "export_bundle")
-    qtbot.waitUntil(lambda: "export_bundle" not in tech(rt).view()["busy"], timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "export_bundle" not in tech(rt).view().busy, timeout=WAIT_MS)
     bundles = list((rt.data_dir / "exports").glob("*.kbundle.json"))
     assert len(bundles) == 1
     assert str(bundles[0]) in message(rt)
@@ -248,14 +248,15 @@ def test_card_read_and_export_show_their_results(qtbot, runtime: KioskRuntime) -
 def test_leave_returns_to_welcome_and_exit_quits(qtbot, tmp_path: Path, testdata: Path) -> None:
     rt = build(qtbot, tmp_path)
     quits: list[bool] = []
-    tech(rt)._quit = lambda: quits.append(True)  # the far edge: do not end the test's app
+    # The far edge: do not end the test's own application, record the call.
+    tech(rt).actions.exit_to_desktop.quit_app = lambda: quits.append(True)
     rt.start()
     try:
         open_panel(qtbot, rt)
         press(rt, "leave_technician")
         assert rt.window.currentWidget() is rt.window.screens[Step.IDLE]
         assert not tech(rt).active
-        assert tech(rt)._card_test is False
+        assert tech(rt).actions.card_read.watching is False
         # The welcome screen works as before.
         click(rt.window.current_screen(), "service_pension_check")
         assert rt.controller.flow.step is Step.READ_CARD
@@ -276,7 +277,7 @@ def test_gesture_is_ignored_during_a_session(qtbot, runtime: KioskRuntime) -> No
     screen = rt.window.currentWidget()
     corner_taps(qtbot, rt, count=10)
     assert rt.window.currentWidget() is screen
-    assert tech(rt).pin_entry is None
+    assert tech(rt).pin.entry is None
     assert rt.controller.flow.step in (Step.READ_CARD, Step.CONFIRM_IDENTITY)
 
 
@@ -284,17 +285,17 @@ def test_forgotten_technician_screens_give_the_kiosk_back(qtbot, runtime: KioskR
     rt = runtime
     idle = rt.window.screens[Step.IDLE]
     corner_taps(qtbot, rt)
-    tech(rt)._pin_timer.setInterval(50)  # the minute without a PIN, shortened
-    tech(rt)._pin_timer.start()
+    tech(rt).pin.timer.setInterval(50)  # the minute without a PIN, shortened
+    tech(rt).pin.timer.start()
     qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
-    tech(rt)._pin_timer.setInterval(60_000)
+    tech(rt).pin.timer.setInterval(60_000)
     open_panel(qtbot, rt)
     # A screen the flow shows meanwhile (a device event) does not cover the panel.
     flow = rt.controller.flow
     rt.controller.apply([ShowScreen(flow.step, flow.view())])
     assert rt.window.currentWidget() is tech(rt).panel
-    tech(rt)._idle_timer.setInterval(50)  # the ten untouched minutes, shortened
-    tech(rt)._idle_timer.start()
+    tech(rt).idle_timer.setInterval(50)  # the ten untouched minutes, shortened
+    tech(rt).idle_timer.start()
     qtbot.waitUntil(lambda: rt.window.currentWidget() is idle, timeout=WAIT_MS)
     assert not tech(rt).active
 
@@ -306,7 +307,7 @@ def test_gesture_works_in_portrait_too(qtbot, runtime: KioskRuntime) -> None:
     corner = rt.window.childAt(QPoint(1080 - CORNER_PX // 4, CORNER_PX // 4))
     assert not isinstance(corner, QPushButton)  # nothing in the corner takes the press
     corner_taps(qtbot, rt)
-    assert rt.window.currentWidget() is tech(rt).pin_entry
+    assert rt.window.currentWidget() is tech(rt).pin.entry
 
 
 def _keep_two_receipts(qtbot, rt: KioskRuntime) -> tuple[str, str]:
@@ -398,10 +399,10 @@ def test_reprint_all_prints_every_kept_receipt(qtbot, runtime: KioskRuntime) -> 
     open_panel(qtbot, rt)
     panel = panel_of(rt)
     qtbot.waitUntil(lambda: len(panel.reprint_buttons) == 2, timeout=WAIT_MS)
-    assert tech(rt).view()["devices"]["printer"]["detail"] == text("kept_jobs", n=2)
+    assert tech(rt).view().devices["printer"].detail == text("kept_jobs", n=2)
     rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
     press(rt, "reprint_all")
-    assert "reprint_all" in tech(rt).view()["busy"]
+    assert "reprint_all" in tech(rt).view().busy
     qtbot.waitUntil(lambda: message(rt) == text("reprint_done", printed=2), timeout=WAIT_MS)
     for job_id in job_ids:
         job = _job(rt, job_id)
@@ -410,7 +411,7 @@ def test_reprint_all_prints_every_kept_receipt(qtbot, runtime: KioskRuntime) -> 
     qtbot.waitUntil(lambda: panel.kept_label.text() == "没有待补打的凭证", timeout=WAIT_MS)
     assert panel.reprint_buttons == {}
     assert not panel.buttons["reprint_all"].isEnabled()
-    assert "reprint_all" not in tech(rt).view()["busy"]
+    assert "reprint_all" not in tech(rt).view().busy
     press(rt, "test_print")  # the printer is free again: nothing of the batch is left over
     qtbot.waitUntil(lambda: message(rt) == text("print_done"), timeout=WAIT_MS)
 
@@ -419,6 +420,6 @@ def test_reprint_all_with_nothing_kept_says_so(qtbot, runtime: KioskRuntime) -> 
     rt = runtime
     open_panel(qtbot, rt)
     assert panel_of(rt).kept_label.text() == "没有待补打的凭证"
-    tech(rt).reprint_all()  # the button is disabled: the mode answers all the same
+    tech(rt).actions.reprint.all()  # the button is disabled: the mode answers all the same
     qtbot.waitUntil(lambda: message(rt) == text("reprint_none"), timeout=WAIT_MS)
-    assert "reprint_all" not in tech(rt).view()["busy"]
+    assert "reprint_all" not in tech(rt).view().busy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,32 +26,32 @@ from screens.technician import (
     kept_job_text,
     scrub,
 )
+from screens.technician_view import DeviceLine, KeptJobs, KeptRow, QueueFigures, TechnicianView
 from screens.theme import install_font
 
 ID_NUMBER = "110101195001011239"
 
 
-def sample_view(**over: Any) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "terminal_id": "SIM-0001",
-        "version": "0.1.0",
-        "registered": False,
-        "devices": {
-            "card_reader": {"state": "ready", "ok": True},
-            "camera": {"state": "streaming", "ok": True, "detail": "640x480 25 fps"},
-            "printer": {"state": "paper_out", "ok": False},
+def sample_view(**over: Any) -> TechnicianView:
+    view = TechnicianView(
+        terminal_id="SIM-0001",
+        version="0.1.0",
+        registered=False,
+        devices={
+            "card_reader": DeviceLine("ready", ok=True),
+            "camera": DeviceLine("streaming", ok=True, detail="640x480 25 fps"),
+            "printer": DeviceLine("paper_out", ok=False),
         },
-        "queue": {"pending": 3, "sending": 1, "failed": 2, "oldest_pending_age_s": 5400.0},
-        "last_sync": "2026-11-24T09:30:00+08:00",
-        "last_sync_error": "",
-        "backlog": [["2026-11-20", 0], ["2026-11-21", 4], ["2026-11-22", 8], ["2026-11-23", 2]],
-        "logs": ["09:30:01 INFO kiosk.sync: 3 cases sent", f"09:31:00 card {ID_NUMBER} read"],
-        "config": config_view(Settings()),
-        "busy": [],
-        "message": "",
-    }
-    view.update(over)
-    return view
+        queue=QueueFigures(pending=3, sending=1, failed=2, oldest_pending_age_s=5400.0),
+        last_sync="2026-11-24T09:30:00+08:00",
+        last_sync_error="",
+        backlog=(("2026-11-20", 0), ("2026-11-21", 4), ("2026-11-22", 8), ("2026-11-23", 2)),
+        logs=("09:30:01 INFO kiosk.sync: 3 cases sent", f"09:31:00 card {ID_NUMBER} read"),
+        config=config_view(Settings()),
+        busy=frozenset(),
+        message="",
+    )
+    return replace(view, **over)
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_renders_devices_queue_and_sync(panel: TechnicianPanel) -> None:
 def test_device_rows_are_reused_between_renders(panel: TechnicianPanel) -> None:
     panel.render_view(sample_view())
     first = panel.device_labels["printer"]
-    panel.render_view(sample_view(devices={"printer": {"state": "ready", "ok": True}}))
+    panel.render_view(sample_view(devices={"printer": DeviceLine("ready", ok=True)}))
     assert panel.device_labels["printer"] is first
     assert first.text() == "正常 (ready)"
     assert first.property("state") == "ok"
@@ -107,7 +108,7 @@ def test_leave_and_exit(panel: TechnicianPanel, qtbot: QtBot) -> None:
 def test_busy_action_is_disabled_and_register_hides_once_registered(
     panel: TechnicianPanel, qtbot: QtBot
 ) -> None:
-    panel.render_view(sample_view(busy=["sync_now"], registered=True))
+    panel.render_view(sample_view(busy=frozenset({"sync_now"}), registered=True))
     assert not panel.buttons["sync_now"].isEnabled()
     assert panel.buttons["test_print"].isEnabled()
     assert not panel.buttons["register_terminal"].isVisibleTo(panel)
@@ -194,28 +195,28 @@ def test_backlog_chart_without_data_draws_no_bars(qtbot: QtBot) -> None:
     assert not bar_pixels(chart).any()
 
 
-def kept_view(**over: Any) -> dict[str, Any]:
-    jobs = [
-        {
-            "job_id": "cert-261124-7KQ2M",
-            "kind": "certificate",
-            "when": "2026-11-24 17:05",
-            "printer_status": "paper_out",
-            "attempts": 1,
-            "certificate_no": "261124-7KQ2M",
-            "reprint": "",
-        },
-        {
-            "job_id": "pending_slip-C2",
-            "kind": "pending_slip",
-            "when": "2026-11-24 16:40",
-            "printer_status": "cover_open",
-            "attempts": 2,
-            "certificate_no": "",
-            "reprint": "offline",
-        },
-    ]
-    return sample_view(kept={"count": len(jobs), "jobs": jobs}, **over)
+def kept_view(**over: Any) -> TechnicianView:
+    jobs = (
+        KeptRow(
+            job_id="cert-261124-7KQ2M",
+            kind="certificate",
+            when="2026-11-24 17:05",
+            printer_status="paper_out",
+            attempts=1,
+            certificate_no="261124-7KQ2M",
+            reprint="",
+        ),
+        KeptRow(
+            job_id="pending_slip-C2",
+            kind="pending_slip",
+            when="2026-11-24 16:40",
+            printer_status="cover_open",
+            attempts=2,
+            certificate_no="",
+            reprint="offline",
+        ),
+    )
+    return sample_view(kept=KeptJobs(count=len(jobs), jobs=jobs), **over)
 
 
 def test_kept_receipts_are_listed_in_words(panel: TechnicianPanel) -> None:
@@ -246,10 +247,10 @@ def test_reprint_buttons_emit_their_intents(panel: TechnicianPanel, qtbot: QtBot
 
 
 def test_reprints_in_flight_disable_their_buttons(panel: TechnicianPanel) -> None:
-    view = kept_view(busy=["reprint_all"])
-    view["kept"]["jobs"][0]["reprint"] = "printing"
-    view["kept"]["jobs"][1]["reprint"] = "printed"
-    panel.render_view(view)
+    view = kept_view(busy=frozenset({"reprint_all"}))
+    first_job, second_job = view.kept.jobs
+    jobs = (replace(first_job, reprint="printing"), replace(second_job, reprint="printed"))
+    panel.render_view(replace(view, kept=replace(view.kept, jobs=jobs)))
     first, second = panel.reprint_buttons.values()
     assert (first.text(), first.isEnabled()) == ("正在补打", False)
     assert (second.text(), second.isEnabled()) == ("已打印", False)
@@ -262,15 +263,14 @@ def test_rows_are_rebuilt_only_when_the_list_changes(panel: TechnicianPanel) -> 
     panel.render_view(kept_view(message="x"))
     assert panel.reprint_buttons["pending_slip-C2"] is button
     view = kept_view()
-    view["kept"] = {"count": 60, "jobs": view["kept"]["jobs"][:1]}
-    panel.render_view(view)
+    panel.render_view(replace(view, kept=KeptJobs(count=60, jobs=view.kept.jobs[:1])))
     assert list(panel.reprint_buttons) == ["cert-261124-7KQ2M"]
     assert panel.kept_label.text() == "待补打 60 张，下面是最新的 1 张"
 
 
 def test_no_kept_receipts(panel: TechnicianPanel) -> None:
     panel.render_view(kept_view())
-    panel.render_view(sample_view(kept={"count": 0, "jobs": []}))
+    panel.render_view(sample_view(kept=KeptJobs(count=0, jobs=())))
     assert panel.kept_label.text() == "没有待补打的凭证"
     assert panel.tabs.tabText(0) == "待补打（0）"
     assert panel.reprint_buttons == {}
@@ -278,9 +278,9 @@ def test_no_kept_receipts(panel: TechnicianPanel) -> None:
 
 
 def test_kept_job_text_shows_nothing_beyond_kind_and_certificate() -> None:
-    job = {"job_id": "x", "kind": "failure_notice", "when": "2026-11-24 08:00", "attempts": 0}
+    job = KeptRow(job_id="x", kind="failure_notice", when="2026-11-24 08:00", attempts=0)
     assert kept_job_text(job).splitlines() == [
         "未通过告知单",
         "2026-11-24 08:00  打印机：未知 (unknown)  已试 0 次",
     ]
-    assert kept_job_text({**job, "kind": "test_page"}).startswith("测试页\n")
+    assert kept_job_text(replace(job, kind="test_page")).startswith("测试页\n")

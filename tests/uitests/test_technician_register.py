@@ -95,13 +95,13 @@ def open_panel(qtbot: QtBot, rt: KioskRuntime) -> None:
     target: QWidget = window.childAt(point) or window
     for _ in range(5):
         qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=target.mapFrom(window, point))
-    entry = tech(rt).pin_entry
+    entry = tech(rt).pin.entry
     assert entry is not None and window.currentWidget() is entry
     for digit in DEFAULT_PIN:
         click(entry, f"tech_pin_{digit}")
     click(entry, "tech_pin_ok")
     qtbot.waitUntil(lambda: tech(rt).active, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "registration" in tech(rt)._slow, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tech(rt).facts is not None, timeout=WAIT_MS)
 
 
 def open_keypad(rt: KioskRuntime) -> CodeEntry:
@@ -160,7 +160,7 @@ def test_a_valid_code_registers_the_terminal(
     panel = tech(rt).panel
     assert panel is not None
     # The next view reads the registration: 注册终端 is no longer offered.
-    qtbot.waitUntil(lambda: tech(rt).view()["registered"] is True, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: tech(rt).view().registered is True, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: not panel.buttons["register_terminal"].isVisibleTo(panel))
 
 

@@ -10,12 +10,15 @@ the outcome in words for the panel. The code is never logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.qt.technician.view import OffGuiWorker, text
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.technician.actions import Action
+from kiosk.qt.technician.view import text
 from offline_queue.errors import (
     InvalidPlatformURL,
     PlatformBusy,
@@ -23,6 +26,7 @@ from offline_queue.errors import (
     PlatformUnreachable,
 )
 from offline_queue.registration import RegisteredTerminal, register
+from screens import technician as panel
 from screens.code_entry import CodeEntry
 from screens.technician import scrub
 from screens.window import KioskWindow
@@ -38,17 +42,18 @@ WRONG_CODE_MARKS = ("registration code",)
 OTHER_KEY_MARKS = ("another terminal", "different key")
 
 
-def outcome_text(result: Any, terminal_id: str, platform_url: str) -> str:
+def outcome_text(result: Result[RegisteredTerminal], terminal_id: str, platform_url: str) -> str:
     """The registration's outcome for the technician: where it registered, or why not."""
-    if isinstance(result, RegisteredTerminal):
-        done = result.registration
+    if isinstance(result, Done):
+        done = result.value.registration
         return text("reg_done", terminal=done.terminal_id, platform=done.platform_url)
-    reason = scrub(str(result))
-    if isinstance(result, InvalidPlatformURL):
+    error = result.error
+    reason = scrub(str(error))
+    if isinstance(error, InvalidPlatformURL):
         return text("reg_bad_platform", reason=reason)
-    if isinstance(result, PlatformUnreachable | PlatformBusy):
+    if isinstance(error, PlatformUnreachable | PlatformBusy):
         return text("reg_unreachable", platform=platform_url, reason=reason)
-    if isinstance(result, PlatformRefused):
+    if isinstance(error, PlatformRefused):
         return _refusal_text(reason, terminal_id)
     return text("reg_failed", reason=reason)
 
@@ -72,7 +77,7 @@ class TechnicianRegistration(QObject):
         data_dir: Path,
         platform_url: str,
         window: KioskWindow,
-        worker: OffGuiWorker,
+        worker: OffGuiRunner,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -137,14 +142,44 @@ class TechnicianRegistration(QObject):
 
         self._worker.run(run, self._done)
 
-    def _done(self, result: Any) -> None:
+    def _done(self, result: Result[RegisteredTerminal]) -> None:
         self.running = False
         message = outcome_text(result, self.terminal_id, self.platform_url)
-        if isinstance(result, Exception):
-            log.warning("technician registration failed: %s", scrub(str(result)))
+        if isinstance(result, Failed):
+            log.warning("technician registration failed: %s", scrub(str(result.error)))
         else:
             log.info("terminal %s registered with %s", self.terminal_id, self.platform_url)
         if self.entry is not None:
             self.entry.set_busy(False)
         self.showing = False
         self.finished.emit(message)
+
+
+class RegisterAction(Action):
+    """注册终端: opens the code keypad; the registration's outcome is said on the panel.
+
+    It never shows as busy: the keypad shows the registration running (its keys disabled),
+    and the panel's button stays usable so that a technician who left and came back reopens
+    the keypad and sees it still running."""
+
+    name = "register_terminal"
+    intents = (panel.RegisterTerminal,)
+
+    def __init__(
+        self,
+        changed: Callable[[], None],
+        registration: TechnicianRegistration,
+        finished: Callable[[], None],
+    ) -> None:
+        super().__init__(changed)
+        self.registration = registration
+        self._finished = finished  # back to the panel, which reads the registration again
+        registration.finished.connect(self._on_finished)
+
+    def handle(self, intent: object) -> None:
+        self._say(self.registration.open())  # "" once the keypad is up: the old word goes
+
+    def _on_finished(self, message: str) -> None:
+        if message:  # "" when the technician cancelled
+            self._say(message)
+        self._finished()

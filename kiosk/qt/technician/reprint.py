@@ -1,17 +1,24 @@
 """The technician's reprints of kept receipts: each goes to the printer service (thread
 `device-printer`, never the GUI thread) and its result comes back on the service's
-`printed`/`failed` signals. This follows one batch at a time and says how it ended."""
+`printed`/`failed` signals. `Reprints` follows one batch at a time and says how it ended;
+`ReprintAction` is the panel's 补打 and 全部补打."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from kiosk.qt.printer_bridge import PrinterBridge
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.technician.actions import Action
+from kiosk.qt.technician.facts import kept_ids
 from kiosk.qt.technician.view import text
+from kiosk.records.print_jobs import PrintJobStore
 from kiosk.records.receipts import PrintJob
-from screens.technician import state_text
+from screens import technician as panel
+from screens.technician import scrub, state_text
+from screens.technician_view import KeptRow
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +83,80 @@ class Reprints:
             status=state_text(batch.status),
         )
 
-    def rows(self, kept_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rows(self, kept_list: tuple[KeptRow, ...]) -> tuple[KeptRow, ...]:
         """The kept list with each job's reprint state; forgets jobs no longer kept."""
-        kept_ids = {row["job_id"] for row in kept_list}
+        kept_ids = {row.job_id for row in kept_list}
         self.states = {
             job_id: state
             for job_id, state in self.states.items()
             if job_id in kept_ids or job_id in self.pending
         }
-        return [{**row, "reprint": self.states.get(row["job_id"], "")} for row in kept_list]
+        return tuple(replace(row, reprint=self.states.get(row.job_id, "")) for row in kept_list)
+
+
+class ReprintAction(Action):
+    """补打 (one kept receipt) and 全部补打 (every one, oldest first). Busy while the kept list
+    is read or any reprint is in flight; says how the batch ended."""
+
+    name = "reprint_all"
+    intents = (panel.ReprintJob, panel.ReprintAll)
+
+    def __init__(
+        self,
+        changed: Callable[[], None],
+        runner: OffGuiRunner,
+        jobs: PrintJobStore | None,
+        printer: PrinterBridge,
+    ) -> None:
+        super().__init__(changed)
+        self._runner, self._jobs = runner, jobs
+        self.reprints = Reprints(printer)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy or bool(self.reprints.pending)
+
+    def handle(self, intent: object) -> None:
+        if isinstance(intent, panel.ReprintJob):
+            self.one([intent.job_id])
+        else:
+            self.all()
+
+    def one(self, job_ids: list[str]) -> None:
+        """Kept jobs through the printer service: printed, or kept with the printer's state."""
+        sent = self.reprints.submit(job_ids)
+        if sent:
+            self._say(text("reprint_sent", n=sent))
+
+    def all(self) -> None:
+        """Every kept job; the list is read on the worker, not the GUI thread."""
+        jobs = self._jobs
+        if jobs is None:
+            self._say(text("reprint_none"))
+            return
+        self._busy = True  # listing
+        self._runner.run(lambda: kept_ids(jobs), self._listed)
+
+    def _listed(self, result: Result[list[str]]) -> None:
+        self._busy = False
+        match result:
+            case Failed(error):
+                log.error("technician reprint list: %s", error)
+                self._say(text("reprint_failed", error=scrub(str(error))))
+            case Done([]):
+                self._say(text("reprint_none"))
+            case Done(job_ids):
+                self.one(job_ids)
+        self._changed()
+
+    def on_print_result(self, job_id: str, failed_status: str) -> bool:
+        """True when the job was one of these reprints."""
+        if not job_id or not self.reprints.owns(job_id):
+            return False
+        done = self.reprints.note(job_id, failed_status)
+        if done is not None:
+            self._say(done)
+        return True
+
+    def rows(self, kept_list: tuple[KeptRow, ...]) -> tuple[KeptRow, ...]:
+        return self.reprints.rows(kept_list)
