@@ -34,9 +34,9 @@ from kiosk.records.layouts import (
     technician_test_page,
 )
 from kiosk.records.print_jobs import (
+    PrintAttempt,
     PrintJobError,
     PrintJobStore,
-    PrintAttempt,
     holder_ref,
     keep_unprinted,
     print_or_keep,
