@@ -16,7 +16,9 @@ from kiosk.face.engine import Embedding
 from kiosk.face.errors import FaceError
 from kiosk.face.matching import Reference, match_reference
 from kiosk.face.roster import RosterCache, RosterError
+from kiosk.flow.model import Resident
 from kiosk.records.certificate import next_window_end
+from kiosk.records.holder import CardHolder, card_holder
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +57,13 @@ class HolderMatcher:
         roster = RosterCache(data_dir / face.roster_file, storage_key) if face.roster_file else None
         return cls(face.threshold, platform_reference, roster)
 
-    def __call__(self, engine: Any, resident: Any, best: Any) -> tuple[str, str, dict[str, Any]]:
+    def __call__(
+        self, engine: Any, resident: Resident | None, best: Any
+    ) -> tuple[str, str, dict[str, Any]]:
         if engine is None or best is None:
             return "pending", "no_live_face", {}
-        reference, source = self._reference(resident)
+        holder = card_holder(resident)
+        reference, source = self._reference(holder)
         if reference is None:
             return "pending", source, {}
         try:
@@ -70,15 +75,15 @@ class HolderMatcher:
             "distance": result.distance,
             "threshold": self.threshold,
             "reference": source,
-            "valid_until": _valid_until(resident),
+            "valid_until": _valid_until(holder),
         }
         if result.match:
             return "verified", "", details
         return "not_verified", "face_mismatch", details
 
-    def _reference(self, resident: Any) -> tuple[Reference | None, str]:
-        photo = getattr(resident, "photo_bytes", None)
-        if photo and getattr(resident, "photo_format", None) in DECODABLE_PHOTOS:
+    def _reference(self, resident: CardHolder) -> tuple[Reference | None, str]:
+        photo = resident.photo_bytes
+        if photo and resident.photo_format in DECODABLE_PHOTOS:
             return photo, "card_photo"
         template = self._roster_template(resident)
         if template is not None:
@@ -92,7 +97,7 @@ class HolderMatcher:
             return None, "platform_unreachable"
         return (face, "platform") if face else (None, "no_reference")
 
-    def _roster_template(self, resident: Any) -> Embedding | None:
+    def _roster_template(self, resident: CardHolder) -> Embedding | None:
         if self._roster is None:
             return None
         try:
@@ -102,8 +107,8 @@ class HolderMatcher:
             return None
 
 
-def _valid_until(resident: Any) -> str | None:
-    born = getattr(resident, "birth_date", None)
+def _valid_until(resident: CardHolder) -> str | None:
+    born = resident.birth_date
     if not isinstance(born, dt.date):
         return None
     return next_window_end(born, dt.date.today()).isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, Service, Step
+from kiosk.flow.model import Outcome, Resident, Service, Step
 
 # Timer names
 IDLE_TIMER = "idle"
@@ -58,7 +58,7 @@ class StopFaceCapture:
 
 @dataclass(frozen=True)
 class StartMatching:
-    resident: Any
+    resident: Resident | None
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,7 +66,7 @@ class StartMatching:
 class RecordCase:
     service: Service
     outcome: Outcome
-    resident: Any
+    resident: Resident | None
     reason: str = ""
     assisted_by: str = ""
     details: dict[str, Any] = field(default_factory=dict)
@@ -75,7 +75,7 @@ class RecordCase:
 @dataclass(frozen=True)
 class Lookup:
     service: Service
-    resident: Any
+    resident: Resident | None
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class PrintReceipt:
     kind: str  # certificate | failure_notice | pending_slip | reprint
     case_id: str
     outcome: Outcome
-    resident: Any
+    resident: Resident | None
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 

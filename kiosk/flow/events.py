@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, Service
+from kiosk.flow.model import Outcome, Resident, Service
 
 
 # -- the resident (screens emit these) -------------------------------------------------------
@@ -81,7 +81,7 @@ class StaffUnlocked:
 # -- devices and services (the driver emits these) ---------------------------------------
 @dataclass(frozen=True)
 class CardRead:
-    identity: Any
+    identity: Resident
 
 
 @dataclass(frozen=True)

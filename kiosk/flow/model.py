@@ -38,7 +38,11 @@ class Outcome(StrEnum):
 
 
 class Resident(Protocol):
-    """What the flow may see of a card holder: masked values only."""
+    """What the flow and the screens may see of a card holder: masked values only.
+
+    The card's `Identity` is one; the records side, which stores the full identity, narrows
+    it to its fuller `kiosk.records.holder.CardHolder`.
+    """
 
     @property
     def masked_name(self) -> str: ...
@@ -113,7 +117,7 @@ class Session:
     """One resident's visit. Wiped (replaced by a fresh one) when the visit ends."""
 
     service: Service | None = None
-    resident: Any = None  # the card's identity; only masked fields reach the screens
+    resident: Resident | None = None  # the card's identity; only masked fields reach screens
     card_attempts: int = 0
     capture_attempts: int = 0
     outcome: Outcome | None = None

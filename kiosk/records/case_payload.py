@@ -10,6 +10,8 @@ from typing import Any
 
 from config.settings import Settings
 from kiosk.flow import commands as cmd
+from kiosk.flow.model import Resident
+from kiosk.records.holder import card_holder
 
 
 def case_payload(command: cmd.RecordCase, settings: Settings) -> dict[str, Any]:
@@ -30,14 +32,15 @@ def case_payload(command: cmd.RecordCase, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _resident_fields(resident: Any) -> dict[str, Any] | None:
+def _resident_fields(resident: Resident | None) -> dict[str, Any] | None:
     if resident is None:
         return None
-    born = getattr(resident, "birth_date", None)
+    holder = card_holder(resident)
+    born = holder.birth_date
     return {
-        "card_kind": str(getattr(resident, "card_kind", "")),
-        "name": resident.name,
-        "id_number": resident.id_number,
-        "sex": getattr(resident, "sex", ""),
+        "card_kind": str(holder.card_kind),
+        "name": holder.name,
+        "id_number": holder.id_number,
+        "sex": holder.sex,
         "birth_date": born.isoformat() if isinstance(born, dt.date) else None,
     }

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from contract.certificates import CHINA_TZ, CertificateFields, CertificateOutcome
-from devices.card_reader.identity import Identity
+from kiosk.records.holder import CardHolder
 
 SERVICES = {"pension": "城乡居民养老保险待遇资格认证"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: easy to read aloud
@@ -66,7 +66,7 @@ def next_window_end(birth_date: dt.date, verified_on: dt.date) -> dt.date:
 
 
 def issue_certificate(
-    identity: Identity,
+    identity: CardHolder,
     *,
     terminal_id: str,
     service_point: str,

@@ -16,9 +16,10 @@ from config.settings import Settings
 from contract.certificates import CHINA_TZ, TokenError, sign_certificate
 from kiosk.errors import KioskError
 from kiosk.flow import commands as cmd
-from kiosk.flow.model import Outcome, Service
+from kiosk.flow.model import Outcome, Resident, Service
 from kiosk.records.case_payload import case_payload
 from kiosk.records.certificate import Certificate, issue_certificate
+from kiosk.records.holder import CardHolder, card_holder
 from kiosk.records.print_jobs import PrintJobStore, holder_ref
 from offline_queue.keys import TerminalKeys
 from offline_queue.store import CaseStore
@@ -56,14 +57,17 @@ class CaseRecorder:
         self.keys = keys
         self.last: dict[str, Any] = {}  # the certificate of the session being printed
 
-    def holder(self, resident: Any) -> str:
-        return holder_ref(resident.id_number, self.keys.storage_key) if resident else ""
+    def holder(self, resident: Resident | None) -> str:
+        """The keyed hash that finds the resident's print jobs again ('' without a resident)."""
+        if resident is None:
+            return ""
+        return holder_ref(card_holder(resident).id_number, self.keys.storage_key)
 
     def record(self, command: cmd.RecordCase, best_jpeg: Callable[[], bytes | None]) -> str:
         payload = case_payload(command, self.settings)
         cert, token, unsigned = None, "", ""
         if command.outcome is Outcome.VERIFIED and command.resident is not None:
-            cert, token, unsigned = self._certify(command.resident, payload)
+            cert, token, unsigned = self._certify(card_holder(command.resident), payload)
         face = best_jpeg()
         attachments = {"face.jpg": face} if face else {}
         case_id = self.store.enqueue("pension_check", payload, attachments)
@@ -80,7 +84,7 @@ class CaseRecorder:
         return case_id
 
     def _certify(
-        self, resident: Any, payload: dict[str, Any]
+        self, resident: CardHolder, payload: dict[str, Any]
     ) -> tuple[Certificate | None, str, str]:
         """Issue and sign the certificate into `payload`: (certificate, token, why unsigned)."""
         terminal = self.settings.terminal
@@ -102,7 +106,7 @@ class CaseRecorder:
         }
         return cert, token, ""
 
-    def lookup(self, service: Service, resident: Any) -> tuple[str, dict[str, Any]]:
+    def lookup(self, service: Service, resident: Resident | None) -> tuple[str, dict[str, Any]]:
         """The resident's last receipt on this terminal: for reprint, its certificate."""
         holder = self.holder(resident)
         if service is Service.REPRINT:
