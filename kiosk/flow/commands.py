@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, Resident, Service, Step
+from kiosk.flow.model import Outcome, ReceiptKind, Resident, Service, Step
 
 # Timer names
 IDLE_TIMER = "idle"
@@ -80,7 +80,7 @@ class Lookup:
 
 @dataclass(frozen=True)
 class PrintReceipt:
-    kind: str  # certificate | failure_notice | pending_slip | reprint
+    kind: ReceiptKind
     case_id: str
     outcome: Outcome
     resident: Resident | None

@@ -31,7 +31,16 @@ from typing import Any
 
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import BACK, STEP_NUMBERS, FlowConfig, Outcome, Service, Session, Step
+from kiosk.flow.model import (
+    BACK,
+    STEP_NUMBERS,
+    FlowConfig,
+    Outcome,
+    ReceiptKind,
+    Service,
+    Session,
+    Step,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +70,9 @@ RESIDENT_EVENTS = (
     ev.FaceProgress,
 )
 RECEIPT_OF_OUTCOME = {
-    Outcome.VERIFIED: "certificate",
-    Outcome.NOT_VERIFIED: "failure_notice",
-    Outcome.PENDING: "pending_slip",
+    Outcome.VERIFIED: ReceiptKind.CERTIFICATE,
+    Outcome.NOT_VERIFIED: ReceiptKind.FAILURE_NOTICE,
+    Outcome.PENDING: ReceiptKind.PENDING_SLIP,
 }
 
 
@@ -483,7 +492,8 @@ class SessionFlow:
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
-        kind = "reprint" if s.service is Service.REPRINT else RECEIPT_OF_OUTCOME[outcome]
+        reprint = s.service is Service.REPRINT
+        kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, dict(s.details))
         return [*self._go(Step.PRINT, despite_fault=True), job]
 

@@ -37,6 +37,16 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"  # reprint/query: no check on record
 
 
+class ReceiptKind(StrEnum):
+    """The papers the kiosk prints; the print-job store keeps a receipt's kind as its value."""
+
+    CERTIFICATE = "certificate"  # 认证凭证 (verified)
+    FAILURE_NOTICE = "failure_notice"  # 认证未通过告知单 (not verified)
+    PENDING_SLIP = "pending_slip"  # 受理回执 (decided later)
+    REPRINT = "reprint"  # a kept receipt printed again: the kept one keeps its own kind
+    TEST_PAGE = "test_page"  # 打印测试页 (technician)
+
+
 class Resident(Protocol):
     """What the flow and the screens may see of a card holder: masked values only.
 

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from devices.printer.base import Printer, PrinterError, PrinterStatus
 from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.errors import KioskError, ResidentNotice
+from kiosk.flow.model import ReceiptKind
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def receipt_from_json(text: str) -> Receipt:
 @dataclass(frozen=True)
 class KeptJob:
     job_id: str
-    kind: str
+    kind: ReceiptKind
     receipt: Receipt
     state: JobState
     printer_status: str
@@ -205,9 +206,8 @@ class PrintJobStore:
     def latest_certificate(self, holder: str) -> KeptJob | None:
         """The resident's newest certificate, printed or kept ("reprint my certificate")."""
         rows = self._select(
-            "WHERE holder_ref = ? AND kind = 'certificate' ORDER BY created_at DESC,"
-            " rowid DESC LIMIT 1",
-            (holder,),
+            "WHERE holder_ref = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (holder, ReceiptKind.CERTIFICATE.value),
         )
         return rows[0] if holder and rows else None
 
@@ -237,7 +237,7 @@ class PrintJobStore:
         return [
             KeptJob(
                 r["job_id"],
-                r["kind"],
+                ReceiptKind(r["kind"]),
                 receipt_from_json(r["receipt"]),
                 r["state"],
                 r["printer_status"],

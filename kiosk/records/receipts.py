@@ -11,6 +11,7 @@ from config.settings import Settings
 from contract.certificates import CHINA_TZ
 from devices.printer.layout import Receipt
 from kiosk.flow import commands as cmd
+from kiosk.flow.model import ReceiptKind
 from kiosk.records.layouts import (
     FAILURE_REASONS,
     certificate_receipt,
@@ -54,12 +55,13 @@ class ReceiptBuilder:
         self.recorder = recorder
 
     def build(self, command: cmd.PrintReceipt) -> PrintJob:
-        if command.kind == "reprint":
+        if command.kind is ReceiptKind.REPRINT:
             job_id = str(command.details.get("reprint_job") or command.case_id)
             return PrintJob(reprint_job_id=job_id)
         holder = self.recorder.holder(command.resident)
         receipt = self._receipt(command)
-        cert = self.recorder.last.get("certificate") if command.kind == "certificate" else None
+        certified = command.kind is ReceiptKind.CERTIFICATE
+        cert = self.recorder.last.get("certificate") if certified else None
         return PrintJob(receipt, holder=holder, certificate_no=cert.certificate_no if cert else "")
 
     def _receipt(self, command: cmd.PrintReceipt) -> Receipt:
@@ -71,9 +73,9 @@ class ReceiptBuilder:
             "masked_id_number": resident.masked_id_number if resident else "",
         }
         job_id = f"{command.kind}-{command.case_id}"
-        if command.kind == "certificate":
+        if command.kind is ReceiptKind.CERTIFICATE:
             return self._certificate(command)
-        if command.kind == "failure_notice":
+        if command.kind is ReceiptKind.FAILURE_NOTICE:
             return failure_notice_receipt(
                 failure_reason(command.reason),
                 job_id=job_id,

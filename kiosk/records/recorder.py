@@ -16,7 +16,7 @@ from config.settings import Settings
 from contract.certificates import CHINA_TZ, TokenError, sign_certificate
 from kiosk.errors import KioskError
 from kiosk.flow import commands as cmd
-from kiosk.flow.model import Outcome, Resident, Service
+from kiosk.flow.model import Outcome, ReceiptKind, Resident, Service
 from kiosk.records.case_payload import case_payload
 from kiosk.records.certificate import Certificate, issue_certificate
 from kiosk.records.holder import CardHolder, card_holder
@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 
 # What the kind of the resident's last receipt says about the check.
 OUTCOME_OF_RECEIPT = {
-    "certificate": Outcome.VERIFIED,
-    "failure_notice": Outcome.NOT_VERIFIED,
-    "pending_slip": Outcome.PENDING,
+    ReceiptKind.CERTIFICATE: Outcome.VERIFIED,
+    ReceiptKind.FAILURE_NOTICE: Outcome.NOT_VERIFIED,
+    ReceiptKind.PENDING_SLIP: Outcome.PENDING,
 }
 
 
