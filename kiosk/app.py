@@ -317,7 +317,7 @@ def _controller(
         records,
         printer,
         voice,
-        ReceiptBuilder(settings, recorder).build,
+        ReceiptBuilder(settings, recorder.holder).build,
         staff_gate.identify,
         view_extras=lambda: screen_extras(settings),
     )

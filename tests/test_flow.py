@@ -10,7 +10,8 @@ import pytest
 from kiosk.flow import FlowConfig, Outcome, Service, SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import DEFAULT_TIMEOUTS_S
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S, MatchEvidence, RecordedCase
+from kiosk.flow.view import FaceGuide
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,14 @@ class FakeResident:
 
 
 RESIDENT = FakeResident()
+
+
+@dataclass(frozen=True)
+class FakeCertificate:
+    certificate_no: str = "261124-7KQ2M"
+
+
+CERTIFICATE = FakeCertificate()
 
 
 def kinds(commands: list[cmd.Command]) -> list[type]:
@@ -67,7 +76,10 @@ def to_step(flow: SessionFlow, step: Step, service: Service = Service.PENSION_CH
 def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
     """Any step, by the resident's usual way there; returns the commands of the last event."""
     later = {
-        Step.RESULT: (Step.MATCHING, [ev.MatchDone(Outcome.VERIFIED), ev.CaseRecorded("c1")]),
+        Step.RESULT: (
+            Step.MATCHING,
+            [ev.MatchDone(Outcome.VERIFIED), ev.CaseRecorded(RecordedCase("c1"))],
+        ),
         Step.PRINT: (Step.RESULT, [ev.Continue()]),
         Step.RATE: (Step.PRINT, [ev.PrintDone()]),
         Step.THANKS: (Step.RATE, [ev.Rated(4)]),
@@ -130,7 +142,7 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StartFaceCapture)[0].attempt == 1
 
-    out = flow.handle(ev.FaceProgress({"action": "blink", "prompt_id": "face.blink"}))
+    out = flow.handle(ev.FaceProgress(FaceGuide(action="blink", prompt_id="face.blink")))
     assert flow.step is Step.FACE_CAPTURE
     assert screen(out).view["action"] == "blink"
     assert of(out, cmd.PlayPrompt)[0].prompt_id == "face.blink"
@@ -141,20 +153,23 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert of(out, cmd.StartMatching)[0].evidence == {"best_frame": "x"}
     assert of(out, cmd.CancelTimer)  # no "more time?" while the machine works
 
-    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
+    match = MatchEvidence(distance=0.3, threshold=0.5, reference="card_photo")
+    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, match=match, valid_until="2027-11-30"))
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
     assert record.outcome is Outcome.VERIFIED
-    assert record.details == {"distance": 0.3, "liveness": {"best_frame": "x"}}
+    assert (record.match, record.liveness) == (match, {"best_frame": "x"})
+    assert record.valid_until == "2027-11-30"
 
-    out = flow.handle(ev.CaseRecorded("case-1"))
+    # The certificate comes with the recorded case and goes with the print job.
+    out = flow.handle(ev.CaseRecorded(RecordedCase("case-1", CERTIFICATE)))
     assert flow.step is Step.RESULT
     assert screen(out).view["outcome"] == "verified"
 
     out = flow.handle(ev.Continue())
     assert flow.step is Step.PRINT
     job = of(out, cmd.PrintReceipt)[0]
-    assert (job.kind, job.case_id) == ("certificate", "case-1")
+    assert (job.kind, job.case_id, job.certificate) == ("certificate", "case-1", CERTIFICATE)
 
     out = flow.handle(ev.PrintDone())
     assert flow.step is Step.RATE
@@ -165,6 +180,7 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert flow.step is Step.IDLE
     assert of(out, cmd.WipeSession)
     assert flow.session.resident is None and flow.session.case_id == ""
+    assert flow.session.certificate is None
 
 
 @pytest.mark.parametrize(
@@ -176,7 +192,7 @@ def test_other_outcomes_print_their_receipt(
 ) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(outcome, reason="face_mismatch"))
-    flow.handle(ev.CaseRecorded("c2"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c2")))
     assert flow.view()["outcome"] == str(outcome)
     out = flow.handle(ev.Continue())
     assert of(out, cmd.PrintReceipt)[0].kind == receipt
@@ -220,7 +236,7 @@ def test_consent_declined_offers_assisted_check(flow: SessionFlow) -> None:
     assert record.outcome is Outcome.PENDING
     assert record.assisted_by == "staff-07"
     assert record.reason == "assisted_without_face"
-    flow.handle(ev.CaseRecorded("c3"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c3")))
     assert flow.step is Step.RESULT
     assert flow.view()["assisted"] is True
 
@@ -264,7 +280,7 @@ def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow)
 def test_print_failure_keeps_job_and_allows_retry_or_continue(flow: SessionFlow) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
-    flow.handle(ev.CaseRecorded("c4"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c4")))
     flow.handle(ev.Continue())
     out = flow.handle(ev.PrintFailed("paper_out"))
     assert flow.step is Step.PRINT
@@ -401,7 +417,7 @@ def test_events_in_the_wrong_step_are_ignored(flow: SessionFlow) -> None:
     assert flow.handle(ev.CardRead(RESIDENT)) == []
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []
     assert flow.handle(ev.PrintDone()) == []
-    assert flow.handle(ev.CaseRecorded("x")) == []
+    assert flow.handle(ev.CaseRecorded(RecordedCase("x"))) == []
     assert flow.step is Step.IDLE
 
 
@@ -410,7 +426,7 @@ def test_reprint_service(flow: SessionFlow) -> None:
     out = flow.handle(ev.Confirmed(True))
     assert flow.step is Step.LOOKUP
     assert of(out, cmd.Lookup)[0].service is Service.REPRINT
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"case_id": "old-1"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, job_id="old-1"))
     assert flow.step is Step.PRINT
     job = of(out, cmd.PrintReceipt)[0]
     assert (job.kind, job.case_id) == ("reprint", "old-1")
@@ -428,7 +444,7 @@ def test_reprint_with_nothing_on_record(flow: SessionFlow) -> None:
 def test_query_service_shows_result_without_printing(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"valid_until": "2027-11-30"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-11-30"))
     assert flow.step is Step.RESULT
     assert screen(out).view["valid_until"] == "2027-11-30"
     out = flow.handle(ev.Continue())
@@ -438,7 +454,7 @@ def test_query_service_shows_result_without_printing(flow: SessionFlow) -> None:
 def test_rating_can_be_skipped(flow: SessionFlow) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
-    flow.handle(ev.CaseRecorded("c"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c")))
     flow.handle(ev.Continue())
     flow.handle(ev.PrintDone())
     flow.handle(ev.Rated(None))
@@ -543,7 +559,7 @@ def test_a_lost_match_is_recorded_as_pending(flow: SessionFlow) -> None:
     assert (record.outcome, record.reason) == (Outcome.PENDING, "match_timeout")
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # now for the record
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []  # too late: already decided
-    out = flow.handle(ev.CaseRecorded("c9"))
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c9")))
     assert flow.step is Step.RESULT
     assert screen(out).view["outcome"] == "pending"
     assert cmd.WAIT_TIMER in {c.name for c in of(out, cmd.CancelTimer)}
@@ -551,7 +567,7 @@ def test_a_lost_match_is_recorded_as_pending(flow: SessionFlow) -> None:
 
 def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFlow) -> None:
     reach(flow, Step.MATCHING)
-    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
+    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, match=MatchEvidence(distance=0.3)))
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # restarted for the record
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
     assert flow.step is Step.HELP
@@ -560,8 +576,8 @@ def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFl
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
-    assert (record.outcome, record.details["distance"]) == (Outcome.VERIFIED, 0.3)
-    flow.handle(ev.CaseRecorded("c10"))
+    assert (record.outcome, record.match.distance) == (Outcome.VERIFIED, 0.3)
+    flow.handle(ev.CaseRecorded(RecordedCase("c10")))
     assert flow.step is Step.RESULT and flow.session.case_id == "c10"
 
 
@@ -569,11 +585,13 @@ def test_a_record_that_lands_after_staff_were_called_is_not_made_twice(flow: Ses
     reach(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
     flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
-    assert flow.handle(ev.CaseRecorded("late-1")) == []
+    assert flow.handle(ev.CaseRecorded(RecordedCase("late-1", CERTIFICATE))) == []
     assert flow.step is Step.HELP
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.RESULT and not of(out, cmd.RecordCase)
     assert flow.session.case_id == "late-1"
+    job = of(flow.handle(ev.Continue()), cmd.PrintReceipt)[0]  # its certificate came too
+    assert (job.case_id, job.certificate) == ("late-1", CERTIFICATE)
 
 
 def test_a_store_failure_then_help_dismissed_records_again(flow: SessionFlow) -> None:
@@ -807,7 +825,7 @@ def test_no_reminder_when_the_card_was_taken(flow: SessionFlow) -> None:
 def test_the_result_prompt_says_the_outcome(flow: SessionFlow, outcome: Outcome) -> None:
     reach(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(outcome))
-    out = flow.handle(ev.CaseRecorded("c5"))
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c5")))
     assert flow.step is Step.RESULT
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == [f"result.{outcome}"]
 
@@ -822,7 +840,7 @@ def test_a_query_with_nothing_on_record_plays_the_plain_result_prompt(flow: Sess
 def test_a_query_found_verified_says_so(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"valid_until": "2027-11-30"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-11-30"))
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["result.verified"]
 
 
@@ -841,7 +859,7 @@ def test_help_while_printing_or_looking_up_calls_staff_without_leaving(
         flow.handle(ev.PrintDone())
         assert flow.step is Step.RATE
     else:
-        flow.handle(ev.LookupDone(Outcome.VERIFIED, {"case_id": "old-2"}))
+        flow.handle(ev.LookupDone(Outcome.VERIFIED, job_id="old-2"))
         assert flow.step is Step.PRINT
 
 

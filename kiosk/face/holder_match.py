@@ -16,7 +16,8 @@ from kiosk.face.engine import Embedding
 from kiosk.face.errors import FaceError
 from kiosk.face.matching import Reference, match_reference
 from kiosk.face.roster import RosterCache, RosterError
-from kiosk.flow.model import Resident
+from kiosk.flow import events as ev
+from kiosk.flow.model import MatchEvidence, Outcome, Resident
 from kiosk.records.certificate import next_window_end
 from kiosk.records.holder import CardHolder, card_holder
 
@@ -57,29 +58,26 @@ class HolderMatcher:
         roster = RosterCache(data_dir / face.roster_file, storage_key) if face.roster_file else None
         return cls(face.threshold, platform_reference, roster)
 
-    def __call__(
-        self, engine: Any, resident: Resident | None, best: Any
-    ) -> tuple[str, str, dict[str, Any]]:
+    def __call__(self, engine: Any, resident: Resident | None, best: Any) -> ev.MatchDone:
+        """The flow's answer: verified, not verified (face_mismatch) or pending (why)."""
         if engine is None or best is None:
-            return "pending", "no_live_face", {}
+            return ev.MatchDone(Outcome.PENDING, "no_live_face")
         holder = card_holder(resident)
         reference, source = self._reference(holder)
         if reference is None:
-            return "pending", source, {}
+            return ev.MatchDone(Outcome.PENDING, source)
         try:
             result = match_reference(engine, reference, best, self.threshold)
         except FaceError as exc:
             log.warning("reference face unusable (%s): %s", source, type(exc).__name__)
-            return "pending", "reference_unusable", {"reference": source}
-        details = {
-            "distance": result.distance,
-            "threshold": self.threshold,
-            "reference": source,
-            "valid_until": _valid_until(holder),
-        }
+            return ev.MatchDone(
+                Outcome.PENDING, "reference_unusable", MatchEvidence(reference=source)
+            )
+        found = MatchEvidence(result.distance, self.threshold, source)
+        valid_until = _valid_until(holder)
         if result.match:
-            return "verified", "", details
-        return "not_verified", "face_mismatch", details
+            return ev.MatchDone(Outcome.VERIFIED, "", found, valid_until)
+        return ev.MatchDone(Outcome.NOT_VERIFIED, "face_mismatch", found, valid_until)
 
     def _reference(self, resident: CardHolder) -> tuple[Reference | None, str]:
         photo = resident.photo_bytes
@@ -107,8 +105,8 @@ class HolderMatcher:
             return None
 
 
-def _valid_until(resident: CardHolder) -> str | None:
+def _valid_until(resident: CardHolder) -> str:
     born = resident.birth_date
     if not isinstance(born, dt.date):
-        return None
+        return ""
     return next_window_end(born, dt.date.today()).isoformat()

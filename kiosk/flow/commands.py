@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, ReceiptKind, Resident, Service, Step
+from kiosk.flow.model import (
+    IssuedCertificate,
+    MatchEvidence,
+    Outcome,
+    ReceiptKind,
+    Resident,
+    Service,
+    Step,
+)
 
 # Timer names
 IDLE_TIMER = "idle"
@@ -69,7 +77,9 @@ class RecordCase:
     resident: Resident | None
     reason: str = ""
     assisted_by: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    liveness: dict[str, Any] | None = None  # the liveness evidence (JSON-able)
+    match: MatchEvidence = field(default_factory=MatchEvidence)
+    valid_until: str = ""  # ISO date, when the match computed one
 
 
 @dataclass(frozen=True)
@@ -81,11 +91,11 @@ class Lookup:
 @dataclass(frozen=True)
 class PrintReceipt:
     kind: ReceiptKind
-    case_id: str
+    case_id: str  # REPRINT: the kept job to print again
     outcome: Outcome
     resident: Resident | None
     reason: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    certificate: IssuedCertificate | None = None  # CERTIFICATE: from the recorded case
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ there (the reader reports it as read) brings a reminder to take it back, its rem
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -157,7 +158,11 @@ class SessionFlow:
             "assisted": bool(s.assisted_by),
             "more_time": s.asking_more_time,
             "can_go_back": self.step in BACK,
-            **s.details,
+            "distance": s.match.distance,
+            "threshold": s.match.threshold,
+            "reference": s.match.reference,
+            "valid_until": s.valid_until,
+            "record_error": s.record_error,
             **self._view_extra,
         }
 
@@ -416,13 +421,13 @@ class SessionFlow:
     def _on_face_progress(self, event: ev.FaceProgress) -> list[cmd.Command]:
         if self.step is not Step.FACE_CAPTURE or self.session.asking_more_time:
             return []
-        prompt = event.view.get("prompt_id")
-        return self._show(prompt if isinstance(prompt, str) else None, **event.view)
+        guide = event.guide
+        return self._show(guide.prompt_id or None, **dataclasses.asdict(guide))
 
     def _on_liveness(self, event: ev.LivenessDone) -> list[cmd.Command]:
         if self.step is not Step.FACE_CAPTURE or self._view_extra.get("liveness_failed"):
             return []
-        self.session.details["liveness"] = dict(event.evidence)
+        self.session.liveness = dict(event.evidence)
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
@@ -433,7 +438,8 @@ class SessionFlow:
     def _on_match(self, event: ev.MatchDone) -> list[cmd.Command]:
         if self.step is not Step.MATCHING or self.session.outcome is not None:
             return []
-        self.session.details.update(event.details)
+        self.session.match = event.match
+        self.session.valid_until = event.valid_until
         return self._record(event.outcome, event.reason)
 
     def _record(self, outcome: Outcome, reason: str) -> list[cmd.Command]:
@@ -444,13 +450,16 @@ class SessionFlow:
             out += self._go(Step.MATCHING)
         else:  # the match is in: the record gets the step's full time
             out.append(cmd.StartTimer(cmd.WAIT_TIMER, self.config.timeout_of(Step.MATCHING)))
+        s = self.session
         record = cmd.RecordCase(
             service=self._service(),
             outcome=outcome,
-            resident=self.session.resident,
+            resident=s.resident,
             reason=reason,
-            assisted_by=self.session.assisted_by,
-            details=dict(self.session.details),
+            assisted_by=s.assisted_by,
+            liveness=s.liveness,
+            match=s.match,
+            valid_until=s.valid_until,
         )
         return [*out, record]
 
@@ -459,16 +468,17 @@ class SessionFlow:
         if s.outcome is None or s.case_id:
             return []
         if self.step is Step.MATCHING:
-            s.case_id = event.case_id
+            s.case_id, s.certificate = event.case.case_id, event.case.certificate
             return self._go(Step.RESULT)
         if self.step is Step.HELP and s.help_return is Step.MATCHING:
-            s.case_id = event.case_id  # late, after staff were called: kept, not asked again
+            # late, after staff were called: kept, not asked again
+            s.case_id, s.certificate = event.case.case_id, event.case.certificate
         return []
 
     def _on_record_failed(self, event: ev.CaseRecordFailed) -> list[cmd.Command]:
         if self.step is not Step.MATCHING:
             return []
-        self.session.details["record_error"] = event.reason
+        self.session.record_error = event.reason
         return self._enter_help("store_failed")
 
     def _lookup(self) -> list[cmd.Command]:
@@ -478,8 +488,8 @@ class SessionFlow:
         if self.step is not Step.LOOKUP:
             return []
         self.session.outcome = event.outcome
-        self.session.details = dict(event.details)
-        self.session.case_id = str(event.details.get("case_id", ""))
+        self.session.case_id = event.job_id
+        self.session.valid_until = event.valid_until
         if self.session.service is Service.REPRINT and event.outcome is Outcome.VERIFIED:
             return self._start_print()
         return self._go(Step.RESULT)
@@ -494,7 +504,7 @@ class SessionFlow:
         outcome = s.outcome or Outcome.PENDING
         reprint = s.service is Service.REPRINT
         kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
-        job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, dict(s.details))
+        job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
         return [*self._go(Step.PRINT, despite_fault=True), job]
 
     def _on_print_done(self, _event: ev.PrintDone) -> list[cmd.Command]:
@@ -540,7 +550,7 @@ class SessionFlow:
             return self._enter_help("lookup_failed")
         if s.outcome is None:  # the match: pending, decided later from the recorded evidence
             return self._record(Outcome.PENDING, "match_timeout")
-        s.details["record_error"] = "no_answer"
+        s.record_error = "no_answer"
         return self._enter_help("store_failed")
 
     def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:

@@ -61,6 +61,33 @@ class Resident(Protocol):
     def masked_id_number(self) -> str: ...
 
 
+class IssuedCertificate(Protocol):
+    """The certificate issued and signed for a verified case (kiosk.records.certificate's
+    SignedCertificate). The flow only carries it from the recorded case to the receipt."""
+
+    @property
+    def certificate_no(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RecordedCase:
+    """A case the store has kept, as the recorder reports it: its id, and the certificate
+    issued for it (a verified check whose token could be signed; None otherwise)."""
+
+    case_id: str
+    certificate: IssuedCertificate | None = None
+
+
+@dataclass(frozen=True)
+class MatchEvidence:
+    """What comparing the live face with the holder's reference found, for the case record
+    and the result screen. Unset (None, ''): not compared, or no reference reached."""
+
+    distance: float | None = None
+    threshold: float | None = None
+    reference: str = ""  # card_photo | roster | platform
+
+
 # Where "back" leads; steps not listed have no back.
 BACK = {
     Step.READ_CARD: Step.IDLE,
@@ -133,6 +160,7 @@ class Session:
     outcome: Outcome | None = None
     reason: str = ""  # a reason code for not_verified / help
     case_id: str = ""
+    certificate: IssuedCertificate | None = None  # issued with the recorded case, to print
     print_failed: str = ""  # printer status when the job was kept
     printing: bool = False  # a print job is in flight: the machine, not the resident, is waited on
     rating: int | None = None
@@ -142,4 +170,7 @@ class Session:
     help_return: Step | None = None
     help_reason: str = ""
     asking_more_time: bool = False
-    details: dict[str, Any] = field(default_factory=dict)  # match / lookup details for screens
+    liveness: dict[str, Any] | None = None  # the liveness evidence, for the case record
+    match: MatchEvidence = field(default_factory=MatchEvidence)
+    valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
+    record_error: str = ""  # why the case could not be recorded

@@ -28,7 +28,7 @@ from devices.card_reader.base import (
 from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import Outcome
+from kiosk.flow.view import FaceGuide
 from kiosk.qt.background import Background
 from kiosk.qt.camera_bridge import CameraBridge
 from kiosk.qt.card_bridge import CardReaderBridge
@@ -124,19 +124,11 @@ class KioskController(QObject):
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
         self.face.progress.connect(self._on_face_progress)
-        self.face.liveness_done.connect(
-            lambda ok, reason, evidence: self.dispatch(ev.LivenessDone(ok, reason, evidence))
-        )
-        self.face.match_done.connect(
-            lambda outcome, reason, details: self.dispatch(
-                ev.MatchDone(Outcome(outcome), reason, details)
-            )
-        )
-        self.records.recorded.connect(lambda case_id: self.dispatch(ev.CaseRecorded(case_id)))
+        self.face.liveness_done.connect(self.dispatch)  # an ev.LivenessDone
+        self.face.match_done.connect(self.dispatch)  # an ev.MatchDone
+        self.records.recorded.connect(lambda case: self.dispatch(ev.CaseRecorded(case)))
         self.records.record_failed.connect(lambda why: self.dispatch(ev.CaseRecordFailed(why)))
-        self.records.lookup_done.connect(
-            lambda outcome, details: self.dispatch(ev.LookupDone(Outcome(outcome), details))
-        )
+        self.records.lookup_done.connect(self.dispatch)  # an ev.LookupDone
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
 
@@ -209,10 +201,10 @@ class KioskController(QObject):
             if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
                 self._show(Step.READ_CARD, self.flow.view())
 
-    def _on_face_progress(self, view: dict[str, Any]) -> None:
-        self.dispatch(ev.FaceProgress(view))  # the action's prompt, if any, is queued first
+    def _on_face_progress(self, guide: FaceGuide) -> None:
+        self.dispatch(ev.FaceProgress(guide))  # the action's prompt, if any, is queued first
         if self._capturing_face():
-            self.guidance.follow(view)
+            self.guidance.follow(guide)
 
     def _capturing_face(self) -> bool:
         return self.flow.step is Step.FACE_CAPTURE and not self.flow.view().get("more_time")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contract.certificates import CHINA_TZ, CertificateFields, CertificateOutcome
 from kiosk.records.holder import CardHolder
@@ -48,6 +48,22 @@ class Certificate:
             terminal_id=self.terminal_id,
             outcome=self.outcome,
         )
+
+
+@dataclass(frozen=True)
+class SignedCertificate:
+    """A certificate and its signed token (what its QR code carries): what the receipt prints.
+
+    The recorder issues it with the recorded case; it reaches the receipt builder inside the
+    flow's PrintReceipt (kiosk.flow.model.IssuedCertificate is what the flow sees of it).
+    """
+
+    certificate: Certificate
+    token: str = field(repr=False)
+
+    @property
+    def certificate_no(self) -> str:
+        return self.certificate.certificate_no
 
 
 def new_certificate_no(when: dt.datetime) -> str:

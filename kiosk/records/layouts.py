@@ -63,6 +63,15 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
     )
 
 
+def certificate_token(receipt: Receipt) -> str:
+    """The signed token a certificate receipt carries in its one QR code ('' for any other
+    receipt): the certificate itself, as `certificate_receipt` printed it."""
+    if receipt.kind != ReceiptKind.CERTIFICATE:
+        return ""
+    codes = [block.data for block in receipt.blocks if isinstance(block, QrCode)]
+    return codes[0] if len(codes) == 1 else ""
+
+
 @dataclass(frozen=True)
 class FailureReason:
     what: str
