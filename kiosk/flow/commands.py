@@ -14,6 +14,7 @@ from kiosk.flow.model import (
     Service,
     Step,
 )
+from kiosk.flow.view import StepView
 
 # Timer names
 IDLE_TIMER = "idle"
@@ -25,7 +26,7 @@ THANKS_TIMER = "thanks"
 @dataclass(frozen=True)
 class ShowScreen:
     step: Step
-    view: dict[str, Any] = field(default_factory=dict)
+    view: StepView = field(default_factory=StepView)
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,7 @@ class TechnicianMode(QObject):
         flow = self.controller.flow
         self.window.show_step(flow.step, flow.view())
 
-    def _keep_on_top(self, _step: str, _view: dict[str, Any]) -> None:
+    def _keep_on_top(self, _step: str, _view: object) -> None:
         """The flow showed a screen (a device event) while a technician screen is up."""
         if self.active and self.registration.showing and self.registration.entry is not None:
             self.window.setCurrentWidget(self.registration.entry)
