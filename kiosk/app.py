@@ -28,6 +28,7 @@ from devices.printer import create_printer
 from kiosk.face.engine import FaceEngine
 from kiosk.face.holder_match import HolderMatcher
 from kiosk.flow import FlowConfig, SessionFlow
+from kiosk.flow.view import Surroundings
 from kiosk.qt.camera_bridge import CameraBridge
 from kiosk.qt.card_bridge import CardReaderBridge
 from kiosk.qt.controller import KioskController, SilentVoice, Voice
@@ -317,17 +318,16 @@ def _controller(
         records,
         printer,
         voice,
-        ReceiptBuilder(settings, recorder).build,
+        ReceiptBuilder(settings, recorder.holder).build,
         staff_gate.identify,
-        view_extras=lambda: screen_extras(settings),
+        surroundings=lambda: screen_surroundings(settings),
     )
 
 
-def screen_extras(settings: Settings) -> dict[str, Any]:
+def screen_surroundings(settings: Settings) -> Surroundings:
     """What the screens say beyond the flow's view: where and from when a pending case can be
     asked about (as the pending slip prints it)."""
     check_after = dt.datetime.now(CHINA_TZ).date() + dt.timedelta(days=PENDING_CHECK_AFTER_DAYS)
-    return {
-        "service_point": settings.terminal.service_point,
-        "check_after": check_after.isoformat(),
-    }
+    return Surroundings(
+        service_point=settings.terminal.service_point, check_after=check_after.isoformat()
+    )

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import events as ev
+from kiosk.flow.view import StepView
 from screens.texts import tr
 from screens.widgets import PhraseLabel, button, label
 
@@ -45,7 +45,7 @@ class StepScreen(QWidget):
     intent = Signal(object)
     BODY_FIRST = False  # the help screen explains before it offers the staff PIN pad
 
-    def __init__(self, step: str, spec: Callable[[dict[str, Any]], Spec]) -> None:
+    def __init__(self, step: str, spec: Callable[[StepView], Spec]) -> None:
         super().__init__()
         self.step = step
         self._spec = spec
@@ -84,7 +84,7 @@ class StepScreen(QWidget):
         layout.addLayout(self._footer())
         self._layout = layout
         self._expands = False
-        self._view: dict[str, Any] = {}
+        self._view = StepView()
 
     def expand_content(self) -> None:
         """Give the content (a camera preview) all the height the texts leave free."""
@@ -142,11 +142,11 @@ class StepScreen(QWidget):
     def send(self, event: object) -> None:
         self.intent.emit(event)
 
-    def show_view(self, view: dict[str, Any]) -> None:
+    def show_view(self, view: StepView) -> None:
         self._view = view
         spec = self._spec(view)
         self.step_label.setText(self._step_text(view))
-        self.step_label.setVisible(bool(view.get("step_no")))
+        self.step_label.setVisible(bool(view.step_no))
         self.title.set_phrases(spec.title)
         self.title.setProperty("tone", spec.tone)
         self.title.style().unpolish(self.title)
@@ -161,9 +161,9 @@ class StepScreen(QWidget):
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         self._set_actions(spec.actions)
-        self.back_button.setVisible(bool(view.get("can_go_back")))
+        self.back_button.setVisible(view.can_go_back)
         self.help_button.setVisible(not spec.staff_called)
-        more = bool(view.get("more_time"))
+        more = view.more_time
         self.more_time.setVisible(more)
         self.content_box.setVisible(not more)
         if more:  # one question at a time: the step's own actions wait behind it
@@ -176,13 +176,13 @@ class StepScreen(QWidget):
     def _emit_made(self, make: Callable[[], object]) -> None:
         self.send(make())
 
-    def render_content(self, view: dict[str, Any]) -> None:
+    def render_content(self, view: StepView) -> None:
         """Subclasses with extra widgets (camera preview, rating faces) update them here."""
 
-    def _step_text(self, view: dict[str, Any]) -> str:
-        if not view.get("step_no"):
+    def _step_text(self, view: StepView) -> str:
+        if not view.step_no:
             return ""
-        return tr("第 {n} 步，共 {total} 步").format(n=view["step_no"], total=view["step_total"])
+        return tr("第 {n} 步，共 {total} 步").format(n=view.step_no, total=view.step_total)
 
     def _set_actions(self, actions: list[Action]) -> None:
         while self.actions_row.count():

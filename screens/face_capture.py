@@ -3,8 +3,6 @@ prompt and picture beside it (landscape) or under it (portrait)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import (
@@ -12,6 +10,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.flow.view import StepView
 from screens import steps
 from screens.base import StepScreen
 from screens.pictures import (
@@ -128,11 +127,11 @@ class FaceCaptureScreen(StepScreen):
         self.preview.setMaximumHeight(NO_LIMIT if landscape else width * 3 // 4)
         super().resizeEvent(event)
 
-    def render_content(self, view: dict[str, Any]) -> None:
-        failed = bool(view.get("liveness_failed"))
-        total = int(view.get("actions_total") or 0)
-        current = min(int(view.get("action_index") or 0) + 1, total)
-        self.pictogram.set_action(str(view.get("action") or ""))
+    def render_content(self, view: StepView) -> None:
+        failed = bool(view.liveness_failed)
+        total = view.face.actions_total
+        current = min(view.face.action_index + 1, total)
+        self.pictogram.set_action(view.face.action)
         self.pictogram.setVisible(not failed and self.pictogram.action in ACTIONS)
         self.progress.setText(
             tr("第 {n} 个动作，共 {total} 个").format(n=current, total=total) if total else ""
@@ -141,7 +140,7 @@ class FaceCaptureScreen(StepScreen):
         self.dots.set_progress(current, total)
         self.dots.setVisible(total > 0 and not failed)
         self.preview.setVisible(not failed)
-        self.content_box.setVisible(not failed and not view.get("more_time"))
+        self.content_box.setVisible(not failed and not view.more_time)
         self._place_texts(self._landscape and self.content_box.isVisibleTo(self))
         self._layout.activate()  # the column's width as it is now laid out
         self._fit_side_texts()

@@ -4,7 +4,6 @@ assisted check)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from kiosk.flow.view import StepView
 from screens import steps
 from screens.base import StepScreen
 from screens.texts import tr
@@ -42,7 +42,7 @@ class HelpScreen(StepScreen):
         self.pad = self._pin_pad()
         self.content.addWidget(self.pad)
 
-    def render_content(self, view: dict[str, Any]) -> None:
+    def render_content(self, view: StepView) -> None:
         self._pin = ""
         self._show_pin()
         self._set_pad(False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.flow import events as ev
+from kiosk.flow.view import StepView
 from screens import steps
 from screens.base import Spec, StepScreen
 from screens.pictures import (
@@ -28,7 +28,7 @@ from screens.pictures import (
 from screens.texts import RATINGS, tr
 from screens.widgets import PhraseLabel
 
-SpecOf = Callable[[dict[str, Any]], Spec]
+SpecOf = Callable[[StepView], Spec]
 
 
 class PictureScreen(StepScreen):
@@ -65,9 +65,9 @@ class BusyScreen(PictureScreen):
     def __init__(self, step: str, spec: SpecOf) -> None:
         super().__init__(step, spec, BusyIndicator())
 
-    def render_content(self, view: dict[str, Any]) -> None:
+    def render_content(self, view: StepView) -> None:
         # A failed print is not a wait any more: no spinner beside "请联系工作人员".
-        self.content_box.setVisible(not view.get("print_failed") and not view.get("more_time"))
+        self.content_box.setVisible(not view.print_failed and not view.more_time)
 
 
 class RatingButton(QPushButton):

@@ -6,94 +6,98 @@ the kiosk window; the names are the PNG names in `docs/screens/`.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
-from kiosk.flow.model import Step
+from kiosk.flow.model import Outcome, Service, Step
+from kiosk.flow.view import FaceGuide, StepView, Surroundings
 from screens.texts import GUIDANCE_TEXT
 
 
-def _resident() -> dict[str, str]:
+def _resident() -> StepView:
     # Sample data, not a screen text: built in a function so that the translation extractor,
     # which reads every module-level table under screens/, does not take the name for one.
-    return {"masked_name": "张*英", "masked_id_number": "110101********1239"}
+    return StepView(masked_name="张*英", masked_id_number="110101********1239")
 
 
-PENSION: dict[str, Any] = {"service": "pension_check", "step_total": 5, **_resident()}
+PENSION = replace(_resident(), service=Service.PENSION_CHECK, step_total=5)
 
-QUERY: dict[str, Any] = {**PENSION, "service": "query", "step_total": 3}
+QUERY = replace(PENSION, service=Service.QUERY, step_total=3)
 
-READER: dict[str, Any] = {**PENSION, "step_no": 1, "can_go_back": True, "reader_state": "ready"}
+READER = replace(PENSION, step_no=1, can_go_back=True, around=Surroundings(reader_state="ready"))
 
 
-def _where() -> dict[str, str]:
-    # What the controller adds from config (kiosk.app.screen_extras); a function for the
-    # same reason as _resident().
-    return {"service_point": "示范村便民服务站", "check_after": "2026-11-27"}
+def _where() -> Surroundings:
+    # What the controller adds from config (kiosk.app.screen_surroundings); a function for
+    # the same reason as _resident().
+    return Surroundings(service_point="示范村便民服务站", check_after="2026-11-27")
 
 
 # name -> (step, view), in the order a resident meets them
-STATES: dict[str, tuple[Step, dict[str, Any]]] = {
-    "welcome": (Step.IDLE, {"service": None}),
-    "read_card": (Step.READ_CARD, {**READER}),
-    "read_card_error": (Step.READ_CARD, {**READER, "card_error": "torn_read"}),
-    "read_card_wrong_card": (Step.READ_CARD, {**READER, "wrong_card": True}),
-    "confirm": (Step.CONFIRM_IDENTITY, {**PENSION, "step_no": 2, "can_go_back": True}),
-    "consent": (Step.CONSENT, {**PENSION, "step_no": 3, "can_go_back": True}),
+STATES: dict[str, tuple[Step, StepView]] = {
+    "welcome": (Step.IDLE, StepView()),
+    "read_card": (Step.READ_CARD, READER),
+    "read_card_error": (Step.READ_CARD, replace(READER, card_error="torn_read")),
+    "read_card_wrong_card": (Step.READ_CARD, replace(READER, wrong_card=True)),
+    "confirm": (Step.CONFIRM_IDENTITY, replace(PENSION, step_no=2, can_go_back=True)),
+    "consent": (Step.CONSENT, replace(PENSION, step_no=3, can_go_back=True)),
     "face_capture": (
         Step.FACE_CAPTURE,
-        {
-            **PENSION,
-            "step_no": 4,
-            "can_go_back": True,
-            "action": "turn_left",
-            "actions_total": 2,
-            "action_index": 0,
-            "guidance_code": "too_small",
-        },
+        replace(
+            PENSION,
+            step_no=4,
+            can_go_back=True,
+            face=FaceGuide(
+                action="turn_left", actions_total=2, action_index=0, guidance_code="too_small"
+            ),
+        ),
     ),
     "face_retry": (
         Step.FACE_CAPTURE,
-        {**PENSION, "step_no": 4, "can_go_back": True, "liveness_failed": True},
+        replace(PENSION, step_no=4, can_go_back=True, liveness_failed="action_timeout"),
     ),
-    "matching": (Step.MATCHING, {**PENSION, "step_no": 4}),
+    "matching": (Step.MATCHING, replace(PENSION, step_no=4)),
     "result_verified": (
         Step.RESULT,
-        {**PENSION, "step_no": 5, "outcome": "verified", "valid_until": "2027-11-24"},
+        replace(PENSION, step_no=5, outcome=Outcome.VERIFIED, valid_until="2027-11-24"),
     ),
     "result_not_verified": (
         Step.RESULT,
-        {**PENSION, "step_no": 5, "outcome": "not_verified", "reason": "face_mismatch"},
+        replace(PENSION, step_no=5, outcome=Outcome.NOT_VERIFIED, reason="face_mismatch"),
     ),
     "result_pending": (
         Step.RESULT,
-        {
-            **PENSION,
-            **_where(),
-            "step_no": 5,
-            "outcome": "pending",
-            "reason": "platform_unreachable",
-        },
+        replace(
+            PENSION,
+            around=_where(),
+            step_no=5,
+            outcome=Outcome.PENDING,
+            reason="platform_unreachable",
+        ),
     ),
-    "lookup": (Step.LOOKUP, {**QUERY, "step_no": 3}),
-    "result_not_found": (Step.RESULT, {**QUERY, "step_no": 3, "outcome": "not_found"}),
-    "printing": (Step.PRINT, {**PENSION, "step_no": 5}),
-    "print_paper_out": (Step.PRINT, {**PENSION, "step_no": 5, "print_failed": "paper_out"}),
-    "rate": (Step.RATE, {**PENSION}),
-    "thanks": (Step.THANKS, {**PENSION}),
-    "thanks_card_left": (Step.THANKS, {**PENSION, "card_left": True}),
-    "help": (Step.HELP, {**PENSION, "help_reason": "resident"}),
-    "device_fault": (Step.DEVICE_FAULT, {**PENSION, "fault_device": "camera"}),
+    "lookup": (Step.LOOKUP, replace(QUERY, step_no=3)),
+    "result_not_found": (Step.RESULT, replace(QUERY, step_no=3, outcome=Outcome.NOT_FOUND)),
+    "printing": (Step.PRINT, replace(PENSION, step_no=5)),
+    "print_paper_out": (Step.PRINT, replace(PENSION, step_no=5, print_failed="paper_out")),
+    "rate": (Step.RATE, PENSION),
+    "thanks": (Step.THANKS, PENSION),
+    "thanks_card_left": (Step.THANKS, replace(PENSION, card_left=True)),
+    "help": (Step.HELP, replace(PENSION, help_reason="resident")),
+    "device_fault": (Step.DEVICE_FAULT, replace(PENSION, fault_device="camera")),
     "more_time": (
         Step.CONSENT,
-        {**PENSION, "step_no": 3, "can_go_back": True, "more_time": True},
+        replace(PENSION, step_no=3, can_go_back=True, more_time=True),
     ),
 }
 
 
-def guidance_states() -> dict[str, tuple[Step, dict[str, Any]]]:
+def guidance_states() -> dict[str, tuple[Step, StepView]]:
     """Face capture with each quality guidance the face engine can give (the longest texts on
     the busiest screen), named `face_guidance_<code>`."""
     step, view = STATES["face_capture"]
     return {
-        f"face_guidance_{code}": (step, {**view, "guidance_code": code}) for code in GUIDANCE_TEXT
+        f"face_guidance_{code}": (
+            step,
+            replace(view, face=replace(view.face, guidance_code=code)),
+        )
+        for code in GUIDANCE_TEXT
     }

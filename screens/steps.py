@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.flow import events as ev
-from kiosk.flow.model import Service
+from kiosk.flow.model import Outcome, Service
+from kiosk.flow.view import StepView
 from screens.base import Action, Spec
 from screens.texts import (
     ACTION_TEXT,
@@ -22,7 +21,7 @@ from screens.texts import (
     tr,
 )
 
-View = dict[str, Any]
+View = StepView
 
 
 def idle(_view: View) -> Spec:
@@ -45,13 +44,13 @@ def idle(_view: View) -> Spec:
 
 
 def read_card(view: View) -> Spec:
-    if view.get("card_error"):
-        body = tr(CARD_ERROR_TEXT.get(view["card_error"], CARD_ERROR_DEFAULT))
-    elif view.get("wrong_card"):
+    if view.card_error:
+        body = tr(CARD_ERROR_TEXT.get(view.card_error, CARD_ERROR_DEFAULT))
+    elif view.wrong_card:
         body = tr("请放上您本人的身份证或社保卡。")
     else:
         body = tr("放好后请不要移动，听到提示再拿开。")
-    state = view.get("reader_state") or ""
+    state = view.around.reader_state
     return Spec(
         title=tr("请把身份证或社保卡放到读卡区"),
         body=body,
@@ -63,7 +62,7 @@ def read_card(view: View) -> Spec:
 def confirm_identity(view: View) -> Spec:
     return Spec(
         title=tr("请核对您的信息"),
-        emphasis=f"{view.get('masked_name') or ''}\n{view.get('masked_id_number') or ''}",
+        emphasis=f"{view.masked_name}\n{view.masked_id_number}",
         body=tr("是您本人吗？"),
         actions=[
             Action(tr("是我"), "confirm_yes", lambda: ev.Confirmed(True), "primary"),
@@ -90,56 +89,52 @@ def consent(_view: View) -> Spec:
 
 
 def face_capture(view: View) -> Spec:
-    if view.get("liveness_failed"):
+    if view.liveness_failed:
         return Spec(
             title=tr("没有完成，请再试一次"),
             body=tr("请正对屏幕，按提示慢慢做动作。"),
             tone="warning",
             actions=[Action(tr("再试一次"), "face_retry", ev.Retry, "primary")],
         )
-    action = view.get("action")
+    action = view.face.action
     title = tr(ACTION_TEXT.get(action, "请看着屏幕")) if action else tr("请看着屏幕")
-    code = view.get("guidance_code") or ""
+    code = view.face.guidance_code
     return Spec(title=title, body=tr(GUIDANCE_TEXT[code]) if code in GUIDANCE_TEXT else "")
 
 
 def matching(view: View) -> Spec:
-    body = tr("已通知工作人员。") if view.get("staff_called") else ""
-    return Spec(
-        title=tr("正在核对，请稍等"), body=body, staff_called=bool(view.get("staff_called"))
-    )
+    body = tr("已通知工作人员。") if view.staff_called else ""
+    return Spec(title=tr("正在核对，请稍等"), body=body, staff_called=view.staff_called)
 
 
 def lookup(view: View) -> Spec:
-    body = tr("已通知工作人员。") if view.get("staff_called") else ""
-    return Spec(
-        title=tr("正在查询，请稍等"), body=body, staff_called=bool(view.get("staff_called"))
-    )
+    body = tr("已通知工作人员。") if view.staff_called else ""
+    return Spec(title=tr("正在查询，请稍等"), body=body, staff_called=view.staff_called)
 
 
 def result(view: View) -> Spec:
-    outcome = view.get("outcome")
-    printing = view.get("service") == str(Service.PENSION_CHECK)
+    outcome = view.outcome
+    printing = view.service is Service.PENSION_CHECK
     next_text = tr("打印凭证") if printing else tr("继续")
     go_on = [Action(next_text, "result_continue", ev.Continue, "primary")]
-    if outcome == "verified":
-        until = view.get("valid_until") or ""
+    if outcome is Outcome.VERIFIED:
+        until = view.valid_until
         return Spec(
             title=tr("认证成功"),
             emphasis=tr("有效期至 {date}").format(date=until) if until else "",
             body=tr("明年同一时间再来认证。"),
             actions=go_on,
         )
-    if outcome == "pending":
+    if outcome is Outcome.PENDING:
         return Spec(title=tr("认证已受理"), body=_pending_body(view), actions=go_on)
-    if outcome == "not_found":
+    if outcome is Outcome.NOT_FOUND:
         return Spec(
             title=tr("没有找到您的认证记录"),
             body=tr("请先办理养老金资格认证，或请工作人员帮忙。"),
             actions=go_on,
             tone="warning",
         )
-    reason = tr(NOT_VERIFIED_TEXT.get(view.get("reason") or "", "认证没有通过。"))
+    reason = tr(NOT_VERIFIED_TEXT.get(view.reason, "认证没有通过。"))
     return Spec(
         title=tr("认证没有通过"),
         body=f"{reason}{tr(NOT_VERIFIED_NEXT)}",
@@ -150,18 +145,18 @@ def result(view: View) -> Spec:
 
 def _pending_body(view: View) -> str:
     """Why it is not decided yet, and when and where to ask (as the pending slip says)."""
-    if view.get("reason") == "platform_unreachable":
+    if view.reason == "platform_unreachable":
         why = tr("网络暂时不通，您的认证已经保存，联网后会自动提交。")
     else:
         why = tr("您的认证已经保存，需要工作人员审核。")
-    when, where = view.get("check_after") or "", view.get("service_point") or ""
+    when, where = view.around.check_after, view.around.service_point
     if when and where:
         return why + tr("请在 {date} 以后，到{place}查询结果。").format(date=when, place=where)
     return why + tr("请过几天再来查询结果。")
 
 
 def print_(view: View) -> Spec:
-    failed = view.get("print_failed")
+    failed = view.print_failed
     if failed:
         what = tr(PRINT_FAILED_TEXT.get(failed, "打印机暂时不能打印。"))
         return Spec(
@@ -185,7 +180,7 @@ def rate(_view: View) -> Spec:
 
 def thanks(view: View) -> Spec:
     done = [Action(tr("完成"), "thanks_done", ev.Continue, "primary")]
-    if view.get("card_left"):
+    if view.card_left:
         # The card still lies on the reader (the voice says so too): the reminder is the title.
         return Spec(
             title=tr("请取回您的卡片"),
@@ -197,7 +192,7 @@ def thanks(view: View) -> Spec:
 
 
 def help_(view: View) -> Spec:
-    reason = view.get("help_reason") or "resident"
+    reason = view.help_reason or "resident"
     return Spec(
         title=tr("已通知工作人员"),
         body=tr(HELP_TEXT.get(reason, HELP_TEXT["resident"])),
@@ -209,7 +204,7 @@ def help_(view: View) -> Spec:
 
 
 def device_fault(view: View) -> Spec:
-    what = tr(FAULT_TEXT.get(view.get("fault_device") or "", "设备暂时不能使用。"))
+    what = tr(FAULT_TEXT.get(view.fault_device, "设备暂时不能使用。"))
     return Spec(
         title=tr("请联系工作人员"),
         body=what + tr("已经通知工作人员。"),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from kiosk.flow import events as ev
 from kiosk.flow.model import Step
+from kiosk.flow.view import StepView
 from screens import steps
 from screens.base import StepScreen
 from screens.face_capture import FaceCaptureScreen
@@ -85,7 +84,7 @@ class KioskWindow(QStackedWidget):
         screen.intent.connect(self.intent)
         self.addWidget(screen)
 
-    def show_step(self, step: Step, view: dict[str, Any]) -> StepScreen:
+    def show_step(self, step: Step, view: StepView) -> StepScreen:
         screen = self.screens[step]
         screen.show_view(view)
         self.setCurrentWidget(screen)

@@ -7,7 +7,7 @@ card photo taken from it, a real embedded central platform on loopback and real 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,9 @@ from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
 from contract.certificates import verify_token
-from devices.printer.layout import QrCode
+from devices.printer.layout import KeyValue, QrCode
 from kiosk.app import KioskRuntime
+from kiosk.flow.view import StepView
 from kiosk.qt.headless_demo import demo_settings
 from kiosk.technician.pin import hash_pin
 
@@ -36,12 +37,12 @@ def walk_to_consent(qtbot, rt: KioskRuntime) -> None:
     """Choose the pension check and confirm the card the simulated reader placed."""
     tap(rt, "service_pension_check")
     view = wait_for(qtbot, rt, "confirm_identity")
-    assert view["masked_name"] == "张*英"
+    assert view.masked_name == "张*英"
     tap(rt, "confirm_yes")
     wait_for(qtbot, rt, "consent")
 
 
-def walk_to_result(qtbot, rt: KioskRuntime) -> dict:
+def walk_to_result(qtbot, rt: KioskRuntime) -> StepView:
     """Consent too; the simulated camera does the rest."""
     walk_to_consent(qtbot, rt)
     tap(rt, "consent_yes")
@@ -54,26 +55,26 @@ def tap(rt: KioskRuntime, name: str) -> None:
     button.click()
 
 
-def wait_for(qtbot, rt: KioskRuntime, step: str, timeout_ms: int = 60_000) -> dict:
-    seen: dict = {}
+def wait_for(qtbot, rt: KioskRuntime, step: str, timeout_ms: int = 60_000) -> StepView:
+    seen: list[StepView] = []
 
-    def reached(shown: str, view: dict) -> bool:
+    def reached(shown: str, view: StepView) -> bool:
         if shown == step:
-            seen.update(view)
+            seen.append(view)
             return True
         return False
 
     if str(rt.controller.flow.step) == step:
         return rt.controller.flow.view()
     qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms, check_params_cb=reached).wait()
-    return seen
+    return seen[-1]
 
 
 def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime) -> None:
     rt = runtime
     view = walk_to_result(qtbot, rt)
-    assert view["outcome"] == "verified", view
-    assert view["distance"] <= view["threshold"]
+    assert view.outcome == "verified", view
+    assert view.match.distance <= view.match.threshold
     tap(rt, "result_continue")
     wait_for(qtbot, rt, "rate")
     printed = list((rt.data_dir / "printer").glob("*.bin"))
@@ -107,7 +108,7 @@ def test_paper_out_keeps_the_job_and_calls_staff(qtbot, runtime) -> None:
     with qtbot.waitSignal(rt.controller.staff_called, timeout=10_000) as blocker:
         tap(rt, "result_continue")
     assert blocker.args == ["printer_paper_out"]
-    assert rt.controller.flow.view()["print_failed"] == "paper_out"
+    assert rt.controller.flow.view().print_failed == "paper_out"
     rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
     tap(rt, "print_retry")
     wait_for(qtbot, rt, "rate")
@@ -123,7 +124,7 @@ def test_card_reader_unplugged_shows_the_fault_and_recovers(qtbot, tmp_path: Pat
         wait_for(qtbot, rt, "read_card")
         reader.set_fault("unplugged")  # type: ignore[attr-defined]
         view = wait_for(qtbot, rt, "device_fault")
-        assert view["fault_device"] == "card_reader"
+        assert view.fault_device == "card_reader"
         reader.set_fault("none")  # type: ignore[attr-defined]
         wait_for(qtbot, rt, "read_card")
     finally:
@@ -140,8 +141,8 @@ def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime)
         tap(rt, f"pin_{digit}")
     tap(rt, "pin_ok")
     view = wait_for(qtbot, rt, "result")
-    assert view["outcome"] == "pending"
-    assert view["assisted"] is True
+    assert view.outcome == "pending"
+    assert view.assisted is True
 
 
 def _verified_check(qtbot, rt: KioskRuntime) -> None:
@@ -160,7 +161,7 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
     wait_for(qtbot, rt, "confirm_identity")
     tap(rt, "confirm_yes")
     view = wait_for(qtbot, rt, "result")
-    assert view["outcome"] == "not_found"  # nothing printed for this card yet
+    assert view.outcome == "not_found"  # nothing printed for this card yet
     tap(rt, "result_continue")
     wait_for(qtbot, rt, "rate")
     tap(rt, "rate_skip")
@@ -188,8 +189,12 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
     wait_for(qtbot, rt, "confirm_identity")
     tap(rt, "confirm_yes")
     view = wait_for(qtbot, rt, "result")
-    assert view["outcome"] == "verified"
-    assert view["valid_until"]
+    assert view.outcome == "verified"
+    # the date the certificate printed, read back from its signed token
+    printed = [
+        b.value for b in job.receipt.blocks if isinstance(b, KeyValue) and b.key == "有效期至"
+    ]
+    assert [view.valid_until] == printed
 
 
 def _runtime_with(
@@ -221,9 +226,9 @@ def test_someone_else_on_the_card_is_not_verified(qtbot, tmp_path: Path, testdat
     rt = _runtime_with(qtbot, tmp_path, photo=str(other))
     try:
         view = walk_to_result(qtbot, rt)
-        assert view["outcome"] == "not_verified", view
-        assert view["reason"] == "face_mismatch"
-        assert view["distance"] > view["threshold"]
+        assert view.outcome == "not_verified", view
+        assert view.reason == "face_mismatch"
+        assert view.match.distance > view.match.threshold
         tap(rt, "result_continue")
         wait_for(qtbot, rt, "rate")
         assert rt.jobs is not None
@@ -237,7 +242,7 @@ def test_no_reference_face_reachable_is_pending(qtbot, tmp_path: Path, testdata:
     rt = _runtime_with(qtbot, tmp_path, photo="")
     try:
         view = walk_to_result(qtbot, rt)
-        assert view["outcome"] == "pending", view
+        assert view.outcome == "pending", view
         tap(rt, "result_continue")
         wait_for(qtbot, rt, "rate")
         assert rt.jobs is not None
@@ -255,10 +260,10 @@ def test_platform_link_down_is_pending_and_the_case_is_kept(
     try:
         rt.platform.stop()
         view = walk_to_result(qtbot, rt)
-        assert (view["outcome"], view["reason"]) == ("pending", "platform_unreachable"), view
+        assert (view.outcome, view.reason) == ("pending", "platform_unreachable"), view
         # When and where to ask: the configured service point, the date the slip prints.
         body = rt.window.current_screen().body.raw_text()
-        assert view["check_after"] in body
+        assert view.around.check_after in body
         assert rt.settings.terminal.service_point in body
         tap(rt, "result_continue")
         wait_for(qtbot, rt, "rate")
@@ -274,18 +279,20 @@ def test_platform_link_down_is_pending_and_the_case_is_kept(
         rt.shutdown()
 
 
-def wait_view(qtbot, rt: KioskRuntime, step: str, key: str, timeout_ms: int = 30_000) -> dict:
-    """The next view of `step` that has `key` set."""
-    seen: dict = {}
+def wait_view(
+    qtbot, rt: KioskRuntime, step: str, has: Callable[[StepView], object], timeout_ms: int = 30_000
+) -> StepView:
+    """The next view of `step` for which `has` is true."""
+    seen: list[StepView] = []
 
-    def reached(shown: str, view: dict) -> bool:
-        if shown == step and view.get(key):
-            seen.update(view)
+    def reached(shown: str, view: StepView) -> bool:
+        if shown == step and has(view):
+            seen.append(view)
             return True
         return False
 
     qtbot.waitSignal(rt.controller.screen_shown, timeout=timeout_ms, check_params_cb=reached).wait()
-    return seen
+    return seen[-1]
 
 
 def test_a_bad_card_read_asks_to_place_it_again_and_the_retry_reads(
@@ -295,16 +302,16 @@ def test_a_bad_card_read_asks_to_place_it_again_and_the_retry_reads(
     rt = _runtime_with(qtbot, tmp_path, fault="unreadable")
     try:
         tap(rt, "service_pension_check")
-        view = wait_view(qtbot, rt, "read_card", "card_error")
-        assert view["card_error"] == "torn_read"
+        view = wait_view(qtbot, rt, "read_card", lambda view: view.card_error)
+        assert view.card_error == "torn_read"
         # The reader itself is fine, and the screen says so (the controller follows its state).
-        assert view["reader_state"] == "ready"
+        assert view.around.reader_state == "ready"
         assert rt.window.current_screen().status.raw_text() == "读卡器准备好了"
         body = rt.window.current_screen().body.raw_text()
         assert body == "没有读到卡片。请把卡拿起来，再重新放好。"
         rt.controller.card.reader.set_fault("none")  # type: ignore[attr-defined]
         view = wait_for(qtbot, rt, "confirm_identity")  # placed again: it reads
-        assert view["masked_name"] == "张*英"
+        assert view.masked_name == "张*英"
     finally:
         rt.shutdown()
 
@@ -316,7 +323,7 @@ def test_a_card_that_never_reads_calls_staff(qtbot, tmp_path: Path, testdata: Pa
             tap(rt, "service_pension_check")
         assert called.args == ["card_unreadable"]
         view = rt.controller.flow.view()
-        assert (str(rt.controller.flow.step), view["help_reason"]) == ("help", "card_unreadable")
+        assert (str(rt.controller.flow.step), view.help_reason) == ("help", "card_unreadable")
     finally:
         rt.shutdown()
 
@@ -336,7 +343,7 @@ def test_the_stored_assisted_case_records_who_assisted(
             tap(rt, f"pin_{digit}")
         tap(rt, "pin_ok")
         view = wait_for(qtbot, rt, "result")
-        assert (view["outcome"], view["assisted"]) == ("pending", True)
+        assert (view.outcome, view.assisted) == ("pending", True)
         case_id = rt.controller.flow.session.case_id
         assert case_id
         # The case as stored (encrypted at rest), decrypted through the store.
@@ -354,7 +361,7 @@ def test_camera_unplugged_during_capture_and_back(qtbot, runtime) -> None:
     rt.controller.camera.camera.set_fault("unplugged")  # type: ignore[attr-defined]
     tap(rt, "consent_yes")
     view = wait_for(qtbot, rt, "device_fault")
-    assert view["fault_device"] == "camera"
+    assert view.fault_device == "camera"
     rt.controller.camera.camera.set_fault("none")  # type: ignore[attr-defined]
     tap(rt, "fault_retry")
     wait_for(qtbot, rt, "face_capture")
@@ -367,7 +374,7 @@ def test_retry_on_a_camera_still_unplugged_shows_the_fault_again_at_once(qtbot, 
     walk_to_consent(qtbot, rt)
     camera.camera.set_fault("unplugged")  # type: ignore[attr-defined]
     tap(rt, "consent_yes")
-    assert wait_for(qtbot, rt, "device_fault")["fault_device"] == "camera"
+    assert wait_for(qtbot, rt, "device_fault").fault_device == "camera"
     # Each Retry on the still unplugged camera is answered by the fault screen well inside
     # face capture's own time limit (a quarter of it), not by that limit running out.
     soon_ms = rt.settings.flow.face_capture_s * 1000 // 4
@@ -375,7 +382,7 @@ def test_retry_on_a_camera_still_unplugged_shows_the_fault_again_at_once(qtbot, 
         tap(rt, "fault_retry")
         assert str(rt.controller.flow.step) == "face_capture"
         view = wait_for(qtbot, rt, "device_fault", timeout_ms=soon_ms)
-        assert view["fault_device"] == "camera"
+        assert view.fault_device == "camera"
         assert "camera" in rt.controller.flow.faults
     # Plugged back in: the next Retry captures, the camera reports its recovery.
     camera.camera.set_fault("none")  # type: ignore[attr-defined]
@@ -392,19 +399,19 @@ def test_retry_on_a_reader_still_unplugged_shows_the_fault_again_at_once(
     try:
         qtbot.waitUntil(lambda: "card_reader" in rt.controller.flow.faults, timeout=10_000)
         tap(rt, "service_pension_check")
-        assert wait_for(qtbot, rt, "device_fault")["fault_device"] == "card_reader"
+        assert wait_for(qtbot, rt, "device_fault").fault_device == "card_reader"
         # Retry while it is still unplugged: the fault screen again, well inside the
         # place-your-card screen's time limit (a quarter of it).
         soon_ms = rt.settings.flow.read_card_s * 1000 // 4
         tap(rt, "fault_retry")
         assert str(rt.controller.flow.step) == "read_card"
         view = wait_for(qtbot, rt, "device_fault", timeout_ms=soon_ms)
-        assert view["fault_device"] == "card_reader"
+        assert view.fault_device == "card_reader"
         # Plugged back in: the reader's recovery brings the resident back by itself.
         rt.controller.card.reader.set_fault("none")  # type: ignore[attr-defined]
         wait_for(qtbot, rt, "read_card", timeout_ms=soon_ms)
         assert "card_reader" not in rt.controller.flow.faults
-        assert wait_for(qtbot, rt, "confirm_identity")["masked_name"] == "张*英"
+        assert wait_for(qtbot, rt, "confirm_identity").masked_name == "张*英"
     finally:
         rt.shutdown()
 
@@ -414,7 +421,7 @@ def test_nobody_answers_more_time_and_the_session_is_wiped(qtbot, runtime) -> No
     rt.controller.timers.scale = 0.01  # 90 s of no touch -> 0.9 s; the flow's logic is the same
     tap(rt, "service_pension_check")
     wait_for(qtbot, rt, "confirm_identity")
-    qtbot.waitUntil(lambda: rt.controller.flow.view()["more_time"], timeout=10_000)
+    qtbot.waitUntil(lambda: rt.controller.flow.view().more_time, timeout=10_000)
     assert rt.window.current_screen().more_time.isVisible()
     wait_for(qtbot, rt, "idle", timeout_ms=10_000)
     assert rt.controller.flow.session.resident is None
@@ -463,5 +470,5 @@ def test_a_touch_anywhere_greets_on_welcome_and_keeps_the_session_alive(qtbot, r
         qtbot.waitUntil(lambda: (timers.remaining_s("idle") or 3.0) < 2.0, timeout=5_000)
         qtbot.mouseClick(rt.window.current_screen().body, Qt.MouseButton.LeftButton)
         assert (timers.remaining_s("idle") or 0.0) > 2.5  # restarted by the touch
-        assert not rt.controller.flow.view()["more_time"]
-    qtbot.waitUntil(lambda: rt.controller.flow.view()["more_time"], timeout=10_000)
+        assert not rt.controller.flow.view().more_time
+    qtbot.waitUntil(lambda: rt.controller.flow.view().more_time, timeout=10_000)

@@ -10,7 +10,8 @@ import pytest
 from kiosk.flow import FlowConfig, Outcome, Service, SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import DEFAULT_TIMEOUTS_S
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S, MatchEvidence, RecordedCase
+from kiosk.flow.view import FaceGuide
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,14 @@ class FakeResident:
 
 
 RESIDENT = FakeResident()
+
+
+@dataclass(frozen=True)
+class FakeCertificate:
+    certificate_no: str = "261124-7KQ2M"
+
+
+CERTIFICATE = FakeCertificate()
 
 
 def kinds(commands: list[cmd.Command]) -> list[type]:
@@ -67,7 +76,10 @@ def to_step(flow: SessionFlow, step: Step, service: Service = Service.PENSION_CH
 def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
     """Any step, by the resident's usual way there; returns the commands of the last event."""
     later = {
-        Step.RESULT: (Step.MATCHING, [ev.MatchDone(Outcome.VERIFIED), ev.CaseRecorded("c1")]),
+        Step.RESULT: (
+            Step.MATCHING,
+            [ev.MatchDone(Outcome.VERIFIED), ev.CaseRecorded(RecordedCase("c1"))],
+        ),
         Step.PRINT: (Step.RESULT, [ev.Continue()]),
         Step.RATE: (Step.PRINT, [ev.PrintDone()]),
         Step.THANKS: (Step.RATE, [ev.Rated(4)]),
@@ -114,14 +126,14 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     out = flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
     assert flow.step is Step.READ_CARD
     assert of(out, cmd.StartCardReader)
-    assert screen(out).view["step_no"] == 1 and screen(out).view["step_total"] == 5
+    assert screen(out).view.step_no == 1 and screen(out).view.step_total == 5
     assert of(out, cmd.PlayPrompt)[0].prompt_id == "screen.read_card"
     assert of(out, cmd.StartTimer)[0].name == cmd.IDLE_TIMER
 
     out = flow.handle(ev.CardRead(RESIDENT))
     assert flow.step is Step.CONFIRM_IDENTITY
     assert of(out, cmd.StopCardReader)
-    assert screen(out).view["masked_name"] == "张*英"
+    assert screen(out).view.masked_name == "张*英"
 
     out = flow.handle(ev.Confirmed(True))
     assert flow.step is Step.CONSENT
@@ -130,9 +142,9 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StartFaceCapture)[0].attempt == 1
 
-    out = flow.handle(ev.FaceProgress({"action": "blink", "prompt_id": "face.blink"}))
+    out = flow.handle(ev.FaceProgress(FaceGuide(action="blink", prompt_id="face.blink")))
     assert flow.step is Step.FACE_CAPTURE
-    assert screen(out).view["action"] == "blink"
+    assert screen(out).view.face.action == "blink"
     assert of(out, cmd.PlayPrompt)[0].prompt_id == "face.blink"
 
     out = flow.handle(ev.LivenessDone(True, evidence={"best_frame": "x"}))
@@ -141,20 +153,23 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert of(out, cmd.StartMatching)[0].evidence == {"best_frame": "x"}
     assert of(out, cmd.CancelTimer)  # no "more time?" while the machine works
 
-    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
+    match = MatchEvidence(distance=0.3, threshold=0.5, reference="card_photo")
+    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, match=match, valid_until="2027-11-30"))
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
     assert record.outcome is Outcome.VERIFIED
-    assert record.details == {"distance": 0.3, "liveness": {"best_frame": "x"}}
+    assert (record.match, record.liveness) == (match, {"best_frame": "x"})
+    assert record.valid_until == "2027-11-30"
 
-    out = flow.handle(ev.CaseRecorded("case-1"))
+    # The certificate comes with the recorded case and goes with the print job.
+    out = flow.handle(ev.CaseRecorded(RecordedCase("case-1", CERTIFICATE)))
     assert flow.step is Step.RESULT
-    assert screen(out).view["outcome"] == "verified"
+    assert screen(out).view.outcome == "verified"
 
     out = flow.handle(ev.Continue())
     assert flow.step is Step.PRINT
     job = of(out, cmd.PrintReceipt)[0]
-    assert (job.kind, job.case_id) == ("certificate", "case-1")
+    assert (job.kind, job.case_id, job.certificate) == ("certificate", "case-1", CERTIFICATE)
 
     out = flow.handle(ev.PrintDone())
     assert flow.step is Step.RATE
@@ -165,6 +180,7 @@ def test_happy_path_verified_to_welcome(flow: SessionFlow) -> None:
     assert flow.step is Step.IDLE
     assert of(out, cmd.WipeSession)
     assert flow.session.resident is None and flow.session.case_id == ""
+    assert flow.session.certificate is None
 
 
 @pytest.mark.parametrize(
@@ -176,8 +192,8 @@ def test_other_outcomes_print_their_receipt(
 ) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(outcome, reason="face_mismatch"))
-    flow.handle(ev.CaseRecorded("c2"))
-    assert flow.view()["outcome"] == str(outcome)
+    flow.handle(ev.CaseRecorded(RecordedCase("c2")))
+    assert flow.view().outcome == str(outcome)
     out = flow.handle(ev.Continue())
     assert of(out, cmd.PrintReceipt)[0].kind == receipt
     assert of(out, cmd.PrintReceipt)[0].reason == "face_mismatch"
@@ -187,7 +203,7 @@ def test_card_read_failure_retries_then_calls_staff(flow: SessionFlow) -> None:
     flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
     out = flow.handle(ev.CardReadFailed("torn_read"))
     assert flow.step is Step.READ_CARD
-    assert screen(out).view["card_error"] == "torn_read"
+    assert screen(out).view.card_error == "torn_read"
     assert of(out, cmd.PlayPrompt)[0].prompt_id == "card.again"
     flow.handle(ev.CardReadFailed("torn_read"))
     assert flow.step is Step.READ_CARD
@@ -206,7 +222,7 @@ def test_not_me_goes_back_to_the_card(flow: SessionFlow) -> None:
     out = flow.handle(ev.Confirmed(False))
     assert flow.step is Step.READ_CARD
     assert flow.session.resident is None
-    assert screen(out).view["wrong_card"] is True
+    assert screen(out).view.wrong_card is True
 
 
 def test_consent_declined_offers_assisted_check(flow: SessionFlow) -> None:
@@ -220,9 +236,9 @@ def test_consent_declined_offers_assisted_check(flow: SessionFlow) -> None:
     assert record.outcome is Outcome.PENDING
     assert record.assisted_by == "staff-07"
     assert record.reason == "assisted_without_face"
-    flow.handle(ev.CaseRecorded("c3"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c3")))
     assert flow.step is Step.RESULT
-    assert flow.view()["assisted"] is True
+    assert flow.view().assisted is True
 
 
 def test_staff_unlock_from_help_returns_assisted(flow: SessionFlow) -> None:
@@ -242,7 +258,7 @@ def test_liveness_failure_retries_then_not_verified(flow: SessionFlow) -> None:
     out = flow.handle(ev.LivenessDone(False, reason="action_timeout"))
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StopFaceCapture)
-    assert screen(out).view["liveness_failed"] == "action_timeout"
+    assert screen(out).view.liveness_failed == "action_timeout"
     assert flow.handle(ev.LivenessDone(False, reason="again")) == []  # stale result ignored
     out = flow.handle(ev.Retry())
     assert of(out, cmd.StartFaceCapture)[0].attempt == 2
@@ -258,17 +274,17 @@ def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow)
     out = flow.handle(ev.CaseRecordFailed("disk full"))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view()["record_error"] == "disk full"
+    assert flow.view().record_error == "disk full"
 
 
 def test_print_failure_keeps_job_and_allows_retry_or_continue(flow: SessionFlow) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
-    flow.handle(ev.CaseRecorded("c4"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c4")))
     flow.handle(ev.Continue())
     out = flow.handle(ev.PrintFailed("paper_out"))
     assert flow.step is Step.PRINT
-    assert screen(out).view["print_failed"] == "paper_out"
+    assert screen(out).view.print_failed == "paper_out"
     assert of(out, cmd.CallStaff)[0].reason == "printer_paper_out"
     out = flow.handle(ev.Retry())
     assert of(out, cmd.PrintReceipt)[0].case_id == "c4"
@@ -281,12 +297,12 @@ def test_idle_timeout_asks_for_more_time_then_continues(flow: SessionFlow) -> No
     to_step(flow, Step.CONSENT)
     out = flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
     assert flow.step is Step.CONSENT
-    assert screen(out).view["more_time"] is True
+    assert screen(out).view.more_time is True
     assert of(out, cmd.PlayPrompt)[0].prompt_id == "more_time"
     assert of(out, cmd.StartTimer)[0].name == cmd.MORE_TIME_TIMER
     out = flow.handle(ev.MoreTimeAnswered(True))
     assert flow.step is Step.CONSENT
-    assert screen(out).view["more_time"] is False
+    assert screen(out).view.more_time is False
     assert [t.name for t in of(out, cmd.StartTimer)] == [cmd.IDLE_TIMER]
 
 
@@ -326,7 +342,7 @@ def test_help_while_matching_calls_staff_without_leaving(flow: SessionFlow) -> N
     out = flow.handle(ev.HelpRequested())
     assert flow.step is Step.MATCHING
     assert of(out, cmd.CallStaff)
-    assert screen(out).view["staff_called"] is True
+    assert screen(out).view.staff_called is True
 
 
 def test_help_from_welcome_returns_to_welcome(flow: SessionFlow) -> None:
@@ -354,7 +370,7 @@ def test_device_fault_and_the_way_back(
     assert flow.step is Step.DEVICE_FAULT
     assert of(out, stop)
     assert of(out, cmd.CallStaff)[0].reason == f"{device}_fault"
-    assert screen(out).view["fault_device"] == device
+    assert screen(out).view.fault_device == device
     assert flow.handle(ev.DeviceRecovered("printer")) == []
     flow.handle(ev.DeviceRecovered(device))
     assert flow.step is step
@@ -401,7 +417,7 @@ def test_events_in_the_wrong_step_are_ignored(flow: SessionFlow) -> None:
     assert flow.handle(ev.CardRead(RESIDENT)) == []
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []
     assert flow.handle(ev.PrintDone()) == []
-    assert flow.handle(ev.CaseRecorded("x")) == []
+    assert flow.handle(ev.CaseRecorded(RecordedCase("x"))) == []
     assert flow.step is Step.IDLE
 
 
@@ -410,7 +426,7 @@ def test_reprint_service(flow: SessionFlow) -> None:
     out = flow.handle(ev.Confirmed(True))
     assert flow.step is Step.LOOKUP
     assert of(out, cmd.Lookup)[0].service is Service.REPRINT
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"case_id": "old-1"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, job_id="old-1"))
     assert flow.step is Step.PRINT
     job = of(out, cmd.PrintReceipt)[0]
     assert (job.kind, job.case_id) == ("reprint", "old-1")
@@ -428,9 +444,9 @@ def test_reprint_with_nothing_on_record(flow: SessionFlow) -> None:
 def test_query_service_shows_result_without_printing(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"valid_until": "2027-11-30"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-11-30"))
     assert flow.step is Step.RESULT
-    assert screen(out).view["valid_until"] == "2027-11-30"
+    assert screen(out).view.valid_until == "2027-11-30"
     out = flow.handle(ev.Continue())
     assert flow.step is Step.RATE and not of(out, cmd.PrintReceipt)
 
@@ -438,7 +454,7 @@ def test_query_service_shows_result_without_printing(flow: SessionFlow) -> None:
 def test_rating_can_be_skipped(flow: SessionFlow) -> None:
     to_step(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
-    flow.handle(ev.CaseRecorded("c"))
+    flow.handle(ev.CaseRecorded(RecordedCase("c")))
     flow.handle(ev.Continue())
     flow.handle(ev.PrintDone())
     flow.handle(ev.Rated(None))
@@ -447,11 +463,21 @@ def test_rating_can_be_skipped(flow: SessionFlow) -> None:
     assert flow.step is Step.IDLE
 
 
+@dataclass(frozen=True)
+class FakeCardHolder(FakeResident):
+    name: str = "张秀英"
+    id_number: str = "110101195001011239"
+
+
 def test_view_never_holds_the_full_identity(flow: SessionFlow) -> None:
-    to_step(flow, Step.CONFIRM_IDENTITY)
+    holder = FakeCardHolder()
+    flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+    flow.handle(ev.CardRead(holder))
+    assert flow.step is Step.CONFIRM_IDENTITY
     view = flow.view()
-    assert "resident" not in view
-    assert view["masked_id_number"] == "1101**********1239"
+    assert not any(value is holder for value in vars(view).values())
+    assert holder.name not in repr(view) and holder.id_number not in repr(view)
+    assert (view.masked_name, view.masked_id_number) == ("张*英", "1101**********1239")
 
 
 def test_a_touch_on_the_welcome_screen_greets_once_per_visit(flow: SessionFlow) -> None:
@@ -506,11 +532,11 @@ def test_idle_timeout_in_every_step_that_waits_on_the_resident(
         reach(flow, Step(step))
     out = flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
     assert flow.step is step
-    assert screen(out).view["more_time"] is True
+    assert screen(out).view.more_time is True
     assert started(out) == {cmd.MORE_TIME_TIMER: 30.0}
     assert flow.handle(ev.TimerExpired(cmd.IDLE_TIMER)) == []  # asked once
     out = flow.handle(ev.MoreTimeAnswered(True))
-    assert flow.step is step and screen(out).view["more_time"] is False
+    assert flow.step is step and screen(out).view.more_time is False
     assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[step]}
     flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
     out = flow.handle(ev.TimerExpired(cmd.MORE_TIME_TIMER))
@@ -523,7 +549,7 @@ def test_no_more_time_question_while_the_machine_works(flow: SessionFlow, step: 
     reach(flow, step)
     assert flow.handle(ev.TimerExpired(cmd.IDLE_TIMER)) == []
     assert flow.handle(ev.Touched()) == []  # a touch does not start the resident's timer
-    assert flow.step is step and not flow.view()["more_time"]
+    assert flow.step is step and not flow.view().more_time
 
 
 @pytest.mark.parametrize("step", [s for s in Step if s not in (Step.MATCHING, Step.LOOKUP)])
@@ -543,25 +569,25 @@ def test_a_lost_match_is_recorded_as_pending(flow: SessionFlow) -> None:
     assert (record.outcome, record.reason) == (Outcome.PENDING, "match_timeout")
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # now for the record
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []  # too late: already decided
-    out = flow.handle(ev.CaseRecorded("c9"))
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c9")))
     assert flow.step is Step.RESULT
-    assert screen(out).view["outcome"] == "pending"
+    assert screen(out).view.outcome == "pending"
     assert cmd.WAIT_TIMER in {c.name for c in of(out, cmd.CancelTimer)}
 
 
 def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFlow) -> None:
     reach(flow, Step.MATCHING)
-    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, details={"distance": 0.3}))
+    out = flow.handle(ev.MatchDone(Outcome.VERIFIED, match=MatchEvidence(distance=0.3)))
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.MATCHING]}  # restarted for the record
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view()["record_error"] == "no_answer"
+    assert flow.view().record_error == "no_answer"
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
-    assert (record.outcome, record.details["distance"]) == (Outcome.VERIFIED, 0.3)
-    flow.handle(ev.CaseRecorded("c10"))
+    assert (record.outcome, record.match.distance) == (Outcome.VERIFIED, 0.3)
+    flow.handle(ev.CaseRecorded(RecordedCase("c10")))
     assert flow.step is Step.RESULT and flow.session.case_id == "c10"
 
 
@@ -569,11 +595,13 @@ def test_a_record_that_lands_after_staff_were_called_is_not_made_twice(flow: Ses
     reach(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(Outcome.VERIFIED))
     flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
-    assert flow.handle(ev.CaseRecorded("late-1")) == []
+    assert flow.handle(ev.CaseRecorded(RecordedCase("late-1", CERTIFICATE))) == []
     assert flow.step is Step.HELP
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.RESULT and not of(out, cmd.RecordCase)
     assert flow.session.case_id == "late-1"
+    job = of(flow.handle(ev.Continue()), cmd.PrintReceipt)[0]  # its certificate came too
+    assert (job.case_id, job.certificate) == ("late-1", CERTIFICATE)
 
 
 def test_a_store_failure_then_help_dismissed_records_again(flow: SessionFlow) -> None:
@@ -601,7 +629,7 @@ def test_a_print_job_without_answer_is_a_print_failure(flow: SessionFlow) -> Non
     reach(flow, Step.PRINT)
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
     assert flow.step is Step.PRINT
-    assert screen(out).view["print_failed"] == "no_answer"
+    assert screen(out).view.print_failed == "no_answer"
     assert of(out, cmd.CallStaff)[0].reason == "printer_no_answer"
     assert started(out) == {cmd.IDLE_TIMER: TIMEOUTS[Step.PRINT]}  # the resident's turn
     out = flow.handle(ev.Retry())
@@ -637,11 +665,11 @@ def test_a_reader_fault_at_the_welcome_screen_meets_the_resident_at_the_card_ste
     out = flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
     assert flow.step is Step.DEVICE_FAULT
     assert not of(out, cmd.StartCardReader)
-    assert screen(out).view["fault_device"] == "card_reader"
+    assert screen(out).view.fault_device == "card_reader"
     assert of(out, cmd.CallStaff)  # someone is waiting now
     out = flow.handle(ev.DeviceRecovered("card_reader"))
     assert flow.step is Step.READ_CARD and of(out, cmd.StartCardReader)
-    assert flow.view()["fault_device"] == ""
+    assert flow.view().fault_device == ""
 
 
 def test_a_recovery_before_the_resident_arrives_clears_the_fault(flow: SessionFlow) -> None:
@@ -696,7 +724,7 @@ def test_a_printer_fault_met_at_printing(flow: SessionFlow) -> None:
     assert flow.step is Step.RESULT
     out = flow.handle(ev.Continue())
     assert flow.step is Step.DEVICE_FAULT and not of(out, cmd.PrintReceipt)
-    assert screen(out).view["fault_device"] == "printer"
+    assert screen(out).view.fault_device == "printer"
     out = flow.handle(ev.DeviceRecovered("printer"))
     assert flow.step is Step.PRINT
     assert of(out, cmd.PrintReceipt)[0].case_id == "c1"
@@ -729,7 +757,7 @@ def test_a_printer_fault_while_a_job_is_in_flight_waits_for_the_jobs_answer(
     flow.handle(ev.DeviceFailed("printer", "offline"))
     assert flow.step is Step.PRINT
     flow.handle(ev.PrintFailed("offline"))
-    assert flow.view()["print_failed"] == "offline"
+    assert flow.view().print_failed == "offline"
 
 
 def test_a_device_that_recovers_while_in_help_is_not_shown_as_faulty(flow: SessionFlow) -> None:
@@ -780,16 +808,16 @@ def test_lifting_the_card_changes_nothing_before_the_visit_ends(
 def test_a_card_left_on_the_reader_is_reminded_on_the_thanks_screen(flow: SessionFlow) -> None:
     out = reach(flow, Step.THANKS)
     assert of(out, cmd.StartCardReader)  # the reader reports a card still lying there
-    assert flow.view().get("card_left") is None
+    assert flow.view().card_left is False
     out = flow.handle(ev.CardRead(RESIDENT))
     assert flow.step is Step.THANKS
-    assert screen(out).view["card_left"] is True
+    assert screen(out).view.card_left is True
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["card.take_back"]
     assert started(out) == {cmd.THANKS_TIMER: TIMEOUTS[Step.THANKS]}  # full time to take it
     assert flow.handle(ev.CardRead(RESIDENT)) == []  # reminded once
     assert flow.session.resident is RESIDENT  # nothing new kept from the second read
     out = flow.handle(ev.CardRemoved())
-    assert screen(out).view["card_left"] is False and not of(out, cmd.PlayPrompt)
+    assert screen(out).view.card_left is False and not of(out, cmd.PlayPrompt)
     out = flow.handle(ev.TimerExpired(cmd.THANKS_TIMER))
     assert flow.step is Step.IDLE
     assert of(out, cmd.StopCardReader) and of(out, cmd.WipeSession)
@@ -807,7 +835,7 @@ def test_no_reminder_when_the_card_was_taken(flow: SessionFlow) -> None:
 def test_the_result_prompt_says_the_outcome(flow: SessionFlow, outcome: Outcome) -> None:
     reach(flow, Step.MATCHING)
     flow.handle(ev.MatchDone(outcome))
-    out = flow.handle(ev.CaseRecorded("c5"))
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c5")))
     assert flow.step is Step.RESULT
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == [f"result.{outcome}"]
 
@@ -822,7 +850,7 @@ def test_a_query_with_nothing_on_record_plays_the_plain_result_prompt(flow: Sess
 def test_a_query_found_verified_says_so(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
-    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, {"valid_until": "2027-11-30"}))
+    out = flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-11-30"))
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["result.verified"]
 
 
@@ -835,13 +863,13 @@ def test_help_while_printing_or_looking_up_calls_staff_without_leaving(
     out = flow.handle(ev.HelpRequested())
     assert flow.step is step
     assert [c.reason for c in of(out, cmd.CallStaff)] == ["resident"]
-    assert screen(out).view["staff_called"] is True
+    assert screen(out).view.staff_called is True
     assert not of(out, cmd.PrintReceipt) and not of(out, cmd.Lookup)  # the job is not redone
     if step is Step.PRINT:
         flow.handle(ev.PrintDone())
         assert flow.step is Step.RATE
     else:
-        flow.handle(ev.LookupDone(Outcome.VERIFIED, {"case_id": "old-2"}))
+        flow.handle(ev.LookupDone(Outcome.VERIFIED, job_id="old-2"))
         assert flow.step is Step.PRINT
 
 
@@ -857,10 +885,10 @@ def test_help_after_a_failed_print_stays_on_the_print_choice(flow: SessionFlow) 
 def test_coming_back_from_help_after_declining_consent_asks_again(flow: SessionFlow) -> None:
     to_step(flow, Step.CONSENT)
     flow.handle(ev.ConsentAnswered(False))
-    assert flow.step is Step.HELP and flow.view()["help_reason"] == "consent_declined"
+    assert flow.step is Step.HELP and flow.view().help_reason == "consent_declined"
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.CONSENT
-    assert flow.view()["help_reason"] == "" and not of(out, cmd.RecordCase)
+    assert flow.view().help_reason == "" and not of(out, cmd.RecordCase)
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.consent"]
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.FACE_CAPTURE

@@ -48,7 +48,7 @@ Block = Text | KeyValue | QrCode | Rule | Feed
 
 @dataclass(frozen=True)
 class Receipt:
-    kind: Literal["certificate", "failure_notice", "pending_slip", "test_page"]
+    kind: str  # what the paper is (kiosk.flow.model.ReceiptKind's values): only logged here
     job_id: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     cut: bool = True

@@ -16,7 +16,10 @@ from kiosk.face.engine import Embedding
 from kiosk.face.errors import FaceError
 from kiosk.face.matching import Reference, match_reference
 from kiosk.face.roster import RosterCache, RosterError
+from kiosk.flow import events as ev
+from kiosk.flow.model import MatchEvidence, Outcome, Resident
 from kiosk.records.certificate import next_window_end
+from kiosk.records.holder import CardHolder, card_holder
 
 log = logging.getLogger(__name__)
 
@@ -55,30 +58,30 @@ class HolderMatcher:
         roster = RosterCache(data_dir / face.roster_file, storage_key) if face.roster_file else None
         return cls(face.threshold, platform_reference, roster)
 
-    def __call__(self, engine: Any, resident: Any, best: Any) -> tuple[str, str, dict[str, Any]]:
+    def __call__(self, engine: Any, resident: Resident | None, best: Any) -> ev.MatchDone:
+        """The flow's answer: verified, not verified (face_mismatch) or pending (why)."""
         if engine is None or best is None:
-            return "pending", "no_live_face", {}
-        reference, source = self._reference(resident)
+            return ev.MatchDone(Outcome.PENDING, "no_live_face")
+        holder = card_holder(resident)
+        reference, source = self._reference(holder)
         if reference is None:
-            return "pending", source, {}
+            return ev.MatchDone(Outcome.PENDING, source)
         try:
             result = match_reference(engine, reference, best, self.threshold)
         except FaceError as exc:
             log.warning("reference face unusable (%s): %s", source, type(exc).__name__)
-            return "pending", "reference_unusable", {"reference": source}
-        details = {
-            "distance": result.distance,
-            "threshold": self.threshold,
-            "reference": source,
-            "valid_until": _valid_until(resident),
-        }
+            return ev.MatchDone(
+                Outcome.PENDING, "reference_unusable", MatchEvidence(reference=source)
+            )
+        found = MatchEvidence(result.distance, self.threshold, source)
+        valid_until = _valid_until(holder)
         if result.match:
-            return "verified", "", details
-        return "not_verified", "face_mismatch", details
+            return ev.MatchDone(Outcome.VERIFIED, "", found, valid_until)
+        return ev.MatchDone(Outcome.NOT_VERIFIED, "face_mismatch", found, valid_until)
 
-    def _reference(self, resident: Any) -> tuple[Reference | None, str]:
-        photo = getattr(resident, "photo_bytes", None)
-        if photo and getattr(resident, "photo_format", None) in DECODABLE_PHOTOS:
+    def _reference(self, resident: CardHolder) -> tuple[Reference | None, str]:
+        photo = resident.photo_bytes
+        if photo and resident.photo_format in DECODABLE_PHOTOS:
             return photo, "card_photo"
         template = self._roster_template(resident)
         if template is not None:
@@ -92,7 +95,7 @@ class HolderMatcher:
             return None, "platform_unreachable"
         return (face, "platform") if face else (None, "no_reference")
 
-    def _roster_template(self, resident: Any) -> Embedding | None:
+    def _roster_template(self, resident: CardHolder) -> Embedding | None:
         if self._roster is None:
             return None
         try:
@@ -102,8 +105,8 @@ class HolderMatcher:
             return None
 
 
-def _valid_until(resident: Any) -> str | None:
-    born = getattr(resident, "birth_date", None)
+def _valid_until(resident: CardHolder) -> str:
+    born = resident.birth_date
     if not isinstance(born, dt.date):
-        return None
+        return ""
     return next_window_end(born, dt.date.today()).isoformat()

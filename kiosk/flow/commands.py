@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, Service, Step
+from kiosk.flow.model import (
+    IssuedCertificate,
+    MatchEvidence,
+    Outcome,
+    ReceiptKind,
+    Resident,
+    Service,
+    Step,
+)
+from kiosk.flow.view import StepView
 
 # Timer names
 IDLE_TIMER = "idle"
@@ -17,7 +26,7 @@ THANKS_TIMER = "thanks"
 @dataclass(frozen=True)
 class ShowScreen:
     step: Step
-    view: dict[str, Any] = field(default_factory=dict)
+    view: StepView = field(default_factory=StepView)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class StopFaceCapture:
 
 @dataclass(frozen=True)
 class StartMatching:
-    resident: Any
+    resident: Resident | None
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
@@ -66,26 +75,28 @@ class StartMatching:
 class RecordCase:
     service: Service
     outcome: Outcome
-    resident: Any
+    resident: Resident | None
     reason: str = ""
     assisted_by: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    liveness: dict[str, Any] | None = None  # the liveness evidence (JSON-able)
+    match: MatchEvidence = field(default_factory=MatchEvidence)
+    valid_until: str = ""  # ISO date, when the match computed one
 
 
 @dataclass(frozen=True)
 class Lookup:
     service: Service
-    resident: Any
+    resident: Resident | None
 
 
 @dataclass(frozen=True)
 class PrintReceipt:
-    kind: str  # certificate | failure_notice | pending_slip | reprint
-    case_id: str
+    kind: ReceiptKind
+    case_id: str  # REPRINT: the kept job to print again
     outcome: Outcome
-    resident: Any
+    resident: Resident | None
     reason: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    certificate: IssuedCertificate | None = None  # CERTIFICATE: from the recorded case
 
 
 @dataclass(frozen=True)

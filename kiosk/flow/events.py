@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import Outcome, Service
+from kiosk.flow.model import MatchEvidence, Outcome, RecordedCase, Resident, Service
+from kiosk.flow.view import FaceGuide
 
 
 # -- the resident (screens emit these) -------------------------------------------------------
@@ -81,7 +82,7 @@ class StaffUnlocked:
 # -- devices and services (the driver emits these) ---------------------------------------
 @dataclass(frozen=True)
 class CardRead:
-    identity: Any
+    identity: Resident
 
 
 @dataclass(frozen=True)
@@ -109,26 +110,33 @@ class DeviceRecovered:
 class FaceProgress:
     """A liveness update while capturing: passed through to the screen."""
 
-    view: dict[str, Any] = field(default_factory=dict)
+    guide: FaceGuide = field(default_factory=FaceGuide)
 
 
 @dataclass(frozen=True)
 class LivenessDone:
+    """The face bridge's answer to a capture."""
+
     passed: bool
     reason: str = ""
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)  # JSON-able, for the case record
 
 
 @dataclass(frozen=True)
 class MatchDone:
+    """The face matcher's answer (kiosk.face.holder_match), emitted by the face bridge."""
+
     outcome: Outcome
     reason: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    match: MatchEvidence = field(default_factory=MatchEvidence)
+    valid_until: str = ""  # ISO date a certificate issued now would be valid until
 
 
 @dataclass(frozen=True)
 class CaseRecorded:
-    case_id: str
+    """The store kept the case; a verified one carries its certificate on to the receipt."""
+
+    case: RecordedCase
 
 
 @dataclass(frozen=True)
@@ -138,8 +146,12 @@ class CaseRecordFailed:
 
 @dataclass(frozen=True)
 class LookupDone:
+    """The recorder's answer to "reprint" / "query": the resident's last receipt on this
+    terminal (Outcome.NOT_FOUND: none)."""
+
     outcome: Outcome
-    details: dict[str, Any] = field(default_factory=dict)
+    job_id: str = ""  # the kept receipt: what a reprint prints again
+    valid_until: str = ""  # ISO date, from a certificate's signed token
 
 
 @dataclass(frozen=True)

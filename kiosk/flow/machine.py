@@ -27,11 +27,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import BACK, STEP_NUMBERS, FlowConfig, Outcome, Service, Session, Step
+from kiosk.flow.model import (
+    BACK,
+    FlowConfig,
+    Outcome,
+    ReceiptKind,
+    Service,
+    Session,
+    Step,
+)
+from kiosk.flow.view import StepNews, StepView, step_view
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +71,9 @@ RESIDENT_EVENTS = (
     ev.FaceProgress,
 )
 RECEIPT_OF_OUTCOME = {
-    Outcome.VERIFIED: "certificate",
-    Outcome.NOT_VERIFIED: "failure_notice",
-    Outcome.PENDING: "pending_slip",
+    Outcome.VERIFIED: ReceiptKind.CERTIFICATE,
+    Outcome.NOT_VERIFIED: ReceiptKind.FAILURE_NOTICE,
+    Outcome.PENDING: ReceiptKind.PENDING_SLIP,
 }
 
 
@@ -72,7 +82,7 @@ class SessionFlow:
         self.config = config or FlowConfig()
         self.step = Step.IDLE
         self.session = Session()
-        self._view_extra: dict[str, Any] = {}
+        self._news = StepNews()  # what happened on the current step, for its screen
         self._greeted = False  # the welcome greeting plays once per stay on the welcome screen
         self.faults: dict[str, str] = {}  # device -> detail, kept across visits until recovered
         self._handlers: dict[type, Callable[[Any], list[cmd.Command]]] = {
@@ -123,43 +133,20 @@ class SessionFlow:
         log.debug("%s in %s -> %s", type(event).__name__, self.step, _names(out))
         return out
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> StepView:
         """What the screen of the current step shows: masked values only."""
-        s = self.session
-        numbers = STEP_NUMBERS.get(s.service, {}) if s.service else {}
-        resident = s.resident
-        return {
-            "step": str(self.step),
-            "service": str(s.service) if s.service else None,
-            "step_no": numbers.get(self.step),
-            "step_total": max(numbers.values()) if numbers else None,
-            "masked_name": resident.masked_name if resident is not None else None,
-            "masked_id_number": resident.masked_id_number if resident is not None else None,
-            "outcome": str(s.outcome) if s.outcome else None,
-            "reason": s.reason,
-            "case_id": s.case_id,
-            "card_attempts": s.card_attempts,
-            "capture_attempts": s.capture_attempts,
-            "max_card_attempts": self.config.max_card_attempts,
-            "max_capture_attempts": self.config.max_capture_attempts,
-            "print_failed": s.print_failed,
-            "help_reason": s.help_reason,
-            "fault_device": s.fault_device,
-            "assisted": bool(s.assisted_by),
-            "more_time": s.asking_more_time,
-            "can_go_back": self.step in BACK,
-            **s.details,
-            **self._view_extra,
-        }
+        return step_view(self.step, self.session, self.config, self._news)
 
     # -- moving between steps ----------------------------------------------------------
-    def _go(self, step: Step, *, despite_fault: bool = False, **extra: Any) -> list[cmd.Command]:
+    def _go(
+        self, step: Step, *, despite_fault: bool = False, news: StepNews | None = None
+    ) -> list[cmd.Command]:
         if DEVICE_OF_STEP.get(step) in self.faults and not despite_fault:
             return self._fault_at(step)
         out = self._leave(self.step)
         self.step = step
         self.session.asking_more_time = False
-        self._view_extra = dict(extra)
+        self._news = news or StepNews()
         out.append(cmd.CancelTimer(cmd.MORE_TIME_TIMER))
         out += self._enter(step)
         return out
@@ -211,9 +198,9 @@ class SessionFlow:
             out.append(cmd.StartTimer(running, seconds))
         return out
 
-    def _show(self, prompt: str | None = None, **extra: Any) -> list[cmd.Command]:
-        """Re-render the current step (same step, new details)."""
-        self._view_extra.update(extra)
+    def _show(self, prompt: str | None = None, news: StepNews | None = None) -> list[cmd.Command]:
+        """Re-render the current step (same step, new news)."""
+        self._news = news or self._news
         out: list[cmd.Command] = [cmd.ShowScreen(self.step, self.view())]
         if prompt:
             out.append(cmd.PlayPrompt(prompt))
@@ -231,7 +218,7 @@ class SessionFlow:
         ]
         self.step = Step.IDLE
         self.session = Session()
-        self._view_extra = {}
+        self._news = StepNews()
         self._greeted = False
         out.append(cmd.ShowScreen(Step.IDLE, self.view()))
         return out
@@ -259,7 +246,7 @@ class SessionFlow:
             return []
         if not event.its_me:
             self.session.resident = None
-            return self._go(Step.READ_CARD, wrong_card=True)
+            return self._go(Step.READ_CARD, news=StepNews(wrong_card=True))
         if self.session.service is Service.PENSION_CHECK:
             return self._go(Step.CONSENT)
         return self._lookup()
@@ -291,7 +278,7 @@ class SessionFlow:
         return self._reset()
 
     def _on_retry(self, _event: ev.Retry) -> list[cmd.Command]:
-        if self.step is Step.FACE_CAPTURE and self._view_extra.get("liveness_failed"):
+        if self.step is Step.FACE_CAPTURE and self._news.liveness_failed:
             return self._go(Step.FACE_CAPTURE)
         if self.step is Step.PRINT and self.session.print_failed:
             return self._start_print()
@@ -333,7 +320,8 @@ class SessionFlow:
             return []
         if self.step in BUSY_STEPS or self.step is Step.PRINT:
             # The machine is mid-task: call staff without leaving it.
-            return [cmd.CallStaff(event.reason), *self._show(staff_called=True)]
+            news = replace(self._news, staff_called=True)
+            return [cmd.CallStaff(event.reason), *self._show(news=news)]
         return self._enter_help(event.reason)
 
     def _enter_help(self, reason: str) -> list[cmd.Command]:
@@ -385,14 +373,14 @@ class SessionFlow:
 
     def _card_left_behind(self) -> list[cmd.Command]:
         """The card still lies on the reader as the visit ends: remind, with the full time."""
-        if self._view_extra.get("card_left"):
+        if self._news.card_left:
             return []
-        shown = self._show("card.take_back", card_left=True)
+        shown = self._show("card.take_back", replace(self._news, card_left=True))
         return [*shown, cmd.StartTimer(cmd.THANKS_TIMER, self.config.timeout_of(Step.THANKS))]
 
     def _on_card_removed(self, _event: ev.CardRemoved) -> list[cmd.Command]:
-        if self.step is Step.THANKS and self._view_extra.get("card_left"):
-            return self._show(card_left=False)  # taken back
+        if self.step is Step.THANKS and self._news.card_left:
+            return self._show(news=replace(self._news, card_left=False))  # taken back
         return []  # waiting for a card, or the read is done: nothing depends on it
 
     def _on_card_failed(self, event: ev.CardReadFailed) -> list[cmd.Command]:
@@ -401,30 +389,32 @@ class SessionFlow:
         self.session.card_attempts += 1
         if self.session.card_attempts >= self.config.max_card_attempts:
             return self._enter_help("card_unreadable")
-        return self._show("card.again", card_error=event.reason)
+        return self._show("card.again", replace(self._news, card_error=event.reason))
 
     # -- face, matching, recording -----------------------------------------------------
     def _on_face_progress(self, event: ev.FaceProgress) -> list[cmd.Command]:
         if self.step is not Step.FACE_CAPTURE or self.session.asking_more_time:
             return []
-        prompt = event.view.get("prompt_id")
-        return self._show(prompt if isinstance(prompt, str) else None, **event.view)
+        guide = event.guide
+        return self._show(guide.prompt_id or None, replace(self._news, face=guide))
 
     def _on_liveness(self, event: ev.LivenessDone) -> list[cmd.Command]:
-        if self.step is not Step.FACE_CAPTURE or self._view_extra.get("liveness_failed"):
+        if self.step is not Step.FACE_CAPTURE or self._news.liveness_failed:
             return []
-        self.session.details["liveness"] = dict(event.evidence)
+        self.session.liveness = dict(event.evidence)
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
         if self.session.capture_attempts < self.config.max_capture_attempts:
-            return [cmd.StopFaceCapture(), *self._show("face.retry", liveness_failed=event.reason)]
+            failed = replace(self._news, liveness_failed=event.reason)
+            return [cmd.StopFaceCapture(), *self._show("face.retry", failed)]
         return self._record(Outcome.NOT_VERIFIED, event.reason or "liveness_failed")
 
     def _on_match(self, event: ev.MatchDone) -> list[cmd.Command]:
         if self.step is not Step.MATCHING or self.session.outcome is not None:
             return []
-        self.session.details.update(event.details)
+        self.session.match = event.match
+        self.session.valid_until = event.valid_until
         return self._record(event.outcome, event.reason)
 
     def _record(self, outcome: Outcome, reason: str) -> list[cmd.Command]:
@@ -435,13 +425,16 @@ class SessionFlow:
             out += self._go(Step.MATCHING)
         else:  # the match is in: the record gets the step's full time
             out.append(cmd.StartTimer(cmd.WAIT_TIMER, self.config.timeout_of(Step.MATCHING)))
+        s = self.session
         record = cmd.RecordCase(
             service=self._service(),
             outcome=outcome,
-            resident=self.session.resident,
+            resident=s.resident,
             reason=reason,
-            assisted_by=self.session.assisted_by,
-            details=dict(self.session.details),
+            assisted_by=s.assisted_by,
+            liveness=s.liveness,
+            match=s.match,
+            valid_until=s.valid_until,
         )
         return [*out, record]
 
@@ -450,16 +443,17 @@ class SessionFlow:
         if s.outcome is None or s.case_id:
             return []
         if self.step is Step.MATCHING:
-            s.case_id = event.case_id
+            s.case_id, s.certificate = event.case.case_id, event.case.certificate
             return self._go(Step.RESULT)
         if self.step is Step.HELP and s.help_return is Step.MATCHING:
-            s.case_id = event.case_id  # late, after staff were called: kept, not asked again
+            # late, after staff were called: kept, not asked again
+            s.case_id, s.certificate = event.case.case_id, event.case.certificate
         return []
 
     def _on_record_failed(self, event: ev.CaseRecordFailed) -> list[cmd.Command]:
         if self.step is not Step.MATCHING:
             return []
-        self.session.details["record_error"] = event.reason
+        self.session.record_error = event.reason
         return self._enter_help("store_failed")
 
     def _lookup(self) -> list[cmd.Command]:
@@ -469,8 +463,8 @@ class SessionFlow:
         if self.step is not Step.LOOKUP:
             return []
         self.session.outcome = event.outcome
-        self.session.details = dict(event.details)
-        self.session.case_id = str(event.details.get("case_id", ""))
+        self.session.case_id = event.job_id
+        self.session.valid_until = event.valid_until
         if self.session.service is Service.REPRINT and event.outcome is Outcome.VERIFIED:
             return self._start_print()
         return self._go(Step.RESULT)
@@ -483,8 +477,9 @@ class SessionFlow:
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
-        kind = "reprint" if s.service is Service.REPRINT else RECEIPT_OF_OUTCOME[outcome]
-        job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, dict(s.details))
+        reprint = s.service is Service.REPRINT
+        kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
+        job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
         return [*self._go(Step.PRINT, despite_fault=True), job]
 
     def _on_print_done(self, _event: ev.PrintDone) -> list[cmd.Command]:
@@ -530,7 +525,7 @@ class SessionFlow:
             return self._enter_help("lookup_failed")
         if s.outcome is None:  # the match: pending, decided later from the recorded evidence
             return self._record(Outcome.PENDING, "match_timeout")
-        s.details["record_error"] = "no_answer"
+        s.record_error = "no_answer"
         return self._enter_help("store_failed")
 
     def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:

@@ -37,14 +37,55 @@ class Outcome(StrEnum):
     NOT_FOUND = "not_found"  # reprint/query: no check on record
 
 
+class ReceiptKind(StrEnum):
+    """The papers the kiosk prints; the print-job store keeps a receipt's kind as its value."""
+
+    CERTIFICATE = "certificate"  # 认证凭证 (verified)
+    FAILURE_NOTICE = "failure_notice"  # 认证未通过告知单 (not verified)
+    PENDING_SLIP = "pending_slip"  # 受理回执 (decided later)
+    REPRINT = "reprint"  # a kept receipt printed again: the kept one keeps its own kind
+    TEST_PAGE = "test_page"  # 打印测试页 (technician)
+
+
 class Resident(Protocol):
-    """What the flow may see of a card holder: masked values only."""
+    """What the flow and the screens may see of a card holder: masked values only.
+
+    The card's `Identity` is one; the records side, which stores the full identity, narrows
+    it to its fuller `kiosk.records.holder.CardHolder`.
+    """
 
     @property
     def masked_name(self) -> str: ...
 
     @property
     def masked_id_number(self) -> str: ...
+
+
+class IssuedCertificate(Protocol):
+    """The certificate issued and signed for a verified case (kiosk.records.certificate's
+    SignedCertificate). The flow only carries it from the recorded case to the receipt."""
+
+    @property
+    def certificate_no(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RecordedCase:
+    """A case the store has kept, as the recorder reports it: its id, and the certificate
+    issued for it (a verified check whose token could be signed; None otherwise)."""
+
+    case_id: str
+    certificate: IssuedCertificate | None = None
+
+
+@dataclass(frozen=True)
+class MatchEvidence:
+    """What comparing the live face with the holder's reference found, for the case record
+    and the result screen. Unset (None, ''): not compared, or no reference reached."""
+
+    distance: float | None = None
+    threshold: float | None = None
+    reference: str = ""  # card_photo | roster | platform
 
 
 # Where "back" leads; steps not listed have no back.
@@ -113,12 +154,13 @@ class Session:
     """One resident's visit. Wiped (replaced by a fresh one) when the visit ends."""
 
     service: Service | None = None
-    resident: Any = None  # the card's identity; only masked fields reach the screens
+    resident: Resident | None = None  # the card's identity; only masked fields reach screens
     card_attempts: int = 0
     capture_attempts: int = 0
     outcome: Outcome | None = None
     reason: str = ""  # a reason code for not_verified / help
     case_id: str = ""
+    certificate: IssuedCertificate | None = None  # issued with the recorded case, to print
     print_failed: str = ""  # printer status when the job was kept
     printing: bool = False  # a print job is in flight: the machine, not the resident, is waited on
     rating: int | None = None
@@ -128,4 +170,7 @@ class Session:
     help_return: Step | None = None
     help_reason: str = ""
     asking_more_time: bool = False
-    details: dict[str, Any] = field(default_factory=dict)  # match / lookup details for screens
+    liveness: dict[str, Any] | None = None  # the liveness evidence, for the case record
+    match: MatchEvidence = field(default_factory=MatchEvidence)
+    valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
+    record_error: str = ""  # why the case could not be recorded

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
@@ -28,7 +29,7 @@ from devices.card_reader.base import (
 from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import Outcome
+from kiosk.flow.view import FaceGuide, StepView, Surroundings
 from kiosk.qt.camera_bridge import CameraBridge
 from kiosk.qt.card_bridge import CardReaderBridge
 from kiosk.qt.face_bridge import FaceBridge
@@ -37,6 +38,7 @@ from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
 from kiosk.qt.timers import FlowTimers
+from kiosk.records.receipts import PrintJob
 from kiosk.technician.gate import LockedOut
 from screens.base import ReplayVoice
 from screens.help import StaffPin
@@ -83,7 +85,7 @@ def card_failure_reason(error: CardReaderError) -> str:
 
 
 class KioskController(QObject):
-    screen_shown = Signal(str, dict)  # step, view: for the demo, tests and the technician
+    screen_shown = Signal(str, object)  # step, StepView: for the demo, tests and the technician
     staff_called = Signal(str)
 
     def __init__(
@@ -96,11 +98,11 @@ class KioskController(QObject):
         records: RecordBridge,
         printer: PrinterBridge,
         voice: Voice,
-        build_receipt: Callable[[cmd.PrintReceipt], Any],
+        build_receipt: Callable[[cmd.PrintReceipt], PrintJob],
         identify_staff: Callable[[str], str | None],
         parent: QObject | None = None,
         *,
-        view_extras: Callable[[], dict[str, Any]] = dict,
+        surroundings: Callable[[], Surroundings] = Surroundings,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
@@ -109,7 +111,7 @@ class KioskController(QObject):
         self.records, self.printer, self.voice = records, printer, voice
         self._build_receipt = build_receipt
         self._identify_staff = identify_staff
-        self._view_extras = view_extras  # what screens show beyond the flow (service point)
+        self._surroundings = surroundings  # what screens show beyond the flow (service point)
         self._reader_state = ""  # the card reader's last reported state, for its screen
         self.background = OffGuiRunner("background", self)  # thread kiosk-background
         self.timers = FlowTimers(self)
@@ -124,19 +126,11 @@ class KioskController(QObject):
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
         self.face.progress.connect(self._on_face_progress)
-        self.face.liveness_done.connect(
-            lambda ok, reason, evidence: self.dispatch(ev.LivenessDone(ok, reason, evidence))
-        )
-        self.face.match_done.connect(
-            lambda outcome, reason, details: self.dispatch(
-                ev.MatchDone(Outcome(outcome), reason, details)
-            )
-        )
-        self.records.recorded.connect(lambda case_id: self.dispatch(ev.CaseRecorded(case_id)))
+        self.face.liveness_done.connect(self.dispatch)  # an ev.LivenessDone
+        self.face.match_done.connect(self.dispatch)  # an ev.MatchDone
+        self.records.recorded.connect(lambda case: self.dispatch(ev.CaseRecorded(case)))
         self.records.record_failed.connect(lambda why: self.dispatch(ev.CaseRecordFailed(why)))
-        self.records.lookup_done.connect(
-            lambda outcome, details: self.dispatch(ev.LookupDone(Outcome(outcome), details))
-        )
+        self.records.lookup_done.connect(self.dispatch)  # an ev.LookupDone
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
 
@@ -211,13 +205,13 @@ class KioskController(QObject):
             if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
                 self._show(Step.READ_CARD, self.flow.view())
 
-    def _on_face_progress(self, view: dict[str, Any]) -> None:
-        self.dispatch(ev.FaceProgress(view))  # the action's prompt, if any, is queued first
+    def _on_face_progress(self, guide: FaceGuide) -> None:
+        self.dispatch(ev.FaceProgress(guide))  # the action's prompt, if any, is queued first
         if self._capturing_face():
-            self.guidance.follow(view)
+            self.guidance.follow(guide)
 
     def _capturing_face(self) -> bool:
-        return self.flow.step is Step.FACE_CAPTURE and not self.flow.view().get("more_time")
+        return self.flow.step is Step.FACE_CAPTURE and not self.flow.session.asking_more_time
 
     def _on_frame(self, frame: Frame) -> None:
         if self.flow.step is Step.FACE_CAPTURE:
@@ -264,8 +258,9 @@ class KioskController(QObject):
             self.face.wipe()
             self.voice.stop()
 
-    def _show(self, step: Step, flow_view: dict[str, Any]) -> None:
-        view = {**self._view_extras(), "reader_state": self._reader_state, **flow_view}
+    def _show(self, step: Step, flow_view: StepView) -> None:
+        around = replace(self._surroundings(), reader_state=self._reader_state)
+        view = replace(flow_view, around=around)
         self.window.show_step(step, view)
         self.screen_shown.emit(str(step), view)
 

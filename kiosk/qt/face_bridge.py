@@ -7,6 +7,7 @@ Frames come from the camera's latest-frame mailbox, so analysis runs at its own 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import random
@@ -19,18 +20,21 @@ from PySide6.QtCore import QObject, Signal
 
 from config.settings import FaceSettings
 from kiosk.face.liveness import LivenessSession, LivenessUpdate, random_challenge
+from kiosk.flow import events as ev
+from kiosk.flow.model import Outcome, Resident
+from kiosk.flow.view import FaceGuide
 from kiosk.qt.camera_bridge import LatestFrame
 
 log = logging.getLogger(__name__)
 
-# (resident, best face) -> (outcome, reason, details); runs on the face thread.
-MatchFn = Callable[[Any, Any, Any], tuple[str, str, dict[str, Any]]]
+# (engine, resident, best face) -> the match's answer; runs on the face thread.
+MatchFn = Callable[[Any, Resident | None, Any], ev.MatchDone]
 
 
 class FaceBridge(QObject):
-    progress = Signal(dict)
-    liveness_done = Signal(bool, str, dict)
-    match_done = Signal(str, str, dict)
+    progress = Signal(object)  # FaceGuide
+    liveness_done = Signal(object)  # ev.LivenessDone
+    match_done = Signal(object)  # ev.MatchDone
     engine_failed = Signal(str)
 
     def __init__(
@@ -68,7 +72,7 @@ class FaceBridge(QObject):
     def stop_capture(self) -> None:
         self._capturing.clear()
 
-    def match(self, resident: Any) -> None:
+    def match(self, resident: Resident | None) -> None:
         self._jobs.put(("match", resident))
 
     def wipe(self) -> None:
@@ -100,7 +104,7 @@ class FaceBridge(QObject):
 
     def _capture(self) -> None:
         if self._engine is None:
-            self.liveness_done.emit(False, "engine_unavailable", {})
+            self.liveness_done.emit(ev.LivenessDone(False, "engine_unavailable"))
             return
         self._set_best(None)
         self.challenge = random_challenge(self._settings, self._rng)
@@ -108,24 +112,25 @@ class FaceBridge(QObject):
         self._capturing.set()
         self._latest.clear()
         period = 1.0 / self._settings.analysis_fps
-        last_view: dict[str, Any] = {}
+        last: FaceGuide | None = None
         while self._capturing.is_set() and not self._stop.is_set():
             started = time.monotonic()
             frame = self._latest.take(0.5)
             if frame is None:
                 continue
             update = session.feed(frame)
-            view = progress_view(update)
-            if view != last_view:
-                shown = dict(view)
-                if view["action"] == last_view.get("action"):
-                    shown["prompt_id"] = None  # speak each action once, not at every hint
+            guide = face_guide(update)
+            if guide != last:
+                shown = guide
+                if last is not None and guide.action == last.action:
+                    shown = dataclasses.replace(guide, prompt_id="")  # each action said once
                 self.progress.emit(shown)
-                last_view = view
+                last = guide
             if update.finished:
                 self._capturing.clear()
                 self._set_best(update.best)
-                self.liveness_done.emit(update.passed, update.reason_code or "", evidence(update))
+                done = ev.LivenessDone(update.passed, update.reason_code or "", evidence(update))
+                self.liveness_done.emit(done)
                 return
             self._stop.wait(max(0.0, period - (time.monotonic() - started)))
 
@@ -139,27 +144,27 @@ class FaceBridge(QObject):
             best = self._best
         return None if best is None else bytes(best.jpeg())
 
-    def _match(self, resident: Any) -> None:
+    def _match(self, resident: Resident | None) -> None:
         with self._best_lock:
             best = self._best
         try:
-            outcome, reason, details = self._matcher(self._engine, resident, best)
+            done = self._matcher(self._engine, resident, best)
         except Exception:  # a matcher bug must not strand the resident on "please wait"
             log.exception("matching failed")
-            outcome, reason, details = "pending", "match_error", {}
-        self.match_done.emit(outcome, reason, details)
+            done = ev.MatchDone(Outcome.PENDING, "match_error")
+        self.match_done.emit(done)
 
 
-def progress_view(update: LivenessUpdate) -> dict[str, Any]:
+def face_guide(update: LivenessUpdate) -> FaceGuide:
     """What the face screen shows: the action, its number, and guidance."""
-    return {
-        "action": update.action,
-        "action_index": update.index,
-        "actions_total": update.total,
-        "guidance_code": update.guidance_code,
-        "guidance_text": update.guidance or "",
-        "prompt_id": f"face.{update.action}" if update.action else None,
-    }
+    return FaceGuide(
+        action=update.action or "",
+        action_index=update.index,
+        actions_total=update.total,
+        guidance_code=update.guidance_code or "",
+        guidance_text=update.guidance or "",
+        prompt_id=f"face.{update.action}" if update.action else "",
+    )
 
 
 def evidence(update: LivenessUpdate) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from kiosk.flow.view import FaceGuide
 from kiosk.voice.prompts import GUIDANCE_PROMPTS
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,11 @@ class GuidanceVoice(QObject):
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._try)
 
-    def follow(self, view: dict[str, Any]) -> None:
-        """A progress view of the face capture (after the flow has acted on it)."""
-        if view.get("prompt_id"):
+    def follow(self, guide: FaceGuide) -> None:
+        """The face capture's progress (after the flow has acted on it)."""
+        if guide.prompt_id:
             self._last_voice_at = self._clock()  # the action's prompt was just queued
-        self._code = str(view.get("guidance_code") or "")
+        self._code = guide.guidance_code
         if not self._tick.isActive():
             self._tick.start()
         self._try()

@@ -39,6 +39,7 @@ from config.settings import Settings
 from kiosk.app import KioskRuntime
 from kiosk.face.demo_clip import DEMO_CLIP, demo_recipe
 from kiosk.flow.model import Step
+from kiosk.flow.view import StepView
 from kiosk.release import DEMO_CLIP_ENV, DEMO_CLIP_RELATIVE, demo_clip
 from kiosk.technician.pin import hash_pin
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit, shortfalls
@@ -218,8 +219,8 @@ class DemoDriver(QObject):
         self._deadline.timeout.connect(self._timed_out)
         self._deadline.start(int(timeout_s * 1000))
 
-    def _on_screen(self, step: str, view: dict[str, object]) -> None:
-        key = f"{step}:{view.get('action') or ''}:{view.get('liveness_failed') or ''}"
+    def _on_screen(self, step: str, view: StepView) -> None:
+        key = f"{step}:{view.face.action}:{view.liveness_failed}"
         if key == self._last_key:
             return
         self._last_key = key
@@ -242,7 +243,7 @@ class DemoDriver(QObject):
         if key != self._last_key:
             return  # the screen moved on before the resident could tap
         taps = self.taps.get(step, ())
-        if step == "face_capture" and self.runtime.controller.flow.view().get("liveness_failed"):
+        if step == "face_capture" and self.runtime.controller.flow.view().liveness_failed:
             taps = "face_retry"
         for name in (taps,) if isinstance(taps, str) else taps:
             if not self._tap(name):
@@ -291,7 +292,7 @@ def render_states(
         old.unlink()
     results = []
     for index, (name, (step, view)) in enumerate(STATES.items(), start=1):
-        window.show_step(step, dict(view))
+        window.show_step(step, view)
         if step is Step.FACE_CAPTURE:
             window.show_frame(preview)
         results.append(audit(window, name, panel))  # first: it settles pending deletes

@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from devices.worker import DeviceWorker
+from kiosk.flow import commands as cmd
+from kiosk.flow import events as ev
+from kiosk.flow.model import Outcome, RecordedCase, Resident, Service
 
 log = logging.getLogger(__name__)
 
-# record(command, best_face) -> case id; raises on failure
-Recorder = Callable[[Any, Any], str]
-# lookup(service, resident) -> (outcome, details)
-LookupFn = Callable[[Any, Any], tuple[str, dict[str, Any]]]
+BestFace = Callable[[], bytes | None]  # the kept best frame as JPEG, asked for when recording
+# record(command, best face) -> the recorded case (with its certificate); raises on failure
+Recorder = Callable[[cmd.RecordCase, BestFace], RecordedCase]
+# lookup(service, resident) -> the resident's last receipt on this terminal
+LookupFn = Callable[[Service, Resident | None], ev.LookupDone]
 
 
 class RecordBridge(QObject):
-    recorded = Signal(str)
+    recorded = Signal(object)  # RecordedCase
     record_failed = Signal(str)
-    lookup_done = Signal(str, dict)
+    lookup_done = Signal(object)  # ev.LookupDone
 
     def __init__(self, recorder: Recorder, lookup: LookupFn, parent: QObject | None = None):
         super().__init__(parent)
@@ -35,28 +38,28 @@ class RecordBridge(QObject):
     def start(self) -> None:
         self._worker.start()
 
-    def record(self, command: Any, best_face: Any) -> None:
+    def record(self, command: cmd.RecordCase, best_face: BestFace) -> None:
         self._worker.submit(self._record, command, best_face)
 
-    def lookup(self, service: Any, resident: Any) -> None:
+    def lookup(self, service: Service, resident: Resident | None) -> None:
         self._worker.submit(self._look, service, resident)
 
     def shutdown(self) -> None:
         self._worker.stop()
 
-    def _record(self, command: Any, best_face: Any) -> None:
+    def _record(self, command: cmd.RecordCase, best_face: BestFace) -> None:
         try:
-            case_id = self._recorder(command, best_face)
+            case = self._recorder(command, best_face)
         except Exception as exc:  # the resident is told to ask staff; nothing is silently lost
             log.exception("recording the case failed")
             self.record_failed.emit(type(exc).__name__)
             return
-        self.recorded.emit(case_id)
+        self.recorded.emit(case)
 
-    def _look(self, service: Any, resident: Any) -> None:
+    def _look(self, service: Service, resident: Resident | None) -> None:
         try:
-            outcome, details = self._lookup(service, resident)
+            found = self._lookup(service, resident)
         except Exception:
             log.exception("lookup failed")
-            outcome, details = "pending", {}
-        self.lookup_done.emit(outcome, details)
+            found = ev.LookupDone(Outcome.PENDING)
+        self.lookup_done.emit(found)

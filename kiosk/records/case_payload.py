@@ -10,12 +10,13 @@ from typing import Any
 
 from config.settings import Settings
 from kiosk.flow import commands as cmd
+from kiosk.flow.model import MatchEvidence, Resident
+from kiosk.records.holder import card_holder
 
 
 def case_payload(command: cmd.RecordCase, settings: Settings) -> dict[str, Any]:
     """The case record (see docs/case-schema.md). Personal fields are encrypted at rest."""
     resident = command.resident
-    details = dict(command.details)
     return {
         "service": str(command.service),
         "outcome": str(command.outcome),
@@ -24,20 +25,29 @@ def case_payload(command: cmd.RecordCase, settings: Settings) -> dict[str, Any]:
         "service_point": settings.terminal.service_point,
         "assisted_by": command.assisted_by or None,
         "resident": _resident_fields(resident),
-        "match": {k: details[k] for k in ("distance", "threshold", "reference") if k in details},
-        "liveness": details.get("liveness"),
-        "valid_until": details.get("valid_until"),
+        "match": _match_fields(command.match),
+        "liveness": command.liveness,
+        "valid_until": command.valid_until or None,
     }
 
 
-def _resident_fields(resident: Any) -> dict[str, Any] | None:
+def _match_fields(match: MatchEvidence) -> dict[str, Any]:
+    """The comparison's figures; what was not measured is left out (no reference: {})."""
+    fields: dict[str, Any] = {"distance": match.distance, "threshold": match.threshold}
+    if match.reference:
+        fields["reference"] = match.reference
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _resident_fields(resident: Resident | None) -> dict[str, Any] | None:
     if resident is None:
         return None
-    born = getattr(resident, "birth_date", None)
+    holder = card_holder(resident)
+    born = holder.birth_date
     return {
-        "card_kind": str(getattr(resident, "card_kind", "")),
-        "name": resident.name,
-        "id_number": resident.id_number,
-        "sex": getattr(resident, "sex", ""),
+        "card_kind": str(holder.card_kind),
+        "name": holder.name,
+        "id_number": holder.id_number,
+        "sex": holder.sex,
         "birth_date": born.isoformat() if isinstance(born, dt.date) else None,
     }

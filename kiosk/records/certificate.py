@@ -11,10 +11,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from contract.certificates import CHINA_TZ, CertificateFields, CertificateOutcome
-from devices.card_reader.identity import Identity
+from kiosk.records.holder import CardHolder
 
 SERVICES = {"pension": "城乡居民养老保险待遇资格认证"}
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: easy to read aloud
@@ -50,6 +50,22 @@ class Certificate:
         )
 
 
+@dataclass(frozen=True)
+class SignedCertificate:
+    """A certificate and its signed token (what its QR code carries): what the receipt prints.
+
+    The recorder issues it with the recorded case; it reaches the receipt builder inside the
+    flow's PrintReceipt (kiosk.flow.model.IssuedCertificate is what the flow sees of it).
+    """
+
+    certificate: Certificate
+    token: str = field(repr=False)
+
+    @property
+    def certificate_no(self) -> str:
+        return self.certificate.certificate_no
+
+
 def new_certificate_no(when: dt.datetime) -> str:
     """Issue day (yymmdd) and 5 random Crockford base32 characters, e.g. 261124-7KQ2M.
 
@@ -66,7 +82,7 @@ def next_window_end(birth_date: dt.date, verified_on: dt.date) -> dt.date:
 
 
 def issue_certificate(
-    identity: Identity,
+    identity: CardHolder,
     *,
     terminal_id: str,
     service_point: str,

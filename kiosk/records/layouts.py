@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from contract.certificates import CHINA_TZ, CertificateOutcome
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
+from kiosk.flow.model import ReceiptKind
 from kiosk.records.certificate import SERVICES, Certificate
 
 HOTLINE = "12333"  # the national social-security hotline
@@ -41,7 +42,7 @@ def _header(title: str, service: str) -> tuple[Text | Rule, ...]:
 def certificate_receipt(cert: Certificate, token: str) -> Receipt:
     """认证凭证: the fields, and a QR code with the signed token anyone can verify."""
     return Receipt(
-        kind="certificate",
+        kind=ReceiptKind.CERTIFICATE,
         job_id=cert.job_id,
         blocks=(
             *_header("认证凭证", cert.service),
@@ -60,6 +61,15 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
             Feed(1),
         ),
     )
+
+
+def certificate_token(receipt: Receipt) -> str:
+    """The signed token a certificate receipt carries in its one QR code ('' for any other
+    receipt): the certificate itself, as `certificate_receipt` printed it."""
+    if receipt.kind != ReceiptKind.CERTIFICATE:
+        return ""
+    codes = [block.data for block in receipt.blocks if isinstance(block, QrCode)]
+    return codes[0] if len(codes) == 1 else ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ def failure_notice_receipt(
     known = FAILURE_REASONS[reason]
     steps = tuple(Text(f"{n}. {step}") for n, step in enumerate(known.next_steps, start=1))
     return Receipt(
-        kind="failure_notice",
+        kind=ReceiptKind.FAILURE_NOTICE,
         job_id=job_id,
         blocks=(
             *_header("认证未通过告知单", service),
@@ -141,7 +151,7 @@ def pending_slip_receipt(
 ) -> Receipt:
     """受理回执: the case number, and when and where to ask for the result."""
     return Receipt(
-        kind="pending_slip",
+        kind=ReceiptKind.PENDING_SLIP,
         job_id=job_id,
         blocks=(
             *_header("受理回执", service),
@@ -170,7 +180,7 @@ def technician_test_page(
 ) -> Receipt:
     """打印测试页 for the technician: both fonts, punctuation, rulers, alignment, a QR code."""
     return Receipt(
-        kind="test_page",
+        kind=ReceiptKind.TEST_PAGE,
         job_id=job_id,
         blocks=(
             Text("打印测试页", size=2, bold=True, align="center"),

@@ -32,6 +32,7 @@ import sqlite_utils
 from devices.printer.base import Printer, PrinterError, PrinterStatus
 from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.errors import KioskError, ResidentNotice
+from kiosk.flow.model import ReceiptKind
 from offline_queue.sqlite_db import (
     DatabaseBroken,
     DatabaseError,
@@ -136,7 +137,7 @@ def receipt_from_json(text: str) -> Receipt:
 @dataclass(frozen=True)
 class KeptJob:
     job_id: str
-    kind: str
+    kind: ReceiptKind
     receipt: Receipt
     state: JobState
     printer_status: str
@@ -226,9 +227,8 @@ class PrintJobStore:
     def latest_certificate(self, holder: str) -> KeptJob | None:
         """The resident's newest certificate, printed or kept ("reprint my certificate")."""
         rows = self._select(
-            "WHERE holder_ref = ? AND kind = 'certificate' ORDER BY created_at DESC,"
-            " rowid DESC LIMIT 1",
-            (holder,),
+            "WHERE holder_ref = ? AND kind = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (holder, ReceiptKind.CERTIFICATE.value),
         )
         return rows[0] if holder and rows else None
 
@@ -257,7 +257,7 @@ class PrintJobStore:
 
 def _kept_job(row: tuple[Any, ...]) -> KeptJob:
     job_id, kind, receipt, *rest = row  # in _SELECT's order
-    return KeptJob(job_id, kind, receipt_from_json(receipt), *rest)
+    return KeptJob(job_id, ReceiptKind(kind), receipt_from_json(receipt), *rest)
 
 
 KEPT_NOTICE = ResidentNotice(

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from config.settings import Settings
 from contract.certificates import CHINA_TZ
 from devices.printer.layout import Receipt
 from kiosk.flow import commands as cmd
+from kiosk.flow.model import ReceiptKind, Resident
+from kiosk.records.certificate import SignedCertificate
 from kiosk.records.layouts import (
     FAILURE_REASONS,
     certificate_receipt,
     failure_notice_receipt,
     pending_slip_receipt,
 )
-
-if TYPE_CHECKING:
-    from kiosk.records.recorder import CaseRecorder
 
 log = logging.getLogger(__name__)
 PENDING_CHECK_AFTER_DAYS = 3
@@ -49,20 +48,25 @@ class PrintJob:
 
 
 class ReceiptBuilder:
-    def __init__(self, settings: Settings, recorder: CaseRecorder) -> None:
+    """The print job for the flow's PrintReceipt. A certificate comes with the command (the
+    recorded case carried it there); `holder_of` finds the resident's jobs again."""
+
+    def __init__(self, settings: Settings, holder_of: Callable[[Resident | None], str]) -> None:
         self.settings = settings
-        self.recorder = recorder
+        self._holder_of = holder_of
 
     def build(self, command: cmd.PrintReceipt) -> PrintJob:
-        if command.kind == "reprint":
-            job_id = str(command.details.get("reprint_job") or command.case_id)
-            return PrintJob(reprint_job_id=job_id)
-        holder = self.recorder.holder(command.resident)
-        receipt = self._receipt(command)
-        cert = self.recorder.last.get("certificate") if command.kind == "certificate" else None
-        return PrintJob(receipt, holder=holder, certificate_no=cert.certificate_no if cert else "")
+        if command.kind is ReceiptKind.REPRINT:
+            return PrintJob(reprint_job_id=command.case_id)
+        holder = self._holder_of(command.resident)
+        if command.kind is ReceiptKind.CERTIFICATE:
+            signed = _signed_certificate(command)
+            receipt = certificate_receipt(signed.certificate, signed.token)
+            return PrintJob(receipt, holder=holder, certificate_no=signed.certificate_no)
+        return PrintJob(self._notice(command), holder=holder)
 
-    def _receipt(self, command: cmd.PrintReceipt) -> Receipt:
+    def _notice(self, command: cmd.PrintReceipt) -> Receipt:
+        """The failure notice or the pending slip."""
         now = dt.datetime.now(CHINA_TZ)
         terminal = self.settings.terminal
         resident = command.resident
@@ -71,9 +75,7 @@ class ReceiptBuilder:
             "masked_id_number": resident.masked_id_number if resident else "",
         }
         job_id = f"{command.kind}-{command.case_id}"
-        if command.kind == "certificate":
-            return self._certificate(command)
-        if command.kind == "failure_notice":
+        if command.kind is ReceiptKind.FAILURE_NOTICE:
             return failure_notice_receipt(
                 failure_reason(command.reason),
                 job_id=job_id,
@@ -92,8 +94,11 @@ class ReceiptBuilder:
             **masked,
         )
 
-    def _certificate(self, command: cmd.PrintReceipt) -> Receipt:
-        last = self.recorder.last
-        if last.get("case_id") != command.case_id or last.get("certificate") is None:
-            raise ReceiptError(f"no certificate was issued for case {command.case_id}")
-        return certificate_receipt(last["certificate"], last["token"])
+
+def _signed_certificate(command: cmd.PrintReceipt) -> SignedCertificate:
+    signed = command.certificate
+    if signed is None:
+        raise ReceiptError(f"no certificate was issued for case {command.case_id}")
+    if not isinstance(signed, SignedCertificate):  # the flow carries what the recorder issued
+        raise ReceiptError(f"case {command.case_id}: {type(signed).__name__} is no certificate")
+    return signed

@@ -1,8 +1,10 @@
 """Recording a finished check, and finding it again for "reprint" and "query".
 
-The case goes to the encrypted offline queue (`offline_queue`). What the resident can ask for
-later (their last receipt, to reprint it or to learn the result) is the kept print job
-(`kiosk.records.print_jobs`), found by a keyed hash of the ID number: masked data only.
+The case goes to the encrypted offline queue (`offline_queue`); a verified one gets its
+certificate, which travels back with the recorded case (`RecordedCase`) to the receipt. What
+the resident can ask for later (their last receipt, to reprint it or to learn the result) is
+the kept print job (`kiosk.records.print_jobs`), found by a keyed hash of the ID number:
+masked data only. A kept certificate's validity is read from its signed token.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from config.settings import Settings
-from contract.certificates import CHINA_TZ, TokenError, sign_certificate
+from contract.certificates import CHINA_TZ, TokenError, sign_certificate, verify_token
 from kiosk.errors import KioskError
 from kiosk.flow import commands as cmd
-from kiosk.flow.model import Outcome, Service
+from kiosk.flow import events as ev
+from kiosk.flow.model import Outcome, ReceiptKind, RecordedCase, Resident, Service
 from kiosk.records.case_payload import case_payload
-from kiosk.records.certificate import Certificate, issue_certificate
-from kiosk.records.print_jobs import PrintJobStore, holder_ref
+from kiosk.records.certificate import SignedCertificate, issue_certificate
+from kiosk.records.holder import CardHolder, card_holder
+from kiosk.records.layouts import certificate_token
+from kiosk.records.print_jobs import KeptJob, PrintJobStore, holder_ref
 from offline_queue.keys import TerminalKeys
 from offline_queue.store import CaseStore
 
@@ -27,9 +32,9 @@ log = logging.getLogger(__name__)
 
 # What the kind of the resident's last receipt says about the check.
 OUTCOME_OF_RECEIPT = {
-    "certificate": Outcome.VERIFIED,
-    "failure_notice": Outcome.NOT_VERIFIED,
-    "pending_slip": Outcome.PENDING,
+    ReceiptKind.CERTIFICATE: Outcome.VERIFIED,
+    ReceiptKind.FAILURE_NOTICE: Outcome.NOT_VERIFIED,
+    ReceiptKind.PENDING_SLIP: Outcome.PENDING,
 }
 
 
@@ -54,22 +59,29 @@ class CaseRecorder:
         self.jobs = jobs
         self.settings = settings
         self.keys = keys
-        self.last: dict[str, Any] = {}  # the certificate of the session being printed
 
-    def holder(self, resident: Any) -> str:
-        return holder_ref(resident.id_number, self.keys.storage_key) if resident else ""
+    def holder(self, resident: Resident | None) -> str:
+        """The keyed hash that finds the resident's print jobs again ('' without a resident)."""
+        if resident is None:
+            return ""
+        return holder_ref(card_holder(resident).id_number, self.keys.storage_key)
 
-    def record(self, command: cmd.RecordCase, best_jpeg: Callable[[], bytes | None]) -> str:
+    def record(
+        self, command: cmd.RecordCase, best_jpeg: Callable[[], bytes | None]
+    ) -> RecordedCase:
+        """Store the case; a verified one comes back with its signed certificate.
+
+        Raises CertificateNotIssued after storing a verified case whose token cannot be made.
+        """
         payload = case_payload(command, self.settings)
-        cert, token, unsigned = None, "", ""
+        signed, unsigned = None, ""
         if command.outcome is Outcome.VERIFIED and command.resident is not None:
-            cert, token, unsigned = self._certify(command.resident, payload)
+            signed, unsigned = self._certify(card_holder(command.resident), payload)
         face = best_jpeg()
         attachments = {"face.jpg": face} if face else {}
         case_id = self.store.enqueue("pension_check", payload, attachments)
         if self._after_enqueue is not None:
             self._after_enqueue()
-        self.last = {"case_id": case_id, "certificate": cert, "token": token}
         if unsigned:
             # The check itself is recorded and goes to the platform; only the paper cannot be
             # made. The flow turns this into "please ask staff" (CaseRecordFailed).
@@ -77,12 +89,12 @@ class CaseRecorder:
                 f"case {case_id} is recorded, but its certificate cannot be signed: {unsigned} "
                 f"(terminal.id is {self.settings.terminal.id!r})"
             )
-        return case_id
+        return RecordedCase(case_id, signed)
 
     def _certify(
-        self, resident: Any, payload: dict[str, Any]
-    ) -> tuple[Certificate | None, str, str]:
-        """Issue and sign the certificate into `payload`: (certificate, token, why unsigned)."""
+        self, resident: CardHolder, payload: dict[str, Any]
+    ) -> tuple[SignedCertificate | None, str]:
+        """Issue and sign the certificate into `payload`: (signed certificate, why unsigned)."""
         terminal = self.settings.terminal
         cert = issue_certificate(
             resident,
@@ -94,15 +106,15 @@ class CaseRecorder:
             token = sign_certificate(cert.token_fields(), self.keys.signing_key, self.keys.key_id)
         except TokenError as exc:  # cannot be carried in the QR code (a name over 99 characters)
             payload["certificate_error"] = str(exc)
-            return None, "", str(exc)
+            return None, str(exc)
         payload["certificate"] = {
             "certificate_no": cert.certificate_no,
             "token": token,
             "valid_until": cert.valid_until.isoformat(),
         }
-        return cert, token, ""
+        return SignedCertificate(cert, token), ""
 
-    def lookup(self, service: Service, resident: Any) -> tuple[str, dict[str, Any]]:
+    def lookup(self, service: Service, resident: Resident | None) -> ev.LookupDone:
         """The resident's last receipt on this terminal: for reprint, its certificate."""
         holder = self.holder(resident)
         if service is Service.REPRINT:
@@ -110,17 +122,16 @@ class CaseRecorder:
         else:
             job = self.jobs.latest_for_holder(holder)
         if job is None:
-            return str(Outcome.NOT_FOUND), {}
+            return ev.LookupDone(Outcome.NOT_FOUND)
         outcome = OUTCOME_OF_RECEIPT.get(job.kind, Outcome.NOT_FOUND)
-        details: dict[str, Any] = {"case_id": job.job_id, "reprint_job": job.job_id}
-        valid_until = _valid_until_of(job.receipt)
-        if valid_until:
-            details["valid_until"] = valid_until
-        return str(outcome), details
+        return ev.LookupDone(outcome, job.job_id, self._valid_until(job))
 
-
-def _valid_until_of(receipt: Any) -> str:
-    for block in receipt.blocks:
-        if getattr(block, "key", None) == "有效期至":
-            return str(block.value)
-    return ""
+    def _valid_until(self, job: KeptJob) -> str:
+        """A kept certificate's validity (ISO date), from the token its QR code carries,
+        checked against this terminal's own key; '' for other receipts or a foreign token.
+        An expired certificate still says until when it was valid."""
+        token = certificate_token(job.receipt)
+        if not token:
+            return ""
+        checked = verify_token(token, {self.keys.key_id: self.keys.public_key})
+        return str(checked.fields.get("valid_until", ""))

@@ -29,6 +29,8 @@ from kiosk.face.images import encode_jpeg, read_image
 from kiosk.face.liveness import BestFace
 from kiosk.face.matching import match_reference, reference_embedding
 from kiosk.face.roster import MAGIC, Roster, RosterCache, RosterError, roster_key, write_roster
+from kiosk.flow.events import MatchDone
+from kiosk.flow.model import MatchEvidence, Outcome
 from offline_queue.keys import load_or_create
 
 pytestmark = pytest.mark.faces
@@ -253,17 +255,15 @@ def test_matcher_verifies_against_the_roster_template(
     tune = testdata / "faces" / "tune"
     settings = dataclasses.replace(FaceSettings(), roster_file=roster_file.name)
     matcher = HolderMatcher.from_settings(settings, roster_file.parent, None, storage_key)
-    outcome, reason, details = matcher(
-        engine, resident(), best_face(engine, tune / "matt_damon" / "3.jpg")
-    )
-    assert (outcome, reason) == ("verified", "")
-    assert details["reference"] == "roster" and details["distance"] <= THRESHOLD
-    assert details["threshold"] == THRESHOLD and details["valid_until"]
-    outcome, reason, details = matcher(
-        engine, resident(OTHER), best_face(engine, tune / "matt_damon" / "3.jpg")
-    )
-    assert (outcome, reason) == ("not_verified", "face_mismatch")
-    assert details["distance"] > THRESHOLD
+    done = matcher(engine, resident(), best_face(engine, tune / "matt_damon" / "3.jpg"))
+    assert (done.outcome, done.reason) == (Outcome.VERIFIED, "")
+    match = done.match
+    assert match.reference == "roster" and match.distance is not None
+    assert match.distance <= THRESHOLD
+    assert match.threshold == THRESHOLD and done.valid_until
+    done = matcher(engine, resident(OTHER), best_face(engine, tune / "matt_damon" / "3.jpg"))
+    assert (done.outcome, done.reason) == (Outcome.NOT_VERIFIED, "face_mismatch")
+    assert done.match.distance is not None and done.match.distance > THRESHOLD
 
 
 def test_matcher_prefers_the_card_photo_and_falls_back_past_a_refused_roster(
@@ -287,16 +287,16 @@ def test_matcher_prefers_the_card_photo_and_falls_back_past_a_refused_roster(
     matcher = HolderMatcher(THRESHOLD, platform, RosterCache(foreign, storage_key))
     live = best_face(engine, tune / "matt_damon" / "1.jpg")
     card = resident(photo_bytes=(tune / "jeff_bezos" / "1.jpg").read_bytes(), photo_format="jpeg")
-    outcome, reason, details = matcher(engine, card, live)
-    assert (outcome, reason, details["reference"]) == (
-        "not_verified",
+    done = matcher(engine, card, live)
+    assert (done.outcome, done.reason, done.match.reference) == (
+        Outcome.NOT_VERIFIED,
         "face_mismatch",
         "card_photo",
     )
     assert asked == []
     with caplog.at_level(logging.DEBUG):
-        outcome, _, details = matcher(engine, resident(), live)
-    assert (outcome, details["reference"]) == ("verified", "platform")
+        done = matcher(engine, resident(), live)
+    assert (done.outcome, done.match.reference) == (Outcome.VERIFIED, "platform")
     assert asked == [HOLDER]
     refused = [r for r in caplog.records if "face roster unusable" in r.getMessage()]
     assert len(refused) == 1 and "another terminal" in refused[0].getMessage()
@@ -313,12 +313,10 @@ def test_matcher_keeps_the_check_pending_without_a_usable_reference(
     tune = testdata / "faces" / "tune"
     live = best_face(engine, tune / "matt_damon" / "1.jpg")
     matcher = HolderMatcher(THRESHOLD, None, RosterCache(tmp_path / "absent.bin", storage_key))
-    assert matcher(engine, resident(), live) == ("pending", "no_reference", {})
+    assert matcher(engine, resident(), live) == MatchDone(Outcome.PENDING, "no_reference")
     landscape = read_image(tune / "jeff_bezos" / "1.jpg")[:40, :40]
     wall = encode_jpeg(cv2.resize(np.ascontiguousarray(landscape), (300, 300)))
     card = resident(photo_bytes=wall, photo_format="jpeg")
-    assert matcher(engine, card, live) == (
-        "pending",
-        "reference_unusable",
-        {"reference": "card_photo"},
+    assert matcher(engine, card, live) == MatchDone(
+        Outcome.PENDING, "reference_unusable", MatchEvidence(reference="card_photo")
     )

@@ -16,6 +16,7 @@ from devices.printer.base import PrinterStatus
 from devices.printer.escpos_render import RenderOptions
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
 from devices.printer.simulated import SimulatedPrinter
+from kiosk.flow.model import ReceiptKind
 from kiosk.records.certificate import Certificate
 from kiosk.records.layouts import certificate_receipt
 from kiosk.records.print_jobs import (
@@ -51,6 +52,31 @@ def test_receipts_round_trip_through_json(certificate: Certificate) -> None:
     assert receipt_from_json(receipt_to_json(receipt)) == receipt
     cert = certificate_receipt(certificate, "tok")
     assert receipt_from_json(receipt_to_json(cert)) == cert
+
+
+def test_a_jobs_kind_is_stored_as_its_old_word_and_read_back_typed(
+    tmp_path: Path, certificate: Certificate
+) -> None:
+    store = PrintJobStore.in_data_dir(tmp_path)
+    try:
+        store.add(certificate_receipt(certificate, "tok"))
+        store.add(Receipt("failure_notice", "f1"))
+        kinds = {job.job_id: job.kind for job in store.jobs()}
+    finally:
+        store.close()
+    assert kinds == {
+        certificate.job_id: ReceiptKind.CERTIFICATE,
+        "f1": ReceiptKind.FAILURE_NOTICE,
+    }
+    assert all(type(kind) is ReceiptKind for kind in kinds.values())
+    raw = sqlite3.connect(tmp_path / "print_jobs.sqlite3")
+    try:
+        stored = dict(raw.execute("SELECT job_id, kind FROM jobs").fetchall())
+    finally:
+        raw.close()
+    # the values earlier releases wrote: a kept job from before reads back the same
+    assert stored == {certificate.job_id: "certificate", "f1": "failure_notice"}
+    assert all(type(kind) is str for kind in stored.values())
 
 
 def test_jobs_survive_reopening_in_wal_mode(tmp_path: Path, certificate: Certificate) -> None:

@@ -22,6 +22,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
+from kiosk.flow.view import FaceGuide
 from kiosk.qt.guidance_voice import GuidanceVoice
 from kiosk.voice.player import PromptPlayer
 from kiosk.voice.prompts import GUIDANCE_PROMPTS
@@ -71,7 +72,7 @@ def main() -> int:
     player.play(args.prompt_id)
     if args.guidance:
         guidance.spoken.connect(lambda prompt: note("guidance", prompt))
-        guidance.follow({"prompt_id": args.prompt_id, "guidance_code": args.guidance})
+        guidance.follow(FaceGuide(guidance_code=args.guidance, prompt_id=args.prompt_id))
     if args.guidance and player.resolve(GUIDANCE_PROMPTS[args.guidance]) is None:
         QTimer.singleShot(0, app.quit)
     if player.resolve(args.prompt_id) is None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from kiosk.flow.view import FaceGuide
 from kiosk.qt.guidance_voice import QUIET_S, REPEAT_S, GuidanceVoice
 from kiosk.voice.prompts import GUIDANCE_PROMPTS
 
@@ -48,8 +49,8 @@ def parts(qtbot: QtBot) -> Iterator[Parts]:
     guidance.stop()
 
 
-def view(code: str | None, prompt: str | None = None) -> dict[str, object]:
-    return {"action": "blink", "guidance_code": code, "prompt_id": prompt}
+def view(code: str | None, prompt: str | None = None) -> FaceGuide:
+    return FaceGuide(action="blink", guidance_code=code or "", prompt_id=prompt or "")
 
 
 def test_guidance_waits_for_the_action_prompt_then_is_spoken(qtbot: QtBot, parts: Parts) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,15 +14,22 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.flow.model import Step
+from kiosk.flow.view import StepView
 from kiosk.i18n import I18nError, build, install_translator, locales, ts_path, update
 from kiosk.i18n.extract import HAN, I18N_DIR, Message, read_ts, scan, scan_file, write_ts
 from screens.states import STATES
 from screens.window import KioskWindow
 
-View = dict[str, object]
+View = StepView
 
 TRANSLATED = [loc for loc in locales() if loc != "zh_CN"]
-DATA_KEYS = ("masked_name", "service_point")
+
+
+def data_texts(view: StepView) -> set[str]:
+    """Data, not screen text: the resident's masked name, the service point's name (config)."""
+    return {view.masked_name, view.around.service_point}
+
+
 PLACEHOLDER = re.compile(r"\{\w+\}|%[vmp]")
 
 
@@ -91,8 +99,7 @@ def chinese_on_english_screens(
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()
-    # Data, not screen text: the resident's masked name, the service point's name (config).
-    masked = {view.get(key) for _step, view in states.values() for key in DATA_KEYS}
+    masked = set().union(*(data_texts(view) for _step, view in states.values()))
     found = {}
     for name, (step, view) in states.items():
         screen = window.show_step(step, view)
@@ -113,7 +120,7 @@ def test_english_screens_show_no_chinese(
 ) -> None:
     # Face guidance comes from the face engine as Chinese text: see the test below.
     states = {
-        name: (step, {k: v for k, v in view.items() if k != "guidance_text"})
+        name: (step, replace(view, face=replace(view.face, guidance_text="")))
         for name, (step, view) in STATES.items()
     }
     assert chinese_on_english_screens(qapp, qtbot, translated, states) == {}

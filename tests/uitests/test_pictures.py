@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QPoint
@@ -46,7 +47,7 @@ def window(
 
 def show(win: KioskWindow, state: str) -> StepScreen:
     step, view = STATES[state]
-    screen = win.show_step(step, dict(view))
+    screen = win.show_step(step, view)
     QApplication.processEvents()
     return screen
 
@@ -213,12 +214,12 @@ def test_no_call_staff_button_where_staff_are_already_called(window: KioskWindow
         assert not show(window, state).help_button.isVisible(), state
     assert show(window, "read_card").help_button.isVisible()
     step, view = STATES["matching"]
-    assert not window.show_step(step, {**view, "staff_called": True}).help_button.isVisible()
+    assert not window.show_step(step, replace(view, staff_called=True)).help_button.isVisible()
 
 
 def test_no_line_is_a_lone_character(window: KioskWindow) -> None:
     for state, (step, view) in STATES.items():
-        screen = window.show_step(step, dict(view))
+        screen = window.show_step(step, view)
         QApplication.processEvents()
         for text in (screen.title.text(), screen.body.text()):
             for line in text.split("\n"):
@@ -261,9 +262,10 @@ def test_staff_pin_pad_fits_and_the_explanation_comes_back(window: KioskWindow) 
 
 def test_every_face_guidance_fits_beside_or_under_the_preview(window: KioskWindow) -> None:
     step, view = STATES["face_capture"]
-    window.show_step(step, dict(view))
+    window.show_step(step, view)
     window.show_frame(camera_frame())
     for code in GUIDANCE_TEXT:
-        screen = window.show_step(step, {**view, "guidance_code": code})
+        guided = replace(view, face=replace(view.face, guidance_code=code))
+        screen = window.show_step(step, guided)
         assert screen.body.isVisible(), code
         assert shortfalls(audit(window, code, (window.width(), window.height()))) == [], code

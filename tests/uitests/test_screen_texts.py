@@ -5,12 +5,14 @@ the reminder of a card left on the reader."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from kiosk.flow.model import Step
+from kiosk.flow.view import StepView, Surroundings
 from screens.states import STATES
 from screens.window import KioskWindow
 
@@ -37,7 +39,7 @@ def test_the_card_screen_says_what_the_reader_is_doing(
     window: KioskWindow, state: str, text: str, tone: str
 ) -> None:
     step, view = STATES["read_card"]
-    screen = window.show_step(step, {**view, "reader_state": state})
+    screen = window.show_step(step, replace(view, around=Surroundings(reader_state=state)))
     assert screen.status.isVisibleTo(window)
     assert screen.status.raw_text() == text
     assert screen.status.property("tone") == tone
@@ -45,7 +47,7 @@ def test_the_card_screen_says_what_the_reader_is_doing(
 
 def test_no_reader_state_yet_no_status_line(window: KioskWindow) -> None:
     step, view = STATES["read_card"]
-    screen = window.show_step(step, {**view, "reader_state": ""})
+    screen = window.show_step(step, replace(view, around=Surroundings()))
     assert not screen.status.isVisibleTo(window)
     other = window.show_step(*STATES["consent"])
     assert not other.status.isVisibleTo(window)  # only the card screen has one
@@ -53,18 +55,18 @@ def test_no_reader_state_yet_no_status_line(window: KioskWindow) -> None:
 
 def test_pending_says_when_and_where_to_ask(window: KioskWindow) -> None:
     step, view = STATES["result_pending"]
-    view = {**view, "service_point": "东风村便民服务站", "check_after": "2026-12-01"}
+    view = replace(view, around=Surroundings("东风村便民服务站", "2026-12-01"))
     body = window.show_step(step, view).body.raw_text()
     assert body.startswith("网络暂时不通")
     assert "请在 2026-12-01 以后，到东风村便民服务站查询结果。" in body
-    assisted = {**view, "reason": "assisted_without_face"}
+    assisted = replace(view, reason="assisted_without_face")
     body = window.show_step(step, assisted).body.raw_text()
     assert "网络" not in body  # not a network matter: staff review it
     assert "需要工作人员审核" in body and "东风村便民服务站" in body
 
 
 def test_a_failed_record_does_not_claim_anything_was_kept(window: KioskWindow) -> None:
-    screen = window.show_step(Step.HELP, {"help_reason": "store_failed"})
+    screen = window.show_step(Step.HELP, StepView(help_reason="store_failed"))
     body = screen.body.raw_text()
     assert "没有丢失" not in body
     assert "这次认证没有保存" in body
@@ -81,7 +83,7 @@ def test_thanks_reminds_a_card_left_on_the_reader_until_it_is_taken(window: Kios
     done = screen.findChild(QPushButton, "thanks_done")
     assert done is not None and done.isVisibleTo(window)
     # The flow's view once the card is taken back: the plain goodbye again.
-    screen = window.show_step(step, {**view, "card_left": False})
+    screen = window.show_step(step, replace(view, card_left=False))
     assert screen.title.raw_text() == "谢谢您，再见"
     assert screen.title.property("tone") == ""
     assert "请取回您的卡片" not in screen.body.raw_text()

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -263,7 +263,7 @@ class TechnicianMode(QObject):
         flow = self.controller.flow
         self.window.show_step(flow.step, flow.view())
 
-    def _keep_on_top(self, _step: str, _view: dict[str, Any]) -> None:
+    def _keep_on_top(self, _step: str, _view: object) -> None:
         """The flow showed a screen (a device event) while a technician screen is up."""
         if self.active and self.registration.showing and self.registration.entry is not None:
             self.window.setCurrentWidget(self.registration.entry)
