@@ -255,7 +255,9 @@ def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
 
     platform = EmbeddedPlatform(data_dir / "central.db")
     url = platform.start()
-    register_local_terminal(platform, data_dir, settings.terminal.id)
+    register_local_terminal(
+        platform, data_dir, settings.terminal.id, settings.terminal.service_point
+    )
     return platform, url
 
 

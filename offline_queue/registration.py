@@ -70,15 +70,15 @@ class LocalPlatform(Protocol):
 
     url: str
 
-    def add_terminal(self, terminal_id: str) -> str: ...
+    def add_terminal(self, terminal_id: str, service_point: str = "") -> str: ...
 
 
 def register_local_terminal(
-    platform: LocalPlatform, data_dir: Path, terminal_id: str
+    platform: LocalPlatform, data_dir: Path, terminal_id: str, service_point: str = ""
 ) -> TerminalKeys:
     """Demo and tests: mint a code on a platform this process runs and register with it, over
     HTTP like any terminal (the platform itself never reaches into a terminal's files)."""
-    code = platform.add_terminal(terminal_id)
+    code = platform.add_terminal(terminal_id, service_point)
     return register(data_dir, platform.url, terminal_id, code).keys
 
 
