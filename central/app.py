@@ -24,7 +24,13 @@ from central.api_operator import operator_routes
 from central.api_terminals import terminal_routes
 from central.db import PlatformDB
 from central.errors import CentralError
-from central.http import SecurityHeaders, csp_hash, custom_openapi, install_error_handlers
+from central.http import (
+    SecurityHeaders,
+    TooLargeAsProblem,
+    csp_hash,
+    custom_openapi,
+    install_error_handlers,
+)
 from central.limits import DEFAULT_BODY_BYTES
 from central.models import Problem, VerifyOut
 from central.ratelimit import RateLimiter, RateLimits
@@ -53,11 +59,13 @@ def create_app(
         description="Reference central platform for the village service-point kiosks. "
         "Operator routes need an operator token (`operatorToken`), terminal routes a "
         "terminal's signature (`terminalSignature`).",
-        max_body_size=DEFAULT_BODY_BYTES,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # served below, behind a token
     )
+    # Every route is limited on its own (its 413 then passes the middleware below, which
+    # give it the security headers and a JSON body); a route that names no limit gets this.
+    app.router.max_body_size = DEFAULT_BODY_BYTES
     app.state.db = db
     app.state.bootstrap_token_hash = bootstrap_hash(operator_token)
     app.state.limiter = RateLimiter(db, limits or RateLimits())
@@ -66,6 +74,7 @@ def create_app(
     _verify_routes(app, db)
     install_error_handlers(app)
     custom_openapi(app)
+    app.add_middleware(TooLargeAsProblem)
     app.add_middleware(SecurityHeaders, csp=CSP)
 
     @app.exception_handler(CentralError)

@@ -115,3 +115,42 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class TooLargeAsProblem:
+    """Starlette's body limit answers 413 in plain text; the API documents every error as a
+    JSON problem, so that answer is rewritten (the body was never read or parsed)."""
+
+    BODY = b'{"detail":"the request body is larger than this route accepts"}'
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rewriting = False
+
+        async def rewrite(message: Message) -> None:
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                types = [v for n, v in message.get("headers", []) if n.lower() == b"content-type"]
+                rewriting = bool(types) and types[0].startswith(b"text/plain")
+                if rewriting:
+                    message["headers"] = [
+                        *(
+                            h
+                            for h in message.get("headers", [])
+                            if h[0].lower() not in (b"content-type", b"content-length")
+                        ),
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(self.BODY)).encode()),
+                    ]
+            elif message["type"] == "http.response.body" and rewriting:
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": self.BODY}
+            await send(message)
+
+        await self.app(scope, receive, rewrite)
