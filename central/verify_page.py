@@ -133,7 +133,7 @@ _PAGE = """<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>{title}</title>
 <style>{style}</style></head>
-<body><main><h1 class="{tone}">{title}</h1>{lead}<dl>{rows}</dl>{after}</main></body></html>
+<body><main><h1 class="{tone}">{title}</h1>{lead}{rows}{after}</main></body></html>
 """
 
 _PROBLEMS = {
@@ -171,7 +171,7 @@ def _rows(result: Mapping[str, Any]) -> str:
         ("服务终端", fields["terminal_id"]),
         ("证书编号", fields["certificate_no"]),
     ]
-    return "".join(_row(label, value) for label, value in rows)
+    return "<dl>" + "".join(_row(label, value) for label, value in rows) + "</dl>"
 
 
 def _day(iso: str) -> str:
