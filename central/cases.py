@@ -19,7 +19,8 @@ DOCUMENTED_CASE_BYTES = 32 * 1024  # docs/case-schema.md: a ~20 KB face frame an
 MAX_CASE_BYTES = 256 * 1024  # one case as JSON, attachments in base64 included
 MAX_ATTACHMENTS = 4
 MAX_PAYLOAD_BYTES = 32 * 1024
-MAX_BUNDLE_CASES = 4000
+MAX_BUNDLE_CASES = 1000  # over HTTP; `kiosk-central import` takes up to MAX_IMPORT_CASES
+MAX_IMPORT_CASES = 100_000
 HEX64 = r"^[0-9a-f]{64}$"
 ATTACHMENT_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 

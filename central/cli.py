@@ -30,10 +30,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from central.app import create_app
-from central.cases import problem_text
+from central.cases import MAX_IMPORT_CASES, problem_text
 from central.db import PlatformDB
 from central.errors import CentralError
-from central.models import BundleIn
+from central.models import BundleFile
 from central.server import bind, make_server
 from central.tokens import MIN_BOOTSTRAP_CHARS, SCOPES, add_token, list_tokens, revoke_token
 
@@ -251,12 +251,12 @@ def _faces_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_bundle(path: Path) -> BundleIn:
+def _read_bundle(path: Path) -> BundleFile:
     """The bundle file, parsed by pydantic's JSON parser (bounded nesting, no recursion)."""
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise CentralError(f"{path} is larger than {MAX_IMPORT_BYTES} bytes: not a bundle")
     try:
-        return BundleIn.model_validate_json(path.read_bytes())
+        return BundleFile.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         raise CentralError(f"{path} is not a bundle: {problem_text(exc)}") from None
 
@@ -265,7 +265,7 @@ def _import(args: argparse.Namespace) -> int:
     bundle = _read_bundle(args.bundle)
     db = _open(args)
     try:
-        terminal, outcomes, receipt = db.import_bundle(bundle.model_dump())
+        terminal, outcomes, receipt = db.import_bundle(bundle.model_dump(), MAX_IMPORT_CASES)
     finally:
         db.close()
     receipt_path = args.receipt or args.bundle.with_name(args.bundle.name + ".receipt.json")

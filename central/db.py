@@ -205,15 +205,15 @@ class PlatformDB:
         )
 
     def import_bundle(
-        self, bundle: dict[str, Any]
+        self, bundle: dict[str, Any], max_cases: int = MAX_BUNDLE_CASES
     ) -> tuple[Terminal, list[IngestResult], dict[str, Any]]:
         """Check, decrypt and ingest a bundle; return the outcomes and a signed receipt."""
         terminal = self.terminal_by_key(str(bundle.get("key_id", "")))
         if terminal is None:
             raise BundleRefused("the bundle comes from an unknown or revoked terminal key")
         count = bundle.get("count")
-        if type(count) is not int or not 0 <= count <= MAX_BUNDLE_CASES:
-            raise BundleRefused(f"a bundle holds 0 to {MAX_BUNDLE_CASES} cases")
+        if type(count) is not int or not 0 <= count <= max_cases:
+            raise BundleRefused(f"a bundle holds 0 to {max_cases} cases here")
         try:
             plain = wire.open_bundle_plaintext(bundle, terminal.public_key, self.bundle_key)
             cases = parse_bundle_cases(plain, count)

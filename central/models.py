@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.cases import MAX_BATCH, MAX_BUNDLE_CASES
+from central.cases import MAX_BATCH, MAX_BUNDLE_CASES, MAX_IMPORT_CASES
 
 ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
 CASE_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
@@ -112,6 +112,12 @@ class BundleIn(BaseModel):
     platform_key: str = Field(max_length=100)
     sealed: SealedIn
     signature: str = Field(max_length=200)
+
+
+class BundleFile(BundleIn):
+    """A bundle file imported on the platform's machine (`kiosk-central import`)."""
+
+    count: int = Field(ge=0, le=MAX_IMPORT_CASES)
 
 
 class ImportOut(BaseModel):
