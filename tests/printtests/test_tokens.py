@@ -1,5 +1,6 @@
 """Certificate tokens: JWS compact, Ed25519 (RFC 9864). Valid ones verify; every kind of damage
-is refused with a reason; property tests drive the verifier with generated certificates and garbage."""
+is refused with a reason; property tests drive the verifier with generated certificates and
+garbage."""
 
 from __future__ import annotations
 
