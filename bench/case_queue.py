@@ -69,6 +69,19 @@ def add_terminal(db: Path, terminal_id: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+def feed_token(db: Path) -> dict[str, str]:
+    """A `feed` operator token (the pull feed is closed without one)."""
+    args = ["tokens", "add", "bench", "--scope", "feed", "--db", str(db)]
+    out = subprocess.run(
+        [sys.executable, "-m", "central.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {"Authorization": f"Bearer {out.stdout.strip().splitlines()[-1]}"}
+
+
 def bench_enqueue(folder: Path, samples: int, faces: list[bytes]) -> dict[str, float]:
     keys = load_or_create(folder)
     store = CaseStore.open(folder / "enqueue.db", keys)
@@ -93,6 +106,7 @@ def bench_enqueue(folder: Path, samples: int, faces: list[bytes]) -> dict[str, f
 def bench_drain(folder: Path, count: int, batch: int, faces: list[bytes]) -> dict[str, float]:
     db = folder / "central.sqlite3"
     code = add_terminal(db, "BENCH-0002")
+    reader = feed_token(db)
     proc, url = start_central(db)
     try:
         done = register(folder / "kiosk", url, "BENCH-0002", code)
@@ -115,7 +129,7 @@ def bench_drain(folder: Path, count: int, batch: int, faces: list[bytes]) -> dic
         client.close()
         pending = store.status()["pending"]
         store.close()
-        feed = bench_feed(url)
+        feed = bench_feed(url, reader)
         ingest = bench_ingest(folder, db, url, faces)
     finally:
         proc.terminate()
@@ -134,12 +148,14 @@ def bench_drain(folder: Path, count: int, batch: int, faces: list[bytes]) -> dic
     }
 
 
-def bench_feed(url: str) -> dict[str, float]:
+def bench_feed(url: str, headers: dict[str, str]) -> dict[str, float]:
     start, seen, cursor = time.perf_counter(), 0, None
     with requests.Session() as session:
         while True:
             params = {"limit": 1000, **({"after": cursor} if cursor else {})}
-            page = session.get(f"{url}/api/v1/cases", params=params, timeout=60).json()
+            page = session.get(
+                f"{url}/api/v1/cases", params=params, headers=headers, timeout=60
+            ).json()
             seen += len(page["items"])
             if page["next"] is None:
                 break

@@ -1,14 +1,19 @@
 """`kiosk-central`: run and administer the reference central platform.
 
-    kiosk-central serve --db PATH --host 127.0.0.1 --port 8080
-    kiosk-central terminals add TERMINAL_ID --db PATH      (the code is on the last line)
-    kiosk-central terminals list --db PATH
+    kiosk-central serve --db PATH --host 127.0.0.1 --port 8080 [--forwarded-allow-ips IPS]
+    kiosk-central tokens add NAME --scope feed|faces|admin [--scope ...] --db PATH
+                                                         (the token alone on the last line)
+    kiosk-central tokens list|revoke [NAME] --db PATH
+    kiosk-central terminals add TERMINAL_ID [--service-point NAME] --db PATH
+                                                         (the code is on the last line)
+    kiosk-central terminals list|revoke [TERMINAL_ID] --db PATH
     kiosk-central faces add ID_NUMBER JPEG --db PATH
     kiosk-central import BUNDLE --db PATH [--receipt FILE]   (then `kiosk queue ack FILE`)
     kiosk-central openapi [--out FILE]
 
 Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr).
-The operator token for the HTTP operator endpoints is read from $KIOSK_CENTRAL_TOKEN.
+Operator routes are closed without a token. $KIOSK_CENTRAL_TOKEN, when set (at least 32
+characters), is a bootstrap token with every scope; named tokens are the lasting way.
 """
 
 from __future__ import annotations
@@ -22,13 +27,19 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from central.app import create_app
+from central.cases import MAX_IMPORT_CASES, problem_text
 from central.db import PlatformDB
 from central.errors import CentralError
+from central.models import BundleFile
 from central.server import bind, make_server
+from central.tokens import MIN_BOOTSTRAP_CHARS, SCOPES, add_token, list_tokens, revoke_token
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 TOKEN_ENV = "KIOSK_CENTRAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
+MAX_IMPORT_BYTES = 2**30
 log = logging.getLogger(__name__)
 
 
@@ -43,17 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--certfile", default="", help="TLS certificate (PEM)")
     serve.add_argument("--keyfile", default="", help="TLS private key (PEM)")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default="",
+        help="reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated); "
+        "rate limits then count the real client address",
+    )
     serve.set_defaults(handler=_serve)
 
-    terminals = sub.add_parser("terminals", help="terminal registrations")
-    tsub = terminals.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = tsub.add_parser("add", help="allow a terminal to register; prints a one-time code")
-    add.add_argument("terminal_id")
-    add.add_argument("--db", type=Path, required=True)
-    add.set_defaults(handler=_terminals_add)
-    listing = tsub.add_parser("list", help="registered terminals and their key ids")
-    listing.add_argument("--db", type=Path, required=True)
-    listing.set_defaults(handler=_terminals_list)
+    _token_commands(sub)
+    _terminal_commands(sub)
 
     faces = sub.add_parser("faces", help="reference faces for online matching")
     fsub = faces.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -75,6 +85,44 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--out", type=Path)
     api.set_defaults(handler=_openapi)
     return parser
+
+
+def _token_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tokens = sub.add_parser("tokens", help="operator API tokens")
+    tsub = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = tsub.add_parser("add", help="make a token; prints it once, alone on the last line")
+    add.add_argument("name")
+    add.add_argument(
+        "--scope", action="append", required=True, choices=sorted(SCOPES), dest="scopes"
+    )
+    add.add_argument("--db", type=Path, required=True)
+    add.set_defaults(handler=_tokens_add)
+    listing = tsub.add_parser("list", help="tokens, their scopes and state (never the token)")
+    listing.add_argument("--db", type=Path, required=True)
+    listing.set_defaults(handler=_tokens_list)
+    revoke = tsub.add_parser("revoke", help="revoke a token by name")
+    revoke.add_argument("name")
+    revoke.add_argument("--db", type=Path, required=True)
+    revoke.set_defaults(handler=_tokens_revoke)
+
+
+def _terminal_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    terminals = sub.add_parser("terminals", help="terminal registrations")
+    tsub = terminals.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = tsub.add_parser("add", help="allow a terminal to register; prints a one-time code")
+    add.add_argument("terminal_id")
+    add.add_argument(
+        "--service-point", default="", help="the service point's name, shown by /verify"
+    )
+    add.add_argument("--db", type=Path, required=True)
+    add.set_defaults(handler=_terminals_add)
+    listing = tsub.add_parser("list", help="registered terminals and their key ids")
+    listing.add_argument("--db", type=Path, required=True)
+    listing.set_defaults(handler=_terminals_list)
+    revoke = tsub.add_parser("revoke", help="revoke every key of a terminal (lost or stolen)")
+    revoke.add_argument("terminal_id")
+    revoke.add_argument("--db", type=Path, required=True)
+    revoke.set_defaults(handler=_terminals_revoke)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,12 +148,20 @@ def _serve(args: argparse.Namespace) -> int:
         print("kiosk-central: --port must be 0..65535", file=sys.stderr)
         return EXIT_USAGE
     token = os.environ.get(TOKEN_ENV) or None
-    if token is None:
-        log.warning("no $%s: operator endpoints (feed, import) are open", TOKEN_ENV)
+    if token is not None and len(token) < MIN_BOOTSTRAP_CHARS:
+        print(
+            f"kiosk-central: ${TOKEN_ENV} is shorter than {MIN_BOOTSTRAP_CHARS} characters: "
+            "use a random one (openssl rand -base64 33) or named tokens (`tokens add`)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     db = PlatformDB(args.db)
     try:
         server = make_server(
-            create_app(db, operator_token=token), certfile=args.certfile, keyfile=args.keyfile
+            create_app(db, operator_token=token),
+            certfile=args.certfile,
+            keyfile=args.keyfile,
+            forwarded_allow_ips=args.forwarded_allow_ips,
         )
         sock = bind(args.host, args.port)
         scheme = "https" if args.certfile else "http"
@@ -117,10 +173,44 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _terminals_add(args: argparse.Namespace) -> int:
-    db = PlatformDB(args.db)
+def _open(args: argparse.Namespace) -> PlatformDB:
+    return PlatformDB(args.db)
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    db = _open(args)
     try:
-        code = db.add_terminal(args.terminal_id)
+        token = add_token(db, args.name, args.scopes)
+    finally:
+        db.close()
+    print(f"Operator token {args.name!r} ({', '.join(sorted(set(args.scopes)))}); shown once:")
+    print(token)
+    return EXIT_OK
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        print(json.dumps({"tokens": list_tokens(db)}, indent=2, ensure_ascii=False))
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        revoke_token(db, args.name)
+    finally:
+        db.close()
+    print(f"token {args.name!r} revoked")
+    return EXIT_OK
+
+
+def _terminals_add(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        code = db.add_terminal(args.terminal_id, args.service_point)
     finally:
         db.close()
     print(f"Registration code for {args.terminal_id} (valid 7 days, single use):")
@@ -129,11 +219,21 @@ def _terminals_add(args: argparse.Namespace) -> int:
 
 
 def _terminals_list(args: argparse.Namespace) -> int:
-    db = PlatformDB(args.db)
+    db = _open(args)
     try:
         print(json.dumps(db.terminals(), indent=2, ensure_ascii=False))
     finally:
         db.close()
+    return EXIT_OK
+
+
+def _terminals_revoke(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        count = db.revoke_terminal(args.terminal_id)
+    finally:
+        db.close()
+    print(f"terminal {args.terminal_id}: {count} key(s) revoked")
     return EXIT_OK
 
 
@@ -142,7 +242,7 @@ def _faces_add(args: argparse.Namespace) -> int:
     if not jpeg.startswith(b"\xff\xd8"):
         print(f"kiosk-central: {args.jpeg} is not a JPEG", file=sys.stderr)
         return EXIT_USAGE
-    db = PlatformDB(args.db)
+    db = _open(args)
     try:
         db.put_reference_face(args.id_number, jpeg)
     finally:
@@ -151,15 +251,21 @@ def _faces_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_bundle(path: Path) -> BundleFile:
+    """The bundle file, parsed by pydantic's JSON parser (bounded nesting, no recursion)."""
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        raise CentralError(f"{path} is larger than {MAX_IMPORT_BYTES} bytes: not a bundle")
+    try:
+        return BundleFile.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise CentralError(f"{path} is not a bundle: {problem_text(exc)}") from None
+
+
 def _import(args: argparse.Namespace) -> int:
+    bundle = _read_bundle(args.bundle)
+    db = _open(args)
     try:
-        bundle = json.loads(args.bundle.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        print(f"kiosk-central: {args.bundle} is not a bundle: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    db = PlatformDB(args.db)
-    try:
-        terminal, outcomes, receipt = db.import_bundle(bundle)
+        terminal, outcomes, receipt = db.import_bundle(bundle.model_dump(), MAX_IMPORT_CASES)
     finally:
         db.close()
     receipt_path = args.receipt or args.bundle.with_name(args.bundle.name + ".receipt.json")

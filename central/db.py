@@ -1,9 +1,13 @@
-"""The reference platform's storage: terminals, one-time codes, cases, nonces, reference faces.
+"""The reference platform's storage: terminals, one-time codes, cases, nonces, reference faces,
+operator tokens, rate-limit state.
 
 SQLite WAL with `synchronous=FULL`, one connection behind a lock (the platform is a reference
 implementation for a few hundred terminals, not a cluster). Cases get a monotonically
 increasing `seq` when they are committed; the pull feed's cursor is that number, so it stays
 stable however many cases arrive while a consumer pages through.
+
+The database file (and so its -wal and -shm files, which SQLite creates with the database's
+mode) is 0600; the platform's private keys are kept in 0600 files beside it (`central.files`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,82 +33,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from central.cases import MAX_BUNDLE_CASES, case_certificate, check_case, parse_bundle_cases
 from central.errors import BundleRefused, CentralError, RegistrationRefused, ReplayedRequest
+from central.files import create_private, private_folder, read_private, tighten, write_new_private
+from central.schema import LATEST, SCHEMA
 from contract import wire
-from contract.ids import is_uuid7
 from contract.keys import key_id_of
 
 CODE_TTL_S = 7 * 86400
 NONCE_TTL_S = 2 * wire.MAX_CLOCK_SKEW_S + 60
+MAX_SERVICE_POINT_CHARS = 64
+MEMORY = ":memory:"
 
-SCHEMA = (
-    (
-        1,
-        """
-        CREATE TABLE terminals (
-            terminal_id TEXT PRIMARY KEY,
-            key_id TEXT UNIQUE,
-            public_key TEXT,
-            registered_at TEXT,
-            status TEXT NOT NULL DEFAULT 'awaiting'
-        );
-        CREATE TABLE registration_codes (
-            code_hash TEXT PRIMARY KEY,
-            terminal_id TEXT NOT NULL REFERENCES terminals (terminal_id),
-            expires_ts REAL NOT NULL,
-            used_ts REAL
-        );
-        CREATE TABLE cases (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id TEXT NOT NULL UNIQUE,
-            terminal_id TEXT NOT NULL,
-            key_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            received_at TEXT NOT NULL,
-            test INTEGER NOT NULL,
-            digest TEXT NOT NULL,
-            envelope TEXT NOT NULL,
-            source TEXT NOT NULL
-        );
-        CREATE TABLE case_attachments (
-            case_id TEXT NOT NULL REFERENCES cases (case_id),
-            name TEXT NOT NULL,
-            data BLOB NOT NULL,
-            PRIMARY KEY (case_id, name)
-        );
-        CREATE TABLE nonces (
-            key_id TEXT NOT NULL,
-            nonce TEXT NOT NULL,
-            expires_ts REAL NOT NULL,
-            PRIMARY KEY (key_id, nonce)
-        );
-        CREATE TABLE reference_faces (
-            id_number TEXT PRIMARY KEY,
-            jpeg BLOB NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE TABLE platform_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-        """,
-    ),
-    (
-        2,
-        # Every key a terminal ever registered: certificates printed with an old key must
-        # still verify after the terminal re-registers; requests and cases need the current one.
-        """
-        CREATE TABLE terminal_keys (
-            key_id TEXT PRIMARY KEY,
-            terminal_id TEXT NOT NULL REFERENCES terminals (terminal_id),
-            public_key TEXT NOT NULL,
-            registered_at TEXT NOT NULL,
-            retired_at TEXT
-        );
-        INSERT INTO terminal_keys (key_id, terminal_id, public_key, registered_at)
-            SELECT key_id, terminal_id, public_key, registered_at FROM terminals
-            WHERE key_id IS NOT NULL AND public_key IS NOT NULL;
-        """,
-    ),
-)
+__all__ = ["SCHEMA", "IngestResult", "KeyRecord", "PlatformDB", "Terminal"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +53,16 @@ class Terminal:
     terminal_id: str
     key_id: str
     public_key: Ed25519PublicKey
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A key a terminal registered: whose it is, and whether it was replaced or revoked."""
+
+    terminal_id: str
+    public_key: Ed25519PublicKey
+    retired_at: dt.datetime | None
+    revoked_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +78,7 @@ class IngestResult:
         return out
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
@@ -135,71 +86,111 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
+def _when(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def check_terminal_id(terminal_id: str) -> None:
+    if not terminal_id or len(terminal_id) > 64 or not terminal_id.isprintable():
+        raise CentralError("a terminal id is 1 to 64 printable characters")
+
+
 class PlatformDB:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, keys_dir: Path | None = None) -> None:
+        self.path = path
+        in_memory = str(path) == MEMORY
+        if not in_memory:
+            if not path.parent.exists():
+                private_folder(path.parent)
+            create_private(path)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
         self._db = sqlite_utils.Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA secure_delete = ON")  # moved keys leave no copy in free pages
         self._migrate()
-        self.bundle_key = self._bundle_key()
-        self.receipt_key = self._receipt_key()
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if not in_memory:
+            for suffix in ("-wal", "-shm"):
+                tighten(path.with_name(path.name + suffix))
+        self.keys_dir = None if in_memory else (keys_dir or path.with_name(path.name + ".keys"))
+        self.bundle_key = X25519PrivateKey.from_private_bytes(
+            self._platform_key("bundle_x25519", X25519PrivateKey.generate)
+        )
+        self.receipt_key = Ed25519PrivateKey.from_private_bytes(
+            self._platform_key("receipt_ed25519", Ed25519PrivateKey.generate)
+        )
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
         with self._lock, self._db.atomic() as db:
             yield db
 
-    def _rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+    def rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
     def _migrate(self) -> None:
-        with self._tx() as db:
+        # Off while tables are rebuilt (migration 3); switched on again by the caller.
+        self._db.execute("PRAGMA foreign_keys = OFF")
+        with self.transaction() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
                 "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
-        done = {row[0] for row in self._rows("SELECT version FROM schema_migrations")}
+        done = {row[0] for row in self.rows("SELECT version FROM schema_migrations")}
+        newer = [v for v in done if v > LATEST]
+        if newer:
+            raise CentralError(
+                f"{self.path} was migrated by a newer release (schema {max(newer)}; this "
+                f"release knows {LATEST}): run the newer release or restore a backup"
+            )
         for version, script in SCHEMA:
             if version in done:
                 continue
-            with self._tx() as db:
+            with self.transaction() as db:
                 for statement in (s.strip() for s in script.split(";")):
                     if statement:
                         db.execute(statement)
-                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, _now_iso()])
+                if version == 3:
+                    self._index_certificates(db)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
 
-    def _platform_key(self, name: str, generate: Any) -> bytes:
-        """A private key of the platform's own, made once and kept in the database."""
-        rows = self._rows("SELECT value FROM platform_keys WHERE name = ?", [name])
-        if rows:
-            return bytes(rows[0][0])
-        raw = generate().private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        with self._tx() as db:
-            db.execute("INSERT OR IGNORE INTO platform_keys VALUES (?, ?)", [name, raw])
-        return bytes(self._rows("SELECT value FROM platform_keys WHERE name = ?", [name])[0][0])
+    def _index_certificates(self, db: sqlite_utils.Database) -> None:
+        """Certificates of the cases stored before the index existed."""
+        for case_id, terminal_id, key_id, received_at, envelope in db.execute(
+            "SELECT case_id, terminal_id, key_id, received_at, envelope FROM cases"
+        ).fetchall():
+            found = case_certificate(json.loads(envelope))
+            if found is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO certificates VALUES (?, ?, ?, ?, ?, ?)",
+                    [found[0], terminal_id, key_id, found[1], case_id, received_at],
+                )
 
-    def _bundle_key(self) -> X25519PrivateKey:
-        """Terminals encrypt export bundles to this X25519 key."""
-        raw = self._platform_key("bundle_x25519", X25519PrivateKey.generate)
-        return X25519PrivateKey.from_private_bytes(raw)
+    # --- the platform's own keys -----------------------------------------------------------
 
-    def _receipt_key(self) -> Ed25519PrivateKey:
-        """Signs import receipts, which terminals without a link accept as acknowledgements."""
-        raw = self._platform_key("receipt_ed25519", Ed25519PrivateKey.generate)
-        return Ed25519PrivateKey.from_private_bytes(raw)
+    def _platform_key(self, name: str, generate: Callable[[], Any]) -> bytes:
+        """A private key of the platform's own, made once, kept in a 0600 file.
+
+        A key an earlier release kept in the database moves to its file and leaves the
+        database (`secure_delete` overwrites it).
+        """
+        stored = self.rows("SELECT value FROM platform_keys WHERE name = ?", [name])
+        if self.keys_dir is None:  # an in-memory database (tests, `kiosk-central openapi`)
+            return bytes(stored[0][0]) if stored else _raw(generate())
+        path = private_folder(self.keys_dir) / f"{name}.key"
+        if not path.exists():
+            write_new_private(path, bytes(stored[0][0]) if stored else _raw(generate()))
+        if stored:
+            with self.transaction() as db:
+                db.execute("DELETE FROM platform_keys WHERE name = ?", [name])
+        return read_private(path)
 
     @property
     def bundle_public_b64(self) -> str:
@@ -214,14 +205,18 @@ class PlatformDB:
         )
 
     def import_bundle(
-        self, bundle: dict[str, Any]
+        self, bundle: dict[str, Any], max_cases: int = MAX_BUNDLE_CASES
     ) -> tuple[Terminal, list[IngestResult], dict[str, Any]]:
         """Check, decrypt and ingest a bundle; return the outcomes and a signed receipt."""
         terminal = self.terminal_by_key(str(bundle.get("key_id", "")))
         if terminal is None:
-            raise BundleRefused("the bundle comes from an unknown terminal key")
+            raise BundleRefused("the bundle comes from an unknown or revoked terminal key")
+        count = bundle.get("count")
+        if type(count) is not int or not 0 <= count <= max_cases:
+            raise BundleRefused(f"a bundle holds 0 to {max_cases} cases here")
         try:
-            cases = wire.open_bundle(bundle, terminal.public_key, self.bundle_key)
+            plain = wire.open_bundle_plaintext(bundle, terminal.public_key, self.bundle_key)
+            cases = parse_bundle_cases(plain, count)
         except wire.WireError as exc:
             raise BundleRefused(str(exc)) from None
         outcomes = self.ingest(terminal, cases, "bundle")
@@ -235,19 +230,35 @@ class PlatformDB:
 
     # --- terminals ----------------------------------------------------------------------
 
-    def add_terminal(self, terminal_id: str) -> str:
-        """Allow `terminal_id` to register; return a new one-time code (shown once)."""
-        if not terminal_id or len(terminal_id) > 64 or not terminal_id.isprintable():
-            raise CentralError("a terminal id is 1 to 64 printable characters")
+    def add_terminal(self, terminal_id: str, service_point: str = "") -> str:
+        """Allow `terminal_id` to register; return a new one-time code (shown once).
+
+        `service_point` (the name the verify page shows) is stored when given. A new code
+        also clears the registration rate limit of this terminal id.
+        """
+        check_terminal_id(terminal_id)
+        service_point = service_point.strip()
+        if len(service_point) > MAX_SERVICE_POINT_CHARS or not service_point.isprintable():
+            raise CentralError(
+                f"a service point name is at most {MAX_SERVICE_POINT_CHARS} printable characters"
+            )
         code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO terminals (terminal_id) VALUES (?) ON CONFLICT DO NOTHING",
                 [terminal_id],
             )
+            if service_point:
+                db.execute(
+                    "UPDATE terminals SET service_point = ? WHERE terminal_id = ?",
+                    [service_point, terminal_id],
+                )
             db.execute(
                 "INSERT INTO registration_codes VALUES (?, ?, ?, NULL)",
                 [_hash_code(code), terminal_id, time.time() + CODE_TTL_S],
+            )
+            db.execute(
+                "DELETE FROM rate_limits WHERE bucket = ?", [f"register-terminal:{terminal_id}"]
             )
         return code
 
@@ -257,7 +268,7 @@ class PlatformDB:
         except wire.WireError as exc:
             raise RegistrationRefused(str(exc)) from None
         key_id = key_id_of(public_key)
-        with self._tx() as db:
+        with self.transaction() as db:
             row = db.execute(
                 "SELECT terminal_id, expires_ts, used_ts FROM registration_codes "
                 "WHERE code_hash = ?",
@@ -267,19 +278,21 @@ class PlatformDB:
                 raise RegistrationRefused("unknown registration code for this terminal")
             if row[2] is not None or row[1] < time.time():
                 raise RegistrationRefused("the registration code was used or has expired")
+            taken = db.execute(
+                "SELECT terminal_id, revoked_at FROM terminal_keys WHERE key_id = ?", [key_id]
+            ).fetchone()
+            if taken is not None and taken[0] != terminal_id:
+                raise RegistrationRefused("this key belongs to another terminal")
+            if taken is not None and taken[1] is not None:
+                raise RegistrationRefused("this key was revoked: the terminal needs a new key")
             db.execute(
                 "UPDATE registration_codes SET used_ts = ? WHERE code_hash = ?",
                 [time.time(), _hash_code(code)],
             )
-            taken = db.execute(
-                "SELECT terminal_id FROM terminal_keys WHERE key_id = ?", [key_id]
-            ).fetchone()
-            if taken is not None and taken[0] != terminal_id:
-                raise RegistrationRefused("this key belongs to another terminal")
-            now = _now_iso()
+            now = now_iso()
             db.execute(
                 "UPDATE terminals SET key_id = ?, public_key = ?, registered_at = ?, "
-                "status = 'active' WHERE terminal_id = ?",
+                "status = 'active', revoked_at = NULL WHERE terminal_id = ?",
                 [key_id, public_key_b64, now, terminal_id],
             )
             self._record_key(db, terminal_id, key_id, public_key_b64, now)
@@ -301,57 +314,114 @@ class PlatformDB:
             [key_id, terminal_id, public_key_b64, now],
         )
 
+    def revoke_terminal(self, terminal_id: str) -> int:
+        """Revoke every key of `terminal_id` and its unused codes; return how many keys.
+
+        Its requests, cases and bundles are refused from now on; a certificate signed by one
+        of its keys verifies only if the platform recorded its case before now.
+        """
+        now = now_iso()
+        with self.transaction() as db:
+            if (
+                db.execute(
+                    "SELECT 1 FROM terminals WHERE terminal_id = ?", [terminal_id]
+                ).fetchone()
+                is None
+            ):
+                raise CentralError(f"no terminal {terminal_id!r}")
+            db.execute(
+                "UPDATE terminals SET status = 'revoked', revoked_at = ? WHERE terminal_id = ?",
+                [now, terminal_id],
+            )
+            revoked = db.execute(
+                "UPDATE terminal_keys SET revoked_at = ? "
+                "WHERE terminal_id = ? AND revoked_at IS NULL",
+                [now, terminal_id],
+            ).rowcount
+            db.execute(
+                "UPDATE registration_codes SET used_ts = ? "
+                "WHERE terminal_id = ? AND used_ts IS NULL",
+                [time.time(), terminal_id],
+            )
+        return int(revoked)
+
     def terminal_by_key(self, key_id: str) -> Terminal | None:
-        rows = self._rows(
-            "SELECT terminal_id, public_key FROM terminals WHERE key_id = ? AND status = 'active'",
+        """The active terminal whose current, unrevoked key this is."""
+        rows = self.rows(
+            "SELECT t.terminal_id, t.public_key FROM terminals t "
+            "JOIN terminal_keys k ON k.key_id = t.key_id "
+            "WHERE t.key_id = ? AND t.status = 'active' AND k.revoked_at IS NULL",
             [key_id],
         )
         if not rows:
             return None
         return Terminal(rows[0][0], key_id, wire.ed25519_from_b64(rows[0][1]))
 
+    def service_point(self, terminal_id: str) -> str:
+        rows = self.rows("SELECT service_point FROM terminals WHERE terminal_id = ?", [terminal_id])
+        return str(rows[0][0]) if rows else ""
+
     def terminals(self) -> list[dict[str, Any]]:
         """Every terminal, its current key and the keys it used before (newest first)."""
-        rows = self._rows(
-            "SELECT terminal_id, key_id, public_key, registered_at, status FROM terminals "
-            "ORDER BY terminal_id"
+        rows = self.rows(
+            "SELECT terminal_id, key_id, public_key, registered_at, status, service_point, "
+            "revoked_at FROM terminals ORDER BY terminal_id"
         )
-        names = ("terminal_id", "key_id", "public_key", "registered_at", "status")
+        names = (
+            "terminal_id",
+            "key_id",
+            "public_key",
+            "registered_at",
+            "status",
+            "service_point",
+            "revoked_at",
+        )
         retired: dict[str, list[dict[str, Any]]] = {}
-        for terminal_id, *key in self._rows(
-            "SELECT terminal_id, key_id, public_key, registered_at, retired_at "
+        for terminal_id, *key in self.rows(
+            "SELECT terminal_id, key_id, public_key, registered_at, retired_at, revoked_at "
             "FROM terminal_keys WHERE retired_at IS NOT NULL ORDER BY retired_at DESC, key_id"
         ):
-            fields = ("key_id", "public_key", "registered_at", "retired_at")
+            fields = ("key_id", "public_key", "registered_at", "retired_at", "revoked_at")
             retired.setdefault(terminal_id, []).append(dict(zip(fields, key, strict=True)))
         return [
             {**dict(zip(names, row, strict=True)), "previous_keys": retired.get(row[0], [])}
             for row in rows
         ]
 
-    def public_keys(self) -> dict[str, Ed25519PublicKey]:
-        """key id -> public key of every key a terminal ever registered (certificate tokens).
+    def key_record(self, key_id: str) -> KeyRecord | None:
+        """Any key a terminal ever registered (certificate tokens name it by `kid`)."""
+        rows = self.rows(
+            "SELECT terminal_id, public_key, retired_at, revoked_at FROM terminal_keys "
+            "WHERE key_id = ?",
+            [key_id],
+        )
+        if not rows:
+            return None
+        terminal_id, public_key, retired_at, revoked_at = rows[0]
+        return KeyRecord(
+            terminal_id, wire.ed25519_from_b64(public_key), _when(retired_at), _when(revoked_at)
+        )
 
-        Old keys stay: a certificate printed before the terminal re-registered still verifies.
-        Requests and cases are checked against the current key only (`terminal_by_key`).
-        """
+    def public_keys(self) -> dict[str, Ed25519PublicKey]:
+        """key id -> public key of every key a terminal ever registered."""
         return {
             row[0]: wire.ed25519_from_b64(row[1])
-            for row in self._rows("SELECT key_id, public_key FROM terminal_keys")
+            for row in self.rows("SELECT key_id, public_key FROM terminal_keys")
         }
 
-    def key_retirements(self) -> dict[str, dt.datetime]:
-        """key id -> when a newer key replaced it."""
-        return {
-            row[0]: dt.datetime.fromisoformat(row[1])
-            for row in self._rows(
-                "SELECT key_id, retired_at FROM terminal_keys WHERE retired_at IS NOT NULL"
-            )
-        }
+    def certificate_recorded(self, token_sha256: str) -> tuple[str, dt.datetime] | None:
+        """(terminal id, when) the platform received the case that carries this token."""
+        rows = self.rows(
+            "SELECT terminal_id, recorded_at FROM certificates WHERE token_sha256 = ?",
+            [token_sha256],
+        )
+        if not rows:
+            return None
+        return str(rows[0][0]), dt.datetime.fromisoformat(rows[0][1])
 
     def use_nonce(self, key_id: str, nonce: str) -> None:
         now = time.time()
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM nonces WHERE expires_ts < ?", [now])
             try:
                 db.execute(
@@ -362,15 +432,16 @@ class PlatformDB:
 
     # --- cases ----------------------------------------------------------------------------
 
-    def ingest(
-        self, terminal: Terminal, cases: list[dict[str, Any]], source: str
-    ) -> list[IngestResult]:
-        """Check and store a batch in one transaction; one outcome per case, in order."""
-        checked = [(case, _check(terminal, case)) for case in cases]
+    def ingest(self, terminal: Terminal, cases: list[Any], source: str) -> list[IngestResult]:
+        """Check and store a batch in one transaction; one outcome per case, in order.
+
+        Each case is checked on its own: a malformed one is rejected with its reason and the
+        others are stored.
+        """
+        checked = [check_case(terminal.key_id, terminal.public_key, case) for case in cases]
         outcomes = []
-        with self._tx() as db:
-            for case, problem in checked:
-                case_id = str(case.get("case_id", ""))
+        with self.transaction() as db:
+            for case, (case_id, problem) in zip(cases, checked, strict=True):
                 if problem:
                     outcomes.append(IngestResult(case_id, "rejected", problem))
                     continue
@@ -381,12 +452,16 @@ class PlatformDB:
         self, db: sqlite_utils.Database, terminal: Terminal, case: dict[str, Any], source: str
     ) -> IngestResult:
         case_id, digest = case["case_id"], wire.case_digest(case)
-        row = db.execute("SELECT digest FROM cases WHERE case_id = ?", [case_id]).fetchone()
+        row = db.execute(
+            "SELECT digest FROM cases WHERE terminal_id = ? AND case_id = ?",
+            [terminal.terminal_id, case_id],
+        ).fetchone()
         if row is not None:
             if row[0] == digest:
                 return IngestResult(case_id, "duplicate")
             return IngestResult(case_id, "rejected", "conflict: a different case has this id")
         envelope = {k: v for k, v in case.items() if k != "attachment_data"}
+        received_at = now_iso()
         db.execute(
             "INSERT INTO cases (case_id, terminal_id, key_id, kind, created_at, received_at, "
             "test, digest, envelope, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -396,8 +471,8 @@ class PlatformDB:
                 terminal.key_id,
                 case["kind"],
                 case["created_at"],
-                _now_iso(),
-                int(bool(case["test"])),
+                received_at,
+                int(case["test"]),
                 digest,
                 json.dumps(envelope),
                 source,
@@ -405,7 +480,14 @@ class PlatformDB:
         )
         for name, blob in (case.get("attachment_data") or {}).items():
             db.execute(
-                "INSERT INTO case_attachments VALUES (?, ?, ?)", [case_id, name, wire.b64d(blob)]
+                "INSERT INTO case_attachments VALUES (?, ?, ?, ?)",
+                [terminal.terminal_id, case_id, name, wire.b64d(blob)],
+            )
+        found = case_certificate(case)
+        if found is not None:
+            db.execute(
+                "INSERT OR IGNORE INTO certificates VALUES (?, ?, ?, ?, ?, ?)",
+                [found[0], terminal.terminal_id, terminal.key_id, found[1], case_id, received_at],
             )
         return IngestResult(case_id, "accepted")
 
@@ -413,48 +495,57 @@ class PlatformDB:
         self, after: int, limit: int, test: bool | None = None
     ) -> tuple[list[dict[str, Any]], int | None]:
         """Cases committed after `after`, oldest first; `test` filters test cases in or out."""
-        rows = self._rows(
+        flag = None if test is None else int(test)
+        rows = self.rows(
             "SELECT seq, terminal_id, received_at, envelope, source FROM cases "
             "WHERE seq > ? AND (? IS NULL OR test = ?) ORDER BY seq LIMIT ?",
-            [
-                after,
-                None if test is None else int(test),
-                None if test is None else int(test),
-                limit,
-            ],
+            [after, flag, flag, limit],
         )
         items = [_feed_item(*row) for row in rows]
         return items, (rows[-1][0] if rows else None)
 
-    def case(self, case_id: str) -> dict[str, Any] | None:
-        rows = self._rows(
-            "SELECT seq, terminal_id, received_at, envelope, source FROM cases WHERE case_id = ?",
-            [case_id],
+    def cases_with_id(self, case_id: str, terminal_id: str | None = None) -> list[dict[str, Any]]:
+        """The cases stored under `case_id` (one per terminal at most), oldest first."""
+        rows = self.rows(
+            "SELECT seq, terminal_id, received_at, envelope, source FROM cases "
+            "WHERE case_id = ? AND (? IS NULL OR terminal_id = ?) ORDER BY seq",
+            [case_id, terminal_id, terminal_id],
         )
-        return _feed_item(*rows[0]) if rows else None
+        return [_feed_item(*row) for row in rows]
 
-    def attachment(self, case_id: str, name: str) -> bytes | None:
-        rows = self._rows(
-            "SELECT data FROM case_attachments WHERE case_id = ? AND name = ?", [case_id, name]
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        found = self.cases_with_id(case_id)
+        return found[0] if found else None
+
+    def attachment(self, terminal_id: str, case_id: str, name: str) -> bytes | None:
+        rows = self.rows(
+            "SELECT data FROM case_attachments WHERE terminal_id = ? AND case_id = ? AND name = ?",
+            [terminal_id, case_id, name],
         )
         return bytes(rows[0][0]) if rows else None
 
     def count_cases(self) -> int:
-        return int(self._rows("SELECT COUNT(*) FROM cases")[0][0])
+        return int(self.rows("SELECT COUNT(*) FROM cases")[0][0])
 
     # --- reference faces ------------------------------------------------------------------
 
     def put_reference_face(self, id_number: str, jpeg: bytes) -> None:
-        with self._tx() as db:
+        with self.transaction() as db:
             db.execute(
                 "INSERT INTO reference_faces VALUES (?, ?, ?) ON CONFLICT (id_number) "
                 "DO UPDATE SET jpeg = excluded.jpeg, updated_at = excluded.updated_at",
-                [id_number, jpeg, _now_iso()],
+                [id_number, jpeg, now_iso()],
             )
 
     def reference_face(self, id_number: str) -> bytes | None:
-        rows = self._rows("SELECT jpeg FROM reference_faces WHERE id_number = ?", [id_number])
+        rows = self.rows("SELECT jpeg FROM reference_faces WHERE id_number = ?", [id_number])
         return bytes(rows[0][0]) if rows else None
+
+
+def _raw(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
 
 
 def _feed_item(
@@ -476,31 +567,3 @@ def _feed_item(
         "signature": case["signature"],
         "source": source,
     }
-
-
-def _check(terminal: Terminal, case: dict[str, Any]) -> str:
-    """Why the case is invalid, or "" when it is fine."""
-    try:
-        _require(is_uuid7(str(case["case_id"])), "case_id is not a UUIDv7")
-        _require(
-            case["schema_version"] == wire.SCHEMA_VERSION,
-            f"schema version {case['schema_version']!r} is not supported",
-        )
-        _require(case["key_id"] == terminal.key_id, "the case was signed by another key")
-        _require(
-            isinstance(case["payload"], dict) and isinstance(case["attachments"], dict),
-            "payload and attachments must be objects",
-        )
-        _require(isinstance(case["kind"], str) and 0 < len(case["kind"]) <= 64, "bad kind")
-        _require(isinstance(case["created_at"], str), "created_at must be text")
-        wire.verify_case(terminal.public_key, case)
-    except KeyError as exc:
-        return f"invalid: missing field {exc.args[0]!r}"
-    except (wire.WireError, TypeError, ValueError) as exc:
-        return f"invalid: {exc}"
-    return ""
-
-
-def _require(condition: bool, problem: str) -> None:
-    if not condition:
-        raise wire.WireError(problem)

@@ -4,6 +4,7 @@ named `kiosk-central`, listening on 127.0.0.1 at a free port.
     platform = EmbeddedPlatform(data_dir / "central.sqlite3")
     url = platform.start()
     code = platform.add_terminal("SIM-0001")   # the terminal side registers with it over HTTP
+    headers = platform.operator_headers("feed")  # a scoped operator token, for the feed
     ...
     platform.stop()
 
@@ -14,6 +15,7 @@ registers a kiosk with it, as `kiosk register` would with any platform.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -22,7 +24,9 @@ import uvicorn
 
 from central.app import create_app
 from central.db import PlatformDB
+from central.ratelimit import RateLimits
 from central.server import bind, make_server
+from central.tokens import add_token
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +48,10 @@ class EmbeddedPlatform:
         operator_token: str | None = None,
         certfile: str = "",
         keyfile: str = "",
+        limits: RateLimits | None = None,
     ) -> None:
         self.db_path = db_path
+        self.limits = limits
         self.host = host
         self.port = port
         self.operator_token = operator_token
@@ -61,7 +67,7 @@ class EmbeddedPlatform:
             return self.url
         self.db = PlatformDB(self.db_path)
         server = make_server(
-            create_app(self.db, operator_token=self.operator_token),
+            create_app(self.db, operator_token=self.operator_token, limits=self.limits),
             certfile=self.certfile,
             keyfile=self.keyfile,
         )
@@ -105,9 +111,16 @@ class EmbeddedPlatform:
             raise EmbeddedPlatformError("the embedded platform is not running")
         return self.db
 
-    def add_terminal(self, terminal_id: str) -> str:
-        """A one-time registration code for `terminal_id`."""
-        return self._running_db().add_terminal(terminal_id)
+    def add_terminal(self, terminal_id: str, service_point: str = "") -> str:
+        """A one-time registration code for `terminal_id` (at `service_point`, if named)."""
+        return self._running_db().add_terminal(terminal_id, service_point)
+
+    def operator_headers(self, *scopes: str) -> dict[str, str]:
+        """`Authorization` for a new operator token with `scopes` (every scope if none)."""
+        wanted = list(scopes) or ["feed", "faces", "admin"]
+        db = self._running_db()
+        token = add_token(db, f"embedded-{secrets.token_hex(4)}", wanted)
+        return {"Authorization": f"Bearer {token}"}
 
     def add_reference_face(self, id_number: str, jpeg: bytes) -> None:
         self._running_db().put_reference_face(id_number, jpeg)

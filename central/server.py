@@ -14,8 +14,15 @@ from fastapi import FastAPI
 
 
 def make_server(
-    app: FastAPI, *, certfile: str = "", keyfile: str = "", log_level: str = "warning"
+    app: FastAPI,
+    *,
+    certfile: str = "",
+    keyfile: str = "",
+    log_level: str = "warning",
+    forwarded_allow_ips: str = "",
 ) -> uvicorn.Server:
+    """uvicorn for `app`. X-Forwarded-For is believed only from `forwarded_allow_ips` (the
+    reverse proxies in front; none by default), so a client cannot pick its address."""
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -26,6 +33,9 @@ def make_server(
         ssl_keyfile=keyfile or None,
         ssl_version=ssl_module.PROTOCOL_TLS_SERVER,
         timeout_graceful_shutdown=5,
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or None,
+        server_header=False,
     )
     return uvicorn.Server(config)
 

@@ -1,6 +1,10 @@
-"""Signed certificate tokens: JWS compact serialisation (RFC 7515), EdDSA over Ed25519 (RFC 8037).
+"""Signed certificate tokens: JWS compact serialisation (RFC 7515), Ed25519 signatures.
 
-    header  {"alg":"EdDSA","kid":"<terminal key id>"}
+    header  {"alg":"Ed25519","kid":"<terminal key id>"}
+
+The algorithm is named "Ed25519", the fully specified JOSE name (RFC 9864); tokens printed
+before it said "EdDSA" (RFC 8037, deprecated by RFC 9864) and still verify. The two extra
+header characters cost the terminal id budget 1 byte (config.settings.TERMINAL_ID_MAX_BYTES).
     payload [2, certificate_no, service, name_kept, name_length, id_kept, id_length,
              verified_at (Unix seconds), valid_until (yyyymmdd), terminal_id, outcome]
 
@@ -42,7 +46,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from contract.errors import ContractError
 from contract.masking import Shape, id_number_shape, kept_characters, name_shape, unmask
 
-ALG = "EdDSA"
+ALG = "Ed25519"  # RFC 9864
+ACCEPTED_ALGS = frozenset({ALG, "EdDSA"})  # EdDSA: tokens printed before RFC 9864
 PAYLOAD_VERSION = 2
 MAX_MASKED_CHARS = 99  # longest name or ID number a token carries: two digits in the payload
 MAX_TOKEN_CHARS = 300  # a token stays strictly under this: what the QR code must hold
@@ -221,8 +226,8 @@ def _key_for(
         raise _Rejected("header is not base64url-encoded JSON") from None
     if not isinstance(header, dict):
         raise _Rejected("header is not a JSON object")
-    if header.get("alg") != ALG:
-        raise _Rejected(f"unsupported algorithm {str(header.get('alg'))[:20]!r}: EdDSA expected")
+    if header.get("alg") not in ACCEPTED_ALGS:
+        raise _Rejected("unsupported algorithm: Ed25519 expected")
     if "crit" in header:
         raise _Rejected("header has critical extensions this verifier does not know")
     kid = header.get("kid")
@@ -230,7 +235,7 @@ def _key_for(
         raise _Rejected("header has no key id (kid)")
     key = public_keys.get(kid)
     if key is None:
-        raise _Rejected(f"unknown key id {kid[:32]!r}: not a registered terminal key")
+        raise _Rejected("unknown key id: not a registered terminal key")
     return kid, key
 
 

@@ -142,6 +142,27 @@ def sign_request(
     }
 
 
+def check_request_headers(
+    headers: Mapping[str, str], *, now: float | None = None
+) -> tuple[str, str, bytes]:
+    """(timestamp, nonce, signature) of a signed request's headers, checked without its body:
+    all present, the time within MAX_CLOCK_SKEW_S of `now`, the nonce 16 to 64 characters."""
+    try:
+        timestamp, nonce = headers[HEADER_TIME], headers[HEADER_NONCE]
+        signature = b64d(headers[HEADER_SIGNATURE])
+        if len(timestamp) > 20:
+            raise ValueError("timestamp too long")
+        sent = int(timestamp)
+    except (KeyError, ValueError):
+        raise WireError("request is not signed") from None
+    now = time.time() if now is None else now
+    if abs(now - sent) > MAX_CLOCK_SKEW_S:
+        raise WireError("request time is too far from the platform's clock")
+    if not 16 <= len(nonce) <= 64:
+        raise WireError("request nonce has the wrong length")
+    return timestamp, nonce, signature
+
+
 def verify_request(
     public_key: Ed25519PublicKey,
     headers: Mapping[str, str],
@@ -152,17 +173,8 @@ def verify_request(
     now: float | None = None,
 ) -> tuple[str, int]:
     """Check a signed request; return (nonce, timestamp) for the caller's replay check."""
-    try:
-        timestamp, nonce = headers[HEADER_TIME], headers[HEADER_NONCE]
-        signature = b64d(headers[HEADER_SIGNATURE])
-        sent = int(timestamp)
-    except (KeyError, ValueError):
-        raise WireError("request is not signed") from None
-    now = time.time() if now is None else now
-    if abs(now - sent) > MAX_CLOCK_SKEW_S:
-        raise WireError("request time is too far from the platform's clock")
-    if not 16 <= len(nonce) <= 64:
-        raise WireError("request nonce has the wrong length")
+    timestamp, nonce, signature = check_request_headers(headers, now=now)
+    sent = int(timestamp)
     try:
         public_key.verify(signature, request_message(method, path, timestamp, nonce, body))
     except InvalidSignature:
@@ -230,10 +242,10 @@ def seal_bundle(
     return dict(body, signature=b64e(signing_key.sign(canonical(body))))
 
 
-def open_bundle(
+def open_bundle_plaintext(
     bundle: Mapping[str, Any], public_key: Ed25519PublicKey, private_key: X25519PrivateKey
-) -> list[dict[str, Any]]:
-    """Check the terminal's signature, decrypt, return the cases (each still signed)."""
+) -> bytes:
+    """Check the terminal's signature and decrypt: the JSON text {"cases": [...]}."""
     if bundle.get("format") != BUNDLE_FORMAT:
         raise WireError(f"not a {BUNDLE_FORMAT} bundle")
     body = {k: v for k, v in bundle.items() if k != "signature"}
@@ -243,9 +255,20 @@ def open_bundle(
         raise WireError("bundle signature does not verify") from None
     head = {k: v for k, v in body.items() if k != "sealed"}
     try:
-        plain = open_sealed(private_key, body["sealed"], canonical(head))
+        return open_sealed(private_key, body["sealed"], canonical(head))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise WireError(f"bundle content is unreadable: {type(exc).__name__}") from None
+
+
+def open_bundle(
+    bundle: Mapping[str, Any], public_key: Ed25519PublicKey, private_key: X25519PrivateKey
+) -> list[dict[str, Any]]:
+    """Check the terminal's signature, decrypt, return the cases (each still signed)."""
+    head = {k: v for k, v in bundle.items() if k not in ("signature", "sealed")}
+    plain = open_bundle_plaintext(bundle, public_key, private_key)
+    try:
         cases = json.loads(plain)["cases"]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
         raise WireError(f"bundle content is unreadable: {exc}") from None
     if not isinstance(cases, list) or len(cases) != head.get("count"):
         raise WireError("bundle holds a different number of cases than it declares")

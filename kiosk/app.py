@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import logging
 import logging.handlers
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ def data_dir_of(settings: Settings) -> Path:
     path = settings.terminal.data_dir
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.stat().st_mode & 0o077:  # made by hand or by an older release: 0755
+            path.chmod(0o700)
         return path.resolve()
     except OSError as exc:
         raise StartupError(
@@ -139,8 +142,8 @@ def setup_file_logging(settings: Settings, data_dir: Path) -> None:
     log_path = Path(settings.logging.file)
     if not log_path.is_absolute():
         log_path = data_dir / log_path
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    log_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handler = PrivateRotatingFileHandler(
         log_path,
         maxBytes=settings.logging.max_bytes,
         backupCount=settings.logging.backups,
@@ -150,6 +153,15 @@ def setup_file_logging(settings: Settings, data_dir: Path) -> None:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(settings.logging.level)
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files 0600, the rotated ones too (a log names devices, cases and staff)."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 @dataclass
@@ -256,7 +268,9 @@ def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:
 
     platform = EmbeddedPlatform(data_dir / "central.db")
     url = platform.start()
-    register_local_terminal(platform, data_dir, settings.terminal.id)
+    register_local_terminal(
+        platform, data_dir, settings.terminal.id, settings.terminal.service_point
+    )
     return platform, url
 
 

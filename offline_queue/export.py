@@ -56,9 +56,10 @@ def _safe(text: str) -> str:
 def _write_durably(path: Path, data: bytes) -> None:
     """Temp file, fsync, rename, fsync the folder: a pulled USB stick holds old or new."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(path.name + ".part")
-        with tmp.open("wb") as handle:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -48,6 +48,7 @@ def register(
     timeout_s: float = 10.0,
 ) -> RegisteredTerminal:
     """Create the keys if needed, register the public key, remember the registration."""
+    private_data_dir(data_dir)
     keys = load_or_create(data_dir)
     with PlatformClient(platform_url, keys, ca_bundle=ca_bundle, timeout_s=timeout_s) as client:
         answer = client.register(terminal_id, code, wire.b64e(public_key_raw(keys.public_key)))
@@ -70,15 +71,15 @@ class LocalPlatform(Protocol):
 
     url: str
 
-    def add_terminal(self, terminal_id: str) -> str: ...
+    def add_terminal(self, terminal_id: str, service_point: str = "") -> str: ...
 
 
 def register_local_terminal(
-    platform: LocalPlatform, data_dir: Path, terminal_id: str
+    platform: LocalPlatform, data_dir: Path, terminal_id: str, service_point: str = ""
 ) -> TerminalKeys:
     """Demo and tests: mint a code on a platform this process runs and register with it, over
     HTTP like any terminal (the platform itself never reaches into a terminal's files)."""
-    code = platform.add_terminal(terminal_id)
+    code = platform.add_terminal(terminal_id, service_point)
     return register(data_dir, platform.url, terminal_id, code).keys
 
 
@@ -93,10 +94,20 @@ def load_registration(data_dir: Path) -> Registration:
         raise NotRegistered(f"{path} is unreadable ({exc}): run `kiosk register` again") from None
 
 
+def private_data_dir(data_dir: Path) -> None:
+    """The data folder, 0700 (made so, or tightened when an older release left it 0755)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if data_dir.stat().st_mode & 0o077:
+        data_dir.chmod(0o700)
+
+
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """0600 in a 0700 data folder: the registration names the platform and the key."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # a leftover .tmp from an older release was 0644
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())

@@ -83,7 +83,9 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
     case_id = rt.controller.flow.session.case_id
     # The sync worker was woken by the new case: it reaches the embedded platform's pull feed.
     qtbot.waitUntil(lambda: rt.store.status()["acked"] == 1, timeout=30_000)
-    feed = requests.get(f"{rt.platform.url}/api/v1/cases", timeout=10).json()
+    feed = requests.get(
+        f"{rt.platform.url}/api/v1/cases", headers=rt.platform.operator_headers("feed"), timeout=10
+    ).json()
     assert [item["case_id"] for item in feed["items"]] == [case_id]
     # The printed QR token verifies offline with the terminal's key and on the platform's page.
     assert rt.jobs is not None

@@ -31,8 +31,11 @@ _FAULT_STATUS: dict[str, PrinterStatus] = {
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    """The simulated paper holds a resident's masked data: 0600, like everything else."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -61,7 +64,7 @@ class SimulatedPrinter(Printer):
     def open(self) -> None:
         if self.status() is PrinterStatus.OFFLINE:
             raise PrinterNotReady("simulated printer offline", PrinterStatus.OFFLINE)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._open = True
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Everything the kiosk writes (case store, keys, logs, receipts, bundles) is its own:
+    # files 0600 and folders 0700 unless a place says otherwise. Restored for in-process callers.
+    umask = os.umask(0o077)
     try:
         code: int = args.handler(args)
     except ConfigError as exc:
@@ -63,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        os.umask(umask)
     return code
 
 

@@ -164,8 +164,10 @@ class PinGate:
         data = {"failures": self._state.failures, "locked_until": self._state.locked_until}
         tmp = self._file.with_suffix(".tmp")
         try:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(data))
+            self._file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(data))
             os.replace(tmp, self._file)
         except OSError as exc:
             log.error("%s PIN gate state not saved: %s", self._name, exc)

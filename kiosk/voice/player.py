@@ -7,6 +7,11 @@ rendered `kiosk/voice/prompts/<locale>/<prompt-id>.wav`. A prompt with no file i
 QSoundEffect loads and plays without blocking the GUI thread, and with no audio device (or
 a device that refuses the format) it only reports an error status: the kiosk goes on silently.
 One effect is kept per file, so a prompt heard before starts at once.
+
+With no audio output device at all, the player says so once ("voice prompts are off") and
+does not try: each play reports `finished` at once. Qt's own chatter while it looks for a
+device (PulseAudio, PipeWire, FFmpeg) goes to the debug log, not to stderr. A device plugged
+in later is noticed (QMediaDevices.audioOutputsChanged).
 """
 
 from __future__ import annotations
@@ -15,12 +20,41 @@ import logging
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
-from PySide6.QtMultimedia import QSoundEffect
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    QUrl,
+    Signal,
+    qInstallMessageHandler,
+)
 
 from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
+
+
+class _QtSaid:
+    """Collects what Qt prints while a block runs (it goes to the debug log instead)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __enter__(self) -> _QtSaid:
+        self._previous = qInstallMessageHandler(self._collect)
+        return self
+
+    def _collect(self, _kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        self.lines.append(message)
+
+    def __exit__(self, *exc: object) -> None:
+        qInstallMessageHandler(self._previous)
+
+
+# Loading Qt Multimedia looks for PipeWire and says so on stderr when there is none.
+with _QtSaid() as _loading:
+    from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
 
 PROMPTS_ROOT = Path(__file__).with_name("prompts")
 START_DEADLINE_S = 5.0  # a prompt not playing this long after play() has failed
@@ -29,6 +63,14 @@ PROMPT_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")  # also keeps ids from na
 
 class VoiceError(KioskError):
     """A voice prompt could not be found or played."""
+
+
+def probe_audio_outputs() -> tuple[QMediaDevices, bool, list[str]]:
+    """(the devices object, whether there is an output, what Qt said while looking)."""
+    with _QtSaid() as said:
+        devices = QMediaDevices()
+        present = bool(QMediaDevices.audioOutputs())
+    return devices, present, [*_loading.lines, *said.lines]
 
 
 class PromptPlayer(QObject):
@@ -58,6 +100,18 @@ class PromptPlayer(QObject):
         self._current_id = ""
         self._last_id = ""
         self._missing: set[str] = set()
+        self._failures_logged = 0
+        self._devices: QMediaDevices | None = None
+        self._no_device = False
+        if enabled:
+            self._devices, present, said = probe_audio_outputs()
+            self._devices.setParent(self)
+            self._devices.audioOutputsChanged.connect(self._outputs_changed)
+            for line in said:
+                log.debug("Qt multimedia: %s", line)
+            self._no_device = not present
+            if self._no_device:
+                log.warning("voice prompts are off: no audio output device (texts stay on screen)")
         self._watchdog = QTimer(self)
         self._watchdog.setSingleShot(True)
         self._watchdog.setInterval(int(START_DEADLINE_S * 1000))
@@ -76,6 +130,9 @@ class PromptPlayer(QObject):
             return
         path = self.resolve(prompt_id)
         if path is None:
+            return
+        if self._no_device:
+            QTimer.singleShot(0, self, lambda: self.finished.emit(prompt_id))
             return
         effect = self._effect(path)
         if effect.status() == QSoundEffect.Status.Error:
@@ -126,6 +183,13 @@ class PromptPlayer(QObject):
         return None
 
     # -- internals ------------------------------------------------------------------------------
+    def _outputs_changed(self) -> None:
+        present = bool(QMediaDevices.audioOutputs())
+        if present == (not self._no_device):
+            return
+        self._no_device = not present
+        log.warning("voice prompts are %s", "on again" if present else "off: no audio device")
+
     def _effect(self, path: Path) -> QSoundEffect:
         effect = self._effects.get(path)
         if effect is None:
@@ -167,7 +231,10 @@ class PromptPlayer(QObject):
         # `finished` comes after Qt's own signal handling is over, so a listener may play
         # the next prompt from it.
         self._watchdog.stop()
-        log.warning("voice prompt could not play: %s", effect.source().toLocalFile())
+        # Said once at warning level: a device that refuses every prompt must not flood the log.
+        level = logging.WARNING if not self._failures_logged else logging.DEBUG
+        self._failures_logged += 1
+        log.log(level, "voice prompt could not play: %s", effect.source().toLocalFile())
         self._effects = {p: e for p, e in self._effects.items() if e is not effect}
         effect.deleteLater()
         QTimer.singleShot(0, self, lambda: self.finished.emit(prompt_id))

@@ -182,3 +182,30 @@ def test_a_reprint_the_printer_cannot_start_is_recorded_as_an_attempt(
         "--json",
     )
     assert code == 0 and json.loads(out)["printed"] is True
+
+
+def test_an_independent_jose_library_verifies_the_printed_token_without_warnings(
+    workdir: Path, capsys: pytest.CaptureFixture[str], network_printer: FakeNetworkPrinter
+) -> None:
+    """joserfc (not our verifier) checks the token exactly as it reached the printer."""
+    import warnings
+
+    from joserfc import jws
+    from joserfc.jwk import OKPKey
+
+    code, out, _ = run(capsys, "certificate", "demo", "--printer", network_printer.target, "--json")
+    assert code == 0
+    token = json.loads(out)["token"]
+    assert token.encode() in network_printer.received  # the QR code's data, as sent to paper
+    own = terminal_keys.load(workdir / "var")
+    jwk = OKPKey.import_key(
+        {"kty": "OKP", "crv": "Ed25519", "x": public_key_text(own.public_key), "kid": own.key_id}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        verified = jws.deserialize_compact(token, jwk, algorithms=["Ed25519"])
+    assert caught == [], [str(w.message) for w in caught]
+    assert verified.protected == {"alg": "Ed25519", "kid": own.key_id}
+    assert json.loads(verified.payload)[1] == json.loads(out)["certificate_no"]
+    with pytest.raises(Exception, match="signature"):
+        jws.deserialize_compact(token[:-4] + "AAAA", jwk, algorithms=["Ed25519"])

@@ -1,5 +1,6 @@
-"""Certificate tokens: JWS compact, EdDSA. Valid ones verify; every kind of damage is refused
-with a reason; property tests drive the verifier with generated certificates and garbage."""
+"""Certificate tokens: JWS compact, Ed25519 (RFC 9864). Valid ones verify; every kind of damage
+is refused with a reason; property tests drive the verifier with generated certificates and
+garbage."""
 
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ def sign(cert: Certificate, key: Ed25519PrivateKey = KEY) -> str:
     return sign_certificate(cert.token_fields(), key, key_id_of(key.public_key()))
 
 
-def signed_payload(payload: object) -> str:
+def signed_payload(payload: object, alg: str = "Ed25519") -> str:
     """A token carrying `payload`, truly signed by KEY: only the verifier can refuse it."""
-    header = b64(json.dumps({"alg": "EdDSA", "kid": KID}).encode())
+    header = b64(json.dumps({"alg": alg, "kid": KID}).encode())
     body = b64(json.dumps(payload, ensure_ascii=False).encode())
     return f"{header}.{body}.{b64(KEY.sign(f'{header}.{body}'.encode()))}"
 
@@ -73,7 +74,7 @@ def test_a_valid_token_verifies_with_every_field(certificate: Certificate) -> No
         "key_id": KID,
     }
     header = json.loads(unb64(token.split(".")[0]))
-    assert header == {"alg": "EdDSA", "kid": KID}
+    assert header == {"alg": "Ed25519", "kid": KID}
     # version 2 carries what the masks keep and the lengths, not the '*'s
     assert json.loads(unb64(token.split(".")[1])) == [
         2,
@@ -187,6 +188,16 @@ def test_an_expired_certificate_is_not_valid_but_shows_its_fields(certificate: C
     assert not result.valid
     assert result.reason == "certificate expired on 2027-01-31"
     assert result.fields["certificate_no"] == certificate.certificate_no
+
+
+def test_tokens_printed_with_the_deprecated_eddsa_name_still_verify() -> None:
+    # Printed before RFC 9864: header {"alg":"EdDSA"}; the signature is the same Ed25519.
+    result = verify_token(signed_payload(V2, alg="EdDSA"), KEYS, today=TODAY)
+    assert result.valid, result.reason
+    assert verify_token(signed_payload(V2), KEYS, today=TODAY).valid
+    for other in ("ES256", "HS256", "ed25519", "none"):
+        refused = verify_token(signed_payload(V2, alg=other), KEYS, today=TODAY)
+        assert not refused.valid and "unsupported algorithm" in refused.reason
 
 
 def test_a_signed_payload_of_another_shape_is_refused() -> None:

@@ -20,6 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TERMINAL_ID = "TEST-0001"
 NAME = "张秀英"
 ID_NUMBER = "110101195001011239"
+# The platforms the fixtures start have this bootstrap operator token (every scope): operator
+# routes are closed without one.
+OPERATOR_TOKEN = "test-bootstrap-token-0123456789abcdef"
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 
 def case_payload(index: int = 0) -> dict[str, object]:
@@ -34,7 +38,7 @@ def case_payload(index: int = 0) -> dict[str, object]:
 
 @pytest.fixture
 def platform(tmp_path: Path) -> Iterator[EmbeddedPlatform]:
-    running = EmbeddedPlatform(tmp_path / "central.sqlite3")
+    running = EmbeddedPlatform(tmp_path / "central.sqlite3", operator_token=OPERATOR_TOKEN)
     running.start()
     yield running
     running.stop()

@@ -31,6 +31,8 @@ from offline_queue.registration import load_registration, register_local_termina
 from tests.queuetests.conftest import (
     ID_NUMBER,
     NAME,
+    OPERATOR,
+    OPERATOR_TOKEN,
     REPO_ROOT,
     Terminal,
     case_payload,
@@ -55,7 +57,9 @@ def test_terminals_add_prints_a_single_use_code_on_its_last_line(
             assert answer["key_id"] == keys.key_id
             with pytest.raises(PlatformRefused, match="used or has expired"):
                 client.register("VILLAGE-7", code, public)
-        listed = requests.get(f"{platform.url}/api/v1/terminals", timeout=5).json()
+        assert requests.get(f"{platform.url}/api/v1/terminals", timeout=5).status_code == 401
+        admin = platform.operator_headers("admin")
+        listed = requests.get(f"{platform.url}/api/v1/terminals", headers=admin, timeout=5).json()
         assert listed[0]["terminal_id"] == "VILLAGE-7"
         assert listed[0]["public_key"] == public
 
@@ -64,35 +68,40 @@ def test_the_feed_cursor_stays_stable_while_cases_arrive(terminal: Terminal) -> 
     worker = make_worker(terminal.store, terminal.keys, terminal.url)
     first = [terminal.store.enqueue("pension_check", case_payload(i), {}) for i in range(5)]
     worker.drain(10)
-    page = requests.get(f"{terminal.url}/api/v1/cases?limit=3", timeout=5).json()
+    page = requests.get(f"{terminal.url}/api/v1/cases?limit=3", headers=OPERATOR, timeout=5).json()
     seen = [item["case_id"] for item in page["items"]]
     cursor = page["next"]
     later = [terminal.store.enqueue("pension_check", case_payload(i), {}) for i in range(5)]
     worker.drain(10)
     worker.client.close()
     while cursor is not None:
-        page = requests.get(f"{terminal.url}/api/v1/cases?after={cursor}&limit=3", timeout=5)
+        page = requests.get(
+            f"{terminal.url}/api/v1/cases?after={cursor}&limit=3", headers=OPERATOR, timeout=5
+        )
         body = page.json()
         seen += [item["case_id"] for item in body["items"]]
         cursor = body["next"] or None if body["items"] else None
     assert seen == first + later
     # asking again from the end gives nothing new, and a null cursor
-    end = requests.get(f"{terminal.url}/api/v1/cases?after=10", timeout=5).json()
+    end = requests.get(f"{terminal.url}/api/v1/cases?after=10", headers=OPERATOR, timeout=5).json()
     assert end == {"items": [], "next": None}
-    detail = requests.get(f"{terminal.url}/api/v1/cases/{first[0]}", timeout=5).json()
+    detail = requests.get(
+        f"{terminal.url}/api/v1/cases/{first[0]}", headers=OPERATOR, timeout=5
+    ).json()
     assert detail["payload"]["resident"]["name"] == NAME
-    missing = requests.get(f"{terminal.url}/api/v1/cases/{uuid7()}", timeout=5)
+    missing = requests.get(f"{terminal.url}/api/v1/cases/{uuid7()}", headers=OPERATOR, timeout=5)
     assert missing.status_code == 404
 
 
-def test_operator_endpoints_need_the_token_when_one_is_set(tmp_path: Path) -> None:
-    with EmbeddedPlatform(tmp_path / "c.sqlite3", operator_token="s3cret-token") as platform:
+def test_the_bootstrap_token_from_the_environment_opens_every_scope(tmp_path: Path) -> None:
+    with EmbeddedPlatform(tmp_path / "c.sqlite3", operator_token=OPERATOR_TOKEN) as platform:
         url = f"{platform.url}/api/v1/cases"
         assert requests.get(url, timeout=5).status_code == 401
         wrong = {"Authorization": "Bearer nope"}
         assert requests.get(url, headers=wrong, timeout=5).status_code == 401
-        right = {"Authorization": "Bearer s3cret-token"}
-        assert requests.get(url, headers=right, timeout=5).json() == {"items": [], "next": None}
+        assert requests.get(url, headers=OPERATOR, timeout=5).json() == {"items": [], "next": None}
+        terminals = requests.get(f"{platform.url}/api/v1/terminals", headers=OPERATOR, timeout=5)
+        assert terminals.status_code == 200
         assert requests.get(f"{platform.url}/api/v1/health", timeout=5).status_code == 200
 
 
@@ -110,14 +119,23 @@ def test_an_exported_bundle_imports_and_the_resend_acknowledges(terminal: Termin
     assert terminal.store.status()["pending"] == 4
     bundle = json.loads(raw)
     tampered = dict(bundle, terminal_id="SOMEONE-ELSE")
-    refused = requests.post(f"{terminal.url}/api/v1/bundles", json=tampered, timeout=5)
+    assert (
+        requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).status_code == 401
+    )
+    refused = requests.post(
+        f"{terminal.url}/api/v1/bundles", json=tampered, headers=OPERATOR, timeout=5
+    )
     assert refused.status_code == 403
-    imported = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
+    imported = requests.post(
+        f"{terminal.url}/api/v1/bundles", json=bundle, headers=OPERATOR, timeout=5
+    ).json()
     assert [r["status"] for r in imported["results"]] == ["accepted"] * 4
     assert sorted(imported["receipt"]["cases"]) == sorted(ids)
-    again = requests.post(f"{terminal.url}/api/v1/bundles", json=bundle, timeout=5).json()
+    again = requests.post(
+        f"{terminal.url}/api/v1/bundles", json=bundle, headers=OPERATOR, timeout=5
+    ).json()
     assert [r["status"] for r in again["results"]] == ["duplicate"] * 4
-    feed = requests.get(f"{terminal.url}/api/v1/cases", timeout=5).json()["items"]
+    feed = requests.get(f"{terminal.url}/api/v1/cases", headers=OPERATOR, timeout=5).json()["items"]
     assert [item["case_id"] for item in feed] == ids
     assert {item["source"] for item in feed} == {"bundle"}
     worker = make_worker(terminal.store, terminal.keys, terminal.url)
@@ -213,7 +231,7 @@ def test_re_registering_keeps_old_keys_for_certificates_but_not_for_requests(
         answer = client.send_batch([terminal.store.envelope(case_id)])  # signed by the old key
     assert answer[0]["status"] == "rejected" and "another key" in answer[0]["reason"]
 
-    listed = requests.get(f"{terminal.url}/api/v1/terminals", timeout=5).json()
+    listed = requests.get(f"{terminal.url}/api/v1/terminals", headers=OPERATOR, timeout=5).json()
     entry = next(t for t in listed if t["terminal_id"] == "TEST-0001")
     assert entry["key_id"] == new.key_id
     assert [k["key_id"] for k in entry["previous_keys"]] == [old.key_id]
@@ -247,9 +265,24 @@ def test_keys_registered_before_the_key_history_still_verify(tmp_path: Path) -> 
 
 # schemathesis' lazy fixture loader does not run under this pytest, so the app is built once
 # at import, on an in-memory database.
+# It is given the bootstrap token, so operator routes answer beyond 401.
 _SCHEMA_DB = PlatformDB(Path(":memory:"))
 _SCHEMA_DB.add_terminal("SCHEMA-1")
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SCHEMA_DB))
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", create_app(_SCHEMA_DB, operator_token=OPERATOR_TOKEN), headers=OPERATOR
+)
+
+
+@schema.auth()
+class _OperatorAuth:
+    """The operator token on the generated requests (schemathesis leaves it off where it
+    checks that a route refuses a request without it)."""
+
+    def get(self, case: schemathesis.Case, context: object) -> str:
+        return OPERATOR_TOKEN
+
+    def set(self, case: schemathesis.Case, data: str, context: object) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @schema.parametrize()

@@ -129,7 +129,12 @@ def test_register_fill_status_export_sync_and_failures(
     status = json.loads(run(capsys, "queue", "status", "--json", "--data-dir", data)[1])
     assert (status["pending"], status["acked"]) == (0, 6) and status["last_sync"]
 
-    feed = requests.get(f"{url}/api/v1/cases", timeout=5).json()["items"]
+    # The feed is closed without a token; an operator makes a feed-only one with the CLI.
+    assert requests.get(f"{url}/api/v1/cases", timeout=5).status_code == 401
+    token = central("tokens", "add", "pull", "--scope", "feed", "--db", str(db)).stdout
+    token = token.strip().splitlines()[-1]
+    reader = {"Authorization": f"Bearer {token}"}
+    feed = requests.get(f"{url}/api/v1/cases", headers=reader, timeout=5).json()["items"]
     assert len(feed) == 6 and all(item["test"] for item in feed)
     assert all(len(item["attachments"]["face.jpg"]["sha256"]) == 64 for item in feed)
     secrets = [item["payload"]["resident"]["name"] for item in feed]

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from offline_queue.store import CaseStore
-from tests.queuetests.conftest import REPO_ROOT, Terminal
+from tests.queuetests.conftest import OPERATOR, REPO_ROOT, Terminal
 
 KILLS = 14
 FIRST_CASE_TIMEOUT_S = 60.0
@@ -76,7 +76,9 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(terminal: Termina
         status = store.status()
     finally:
         store.close()
-    page = requests.get(f"{terminal.url}/api/v1/cases", params={"limit": 1000}, timeout=5).json()
+    page = requests.get(
+        f"{terminal.url}/api/v1/cases", params={"limit": 1000}, headers=OPERATOR, timeout=5
+    ).json()
     on_platform = [item["case_id"] for item in page["items"]]
 
     assert recovered >= 1  # some kills landed while a batch was being sent

@@ -12,7 +12,7 @@ import requests
 
 from offline_queue.client import PlatformClient
 from offline_queue.sync import SyncWorker
-from tests.queuetests.conftest import Terminal, case_payload, fast_settings
+from tests.queuetests.conftest import OPERATOR, Terminal, case_payload, fast_settings
 from tests.queuetests.faultproxy import FaultProxy, FaultScript
 
 FACE = b"\xff\xd8" + b"\x33" * 20_000
@@ -20,7 +20,9 @@ FAULTS = ["reset", "500", "429", "slow", "cut", "pass", "cut", "reset"]
 
 
 def platform_case_ids(url: str) -> list[str]:
-    page = requests.get(f"{url}/api/v1/cases", params={"limit": 1000}, timeout=5).json()
+    page = requests.get(
+        f"{url}/api/v1/cases", params={"limit": 1000}, headers=OPERATOR, timeout=5
+    ).json()
     return [item["case_id"] for item in page["items"]]
 
 

@@ -22,7 +22,7 @@ from offline_queue.errors import InvalidPlatformURL, PlatformRefused, PlatformUn
 from offline_queue.keys import load_or_create
 from offline_queue.registration import register_local_terminal
 from offline_queue.store import CaseStore
-from tests.queuetests.conftest import ID_NUMBER, Terminal, case_payload, make_worker
+from tests.queuetests.conftest import ID_NUMBER, OPERATOR, Terminal, case_payload, make_worker
 
 FACE = b"\xff\xd8" + b"\x10\x20" * 10_000
 
@@ -31,7 +31,9 @@ def feed(url: str) -> list[dict[str, object]]:
     items, cursor = [], None
     while True:
         params = {"limit": 7} if cursor is None else {"limit": 7, "after": cursor}
-        page = requests.get(f"{url}/api/v1/cases", params=params, timeout=5).json()
+        page = requests.get(
+            f"{url}/api/v1/cases", params=params, headers=OPERATOR, timeout=5
+        ).json()
         items += page["items"]
         if page["next"] is None:
             return items
@@ -53,11 +55,15 @@ def test_drain_delivers_every_case_once_and_purges_it(terminal: Terminal) -> Non
     got = feed(terminal.url)
     assert [item["case_id"] for item in got] == ids
     assert sum(item["test"] for item in got) == 23
-    real = requests.get(f"{terminal.url}/api/v1/cases?test=false&limit=100", timeout=5).json()
+    real = requests.get(
+        f"{terminal.url}/api/v1/cases?test=false&limit=100", headers=OPERATOR, timeout=5
+    ).json()
     assert [item["case_id"] for item in real["items"]] == ids[1::2]
     assert got[0]["payload"] == case_payload(0)
     assert got[0]["terminal_id"] == "TEST-0001"
-    face = requests.get(f"{terminal.url}/api/v1/cases/{ids[0]}/attachments/face.jpg", timeout=5)
+    face = requests.get(
+        f"{terminal.url}/api/v1/cases/{ids[0]}/attachments/face.jpg", headers=OPERATOR, timeout=5
+    )
     assert face.content == FACE
     status = terminal.store.status()
     assert (status["pending"], status["acked"]) == (0, 45)
@@ -135,7 +141,7 @@ def test_reference_face_for_online_matching(terminal: Terminal, platform: Embedd
     upload = requests.put(
         f"{terminal.url}/api/v1/admin/reference-faces/{ID_NUMBER}",
         data=jpeg,
-        headers={"Content-Type": "image/jpeg"},
+        headers={"Content-Type": "image/jpeg", **OPERATOR},
         timeout=5,
     )
     assert upload.status_code == 204

@@ -118,3 +118,16 @@ def test_an_invalid_configuration_exits_2_and_checks_nothing_else(
     assert checks["config"]["ok"] is False
     assert "camera.backend" in checks["config"]["detail"]
     assert all("not checked" in checks[part]["detail"] for part in PARTS[1:])
+
+
+def test_without_the_demo_clip_the_simulated_camera_shows_a_drawn_stand_in(
+    write_config: WriteConfig, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bundle built outside the checkout, or a fresh clone: no clip anywhere. The headless
+    # demo falls back to the drawn stand-in; the self-test does the same, and passes.
+    monkeypatch.setenv("KIOSK_DEMO_CLIP", "/nonexistent/clip.webm")
+    code, report, _err = selftest_json(write_config(), capsys)
+    assert code == 0, report
+    camera = by_part(report)["camera"]
+    assert camera["ok"] is True and "drawn stand-in" in camera["detail"]
+    assert "640x480" in camera["detail"]

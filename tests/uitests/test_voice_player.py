@@ -337,3 +337,29 @@ def test_guidance_is_heard_after_the_action_prompt_never_over_it(
     finished_action = next(t for n, p, t in out["prompts"] if n == "finished" and p == PROMPT)
     started_guidance = next(t for n, _p, t in out["prompts"] if n == "guidance")
     assert started_guidance - finished_action >= QUIET_S - TICK_MS / 1000
+
+
+@pytest.mark.slow
+def test_a_headless_demo_without_an_audio_device_says_so_once(tmp_path: Path) -> None:
+    """No sound server at all: one line says voice is off, instead of a warning per prompt."""
+    env = dict(os.environ, PULSE_SERVER=f"unix:{tmp_path}/no-such-server")
+    env.pop("QT_LOGGING_RULES", None)  # Qt's own warnings count too
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kiosk.cli import main; sys.exit(main())",
+            *("demo", "--headless", "--out", str(tmp_path / "demo")),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    own = ("kiosk demo:", "demo finished:")  # the demo's two lines of progress
+    warnings = [line for line in proc.stderr.splitlines() if not line.startswith(own)]
+    assert len(warnings) <= 2, warnings
+    assert sum("voice prompts are off" in line for line in warnings) == 1, warnings
