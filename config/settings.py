@@ -80,6 +80,8 @@ class FlowSettings:
 @dataclass(frozen=True)
 class VoiceSettings:
     enabled: bool = True
+    # The rendered prompts' speaker (kiosk.voice.prompts.VOICES; docs/voice.md).
+    voice: Literal["female", "male"] = "female"
     prompts_dir: str = ""
     volume: float = _range(1.0, 0.0, 1.0)
 

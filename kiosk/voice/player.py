@@ -1,8 +1,9 @@
 """Play voice prompts by id with QtMultimedia.
 
 A recorded `<override_dir>/<prompt-id>.wav` (a local dialect, a familiar voice) wins over the
-rendered `kiosk/voice/prompts/<locale>/<prompt-id>.wav`. A prompt with no file is skipped
-(logged once): everything a prompt says is on screen too.
+rendered `kiosk/voice/prompts/<locale>/<voice>/<prompt-id>.wav` (`voice` female or male, see
+render.py). A voice that was not rendered plays the default voice's files (said once); a
+prompt with no file at all is skipped (logged once): everything a prompt says is on screen too.
 
 QSoundEffect loads and plays without blocking the GUI thread, and with no audio device (or
 a device that refuses the format) it only reports an error status: the kiosk goes on silently.
@@ -31,6 +32,7 @@ from PySide6.QtCore import (
 )
 
 from kiosk.errors import KioskError
+from kiosk.voice.prompts import DEFAULT_VOICE, VOICES
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +88,27 @@ class PromptPlayer(QObject):
         enabled: bool = True,
         volume: float = 1.0,
         *,
+        voice: str = DEFAULT_VOICE,
         prompts_root: Path = PROMPTS_ROOT,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        if voice not in VOICES:
+            raise VoiceError(f"unknown voice {voice!r}: use one of {sorted(VOICES)}")
         self.locale = locale
+        self.voice = voice
         self.enabled = enabled
         self.volume = min(1.0, max(0.0, float(volume)))
         self._override = Path(override_dir) if override_dir else None
-        self._rendered = prompts_root / locale
+        self._rendered = [prompts_root / locale / voice]
+        if voice != DEFAULT_VOICE:
+            self._rendered.append(prompts_root / locale / DEFAULT_VOICE)
+            if not self._rendered[0].is_dir():
+                log.warning(
+                    "voice %s has no rendered prompts for %s: playing the %s voice "
+                    "(python -m kiosk.voice.render --voice %s renders it)",
+                    voice, locale, DEFAULT_VOICE, voice,
+                )  # fmt: skip
         self._effects: dict[Path, QSoundEffect] = {}
         self._current: QSoundEffect | None = None
         self._current_id = ""
@@ -174,7 +188,7 @@ class PromptPlayer(QObject):
         if not PROMPT_ID.match(prompt_id):
             raise VoiceError(f"bad prompt id {prompt_id!r}")
         name = f"{prompt_id}.wav"
-        for folder in (self._override, self._rendered):
+        for folder in (self._override, *self._rendered):
             if folder is not None and (folder / name).is_file():
                 return folder / name
         if prompt_id not in self._missing:

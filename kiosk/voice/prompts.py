@@ -121,7 +121,16 @@ GUIDANCE_PROMPTS: dict[str, str] = {
     "face_changed": "face.changed",
 }
 
-# locale -> (espeak-ng voice, texts); the locales `[terminal] locale` accepts.
+# The voices `[voice] voice` offers, and the Kokoro style each speaks per locale (the files are
+# committed in kiosk/voice/voices/, see its NOTICE).
+VOICES: dict[str, dict[str, str]] = {
+    "female": {"zh_CN": "zf_xiaobei", "en": "af_heart"},
+    "male": {"zh_CN": "zm_yunjian", "en": "am_michael"},
+}
+DEFAULT_VOICE = "female"
+
+# locale -> (espeak-ng voice, texts); the locales `[terminal] locale` accepts. espeak-ng is the
+# fallback engine where the neural voice is not installed.
 PROMPTS_BY_LOCALE: dict[str, tuple[str, dict[str, str]]] = {
     "zh_CN": ("cmn-latn-pinyin", PROMPTS_ZH),
     "en": ("en-us", PROMPTS_EN),

@@ -39,7 +39,7 @@ PROMPT = "face.blink"
 
 
 def rendered(prompt_id: str) -> Path:
-    path = PROMPTS_ROOT / "zh_CN" / f"{prompt_id}.wav"
+    path = PROMPTS_ROOT / "zh_CN" / "female" / f"{prompt_id}.wav"
     if not path.exists():
         pytest.skip(f"{path} not rendered: run `python -m kiosk.voice.render` (./dev setup)")
     return path
@@ -63,22 +63,50 @@ def write_tone(path: Path, hz: float, seconds: float, rate: int = 22_050) -> Non
 # -- which file plays (no audio needed) -------------------------------------------------------
 def test_recorded_override_wins_over_the_rendered_prompt(tmp_path: Path) -> None:
     root = tmp_path / "prompts"
-    (root / "zh_CN").mkdir(parents=True)
-    write_tone(root / "zh_CN" / "screen.idle.wav", 440, 0.1)
-    write_tone(root / "zh_CN" / "screen.help.wav", 440, 0.1)
+    (root / "zh_CN" / "female").mkdir(parents=True)
+    write_tone(root / "zh_CN" / "female" / "screen.idle.wav", 440, 0.1)
+    write_tone(root / "zh_CN" / "female" / "screen.help.wav", 440, 0.1)
     recorded = tmp_path / "recorded"
     recorded.mkdir()
     write_tone(recorded / "screen.idle.wav", 880, 0.1)
     player = PromptPlayer("zh_CN", str(recorded), True, 1.0, prompts_root=root)
     assert player.resolve("screen.idle") == recorded / "screen.idle.wav"
-    assert player.resolve("screen.help") == root / "zh_CN" / "screen.help.wav"
+    assert player.resolve("screen.help") == root / "zh_CN" / "female" / "screen.help.wav"
 
 
 def test_locale_picks_its_own_folder(tmp_path: Path) -> None:
-    (tmp_path / "en").mkdir()
-    write_tone(tmp_path / "en" / "screen.idle.wav", 440, 0.1)
+    (tmp_path / "en" / "female").mkdir(parents=True)
+    write_tone(tmp_path / "en" / "female" / "screen.idle.wav", 440, 0.1)
     assert PromptPlayer("en", "", prompts_root=tmp_path).resolve("screen.idle") is not None
     assert PromptPlayer("zh_CN", "", prompts_root=tmp_path).resolve("screen.idle") is None
+
+
+def test_the_chosen_voice_plays_its_own_files(tmp_path: Path) -> None:
+    for voice in ("female", "male"):
+        (tmp_path / "zh_CN" / voice).mkdir(parents=True)
+        write_tone(tmp_path / "zh_CN" / voice / "screen.idle.wav", 440, 0.1)
+    male = PromptPlayer("zh_CN", "", voice="male", prompts_root=tmp_path)
+    assert male.resolve("screen.idle") == tmp_path / "zh_CN" / "male" / "screen.idle.wav"
+    female = PromptPlayer("zh_CN", "", prompts_root=tmp_path)
+    assert female.resolve("screen.idle") == tmp_path / "zh_CN" / "female" / "screen.idle.wav"
+
+
+def test_a_voice_not_rendered_plays_the_default_and_says_so_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="kiosk.voice.player")
+    (tmp_path / "zh_CN" / "female").mkdir(parents=True)
+    write_tone(tmp_path / "zh_CN" / "female" / "screen.idle.wav", 440, 0.1)
+    player = PromptPlayer("zh_CN", "", voice="male", prompts_root=tmp_path)
+    assert player.resolve("screen.idle") == tmp_path / "zh_CN" / "female" / "screen.idle.wav"
+    player.resolve("screen.idle")
+    said = [r.getMessage() for r in caplog.records if "voice male" in r.getMessage()]
+    assert len(said) == 1 and "--voice male" in said[0]
+
+
+def test_an_unknown_voice_is_refused() -> None:
+    with pytest.raises(VoiceError, match="unknown voice"):
+        PromptPlayer("zh_CN", voice="robot")
 
 
 def test_missing_prompt_is_skipped_and_logged_once(
@@ -234,13 +262,17 @@ def envelope(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def loud_runs(rms: np.ndarray) -> list[int]:
-    """Lengths (in windows) of loud stretches, bridging pauses shorter than 0.4 s."""
+    """Lengths (in windows) of loud stretches, bridging pauses shorter than 1 s.
+
+    A prompt pauses inside itself at its punctuation (up to 0.5 s after a sentence, plus the
+    fade of the speech around it); two prompts are at least QUIET_S (1.5 s) apart.
+    """
     loud = np.flatnonzero(rms > LOUD_RMS)
     if len(loud) == 0:
         return []
     runs, start, prev = [], loud[0], loud[0]
     for i in loud[1:]:
-        if i - prev > 8:
+        if i - prev > 20:
             runs.append(prev - start + 1)
             start = i
         prev = i
@@ -254,7 +286,7 @@ def test_prompt_is_heard_while_playing_and_silence_otherwise(
 ) -> None:
     seconds = wav_seconds(rendered(PROMPT))
     samples, out = capture(pulse, tmp_path, PROMPT)
-    assert out["file"] == str(PROMPTS_ROOT / "zh_CN" / f"{PROMPT}.wav")
+    assert out["file"] == str(PROMPTS_ROOT / "zh_CN" / "female" / f"{PROMPT}.wav")
     rms, peak = envelope(samples)
     loud = np.flatnonzero(rms > LOUD_RMS)
     assert len(loud) > 0, "nothing was heard"
