@@ -2,7 +2,8 @@
 
 Each function takes the analysis frame (BGR) and the face (box and 68 landmarks) and returns a
 raw measure; `kiosk.face.pad.session` turns the measures of a session into attack scores.
-All of them together cost ~4 ms a frame at 640x480 on one core (bench/pad.py).
+Together they cost ~6 ms of CPU a frame at 640x480 (bench/pad.py); the session measures
+them on every second frame, taking turns with the model, and the freeze chip on every frame.
 
 What they see on the tune data (figures in docs/face.md): the bezel and colour cast of a small
 phone screen (Zubair replay), glare on a phone screen (still F2); moire is weak at 640 px. None
@@ -41,7 +42,6 @@ class FrameCues:
     moire: float  # strongest periodic peak of the face's high-frequency spectrum (log units)
     glare: float  # share of the face outline that is specular white
     colour: float  # lowest of the face's mean Lab a*, b* (skin is > 0; a screen's cast < 0)
-    chip: Image  # 32x32 grey face chip for the freeze cue
 
 
 def measure(image: Image, face: Face) -> FrameCues:
@@ -50,7 +50,6 @@ def measure(image: Image, face: Face) -> FrameCues:
         moire=moire(image, face),
         glare=glare(image, face),
         colour=colour_cast(image, face),
-        chip=face_chip(image, face),
     )
 
 
@@ -115,7 +114,10 @@ def _sides(fl: float, ft: float, fr: float, fb: float, lines: np.ndarray) -> set
 
 _radius = np.hypot(*np.mgrid[-_SPECTRUM // 2 : _SPECTRUM // 2, -_SPECTRUM // 2 : _SPECTRUM // 2])
 _ring = _radius.astype(int)
-_band = (_radius > _RADII[0]) & (_radius < _RADII[1])
+_band = np.flatnonzero((_radius > _RADII[0]) & (_radius < _RADII[1]))
+_band_ring = _ring.ravel()[_band] - _RADII[0]
+# The flat indices of each ring of the band, grouped once (a median per ring per frame).
+_ring_members = [np.flatnonzero(_ring == r) for r in range(_RADII[0], _RADII[1])]
 _window = np.outer(np.hanning(_SPECTRUM), np.hanning(_SPECTRUM)).astype(np.float32)
 
 
@@ -135,12 +137,9 @@ def moire(image: Image, face: Face) -> float:
         _grey(crop).astype(np.float32), (_SPECTRUM, _SPECTRUM), interpolation=cv2.INTER_LINEAR
     )
     grey = grey - np.asarray(cv2.GaussianBlur(grey, (0, 0), 3), dtype=np.float32)
-    spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(grey * _window))))
-    ring_median = np.zeros(_RADII[1] + 1)
-    for radius in range(_RADII[0], _RADII[1] + 1):
-        ring_median[radius] = np.median(spectrum[_ring == radius])
-    residual = spectrum - ring_median[np.clip(_ring, 0, _RADII[1])]
-    return float(residual[_band].max())
+    spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(grey * _window)))).ravel()
+    ring_median = np.array([np.median(spectrum[members]) for members in _ring_members])
+    return float((spectrum[_band] - ring_median[_band_ring]).max())
 
 
 def glare(image: Image, face: Face) -> float:

@@ -2,7 +2,7 @@
 
     stage = PadStage.load(settings.face.pad)     # once, off the GUI thread (~0.1 s)
     pad = stage.session()                         # per liveness attempt (or per file)
-    pad.observe(image, face)                      # per analysed frame with a face, ~10 ms
+    pad.observe(image, face)                      # per analysed frame with a face, <= ~10 ms
     pad.note_prompt(action, early=...)            # the challenge: did the action start early?
     verdict = pad.verdict()                       # PadVerdict: attack, score, signals, frames
 
@@ -101,10 +101,22 @@ class PadVerdict:
         }
 
 
+# The model (~9 ms of CPU) and the classical cues (~6 ms) take turns: the model on even
+# frames, the cues on odd ones, both on the first (a photo is one frame). Their session
+# summaries (median, share) need many frames, not every frame, and no frame costs more than
+# ~10 ms this way (bench/pad.py), inside the face thread's budget at 10 frames a second.
+def _runs_model(index: int) -> bool:
+    return index % 2 == 0
+
+
+def _runs_cues(index: int) -> bool:
+    return index == 0 or index % 2 == 1
+
+
 @dataclass
 class _Frame:
     model: float | None
-    cues: cues.FrameCues = field(repr=False)
+    cues: cues.FrameCues | None = field(repr=False)
 
 
 class PadSession:
@@ -118,6 +130,7 @@ class PadSession:
         self._pairs = 0
         self._early = 0.0
         self._last_chip: Image | None = None
+        self._suspicious = 0
 
     @property
     def frames(self) -> int:
@@ -125,14 +138,22 @@ class PadSession:
 
     def observe(self, image: Image, face: Face) -> float:
         """Score one analysed frame's face; returns that frame's own fused attack score."""
-        live = self._model.live_probability(image, face.box) if self._model else None
-        frame = _Frame(None if live is None else attack_score(live), cues.measure(image, face))
+        index = len(self._frames)
+        model = self._model if _runs_model(index) else None
+        live = model.live_probability(image, face.box) if model is not None else None
+        # Without a model the cues run on every frame: they are all there is.
+        with_cues = self._model is None or _runs_cues(index)
+        measured = cues.measure(image, face) if with_cues else None
+        frame = _Frame(None if live is None else attack_score(live), measured)
+        chip = cues.face_chip(image, face)
         if self._last_chip is not None:
             self._pairs += 1
-            self._frozen_pairs += cues.frozen(self._last_chip, frame.cues.chip)
-        self._last_chip = frame.cues.chip
+            self._frozen_pairs += cues.frozen(self._last_chip, chip)
+        self._last_chip = chip
         self._frames.append(frame)
-        return self._fuse(self._frame_signals(frame))
+        frame_score = fuse(self._frame_signals(frame))
+        self._suspicious += frame_score >= self._threshold
+        return frame_score
 
     def face_lost(self) -> None:
         """The face left the view: the next frame is not compared with the last one."""
@@ -146,16 +167,13 @@ class PadSession:
 
     def verdict(self) -> PadVerdict:
         signals = self._session_signals()
-        score = self._fuse(signals) if self._frames else 0.0
-        suspicious = sum(
-            self._fuse(self._frame_signals(f)) >= self._threshold for f in self._frames
-        )
+        score = fuse(signals) if self._frames else 0.0
         return PadVerdict(
             attack=bool(self._frames) and score >= self._threshold,
             score=score,
             signals=signals,
             frames=len(self._frames),
-            suspicious_frames=int(suspicious),
+            suspicious_frames=self._suspicious,
             early_starts=self._early,
             model=self._model.name if self._model else "none",
         )
@@ -164,7 +182,8 @@ class PadSession:
 
     def _frame_signals(self, frame: _Frame) -> dict[str, float]:
         signals = {} if frame.model is None else {"model": frame.model}
-        signals.update(_cue_scores([frame.cues]))
+        if frame.cues is not None:
+            signals.update(_cue_scores([frame.cues]))
         return signals
 
     def _session_signals(self) -> dict[str, float]:
@@ -172,21 +191,24 @@ class PadSession:
         model = [f.model for f in self._frames if f.model is not None]
         if model:
             signals["model"] = statistics.median(model)
-        if self._frames:
-            signals.update(_cue_scores([f.cues for f in self._frames]))
+        measured = [f.cues for f in self._frames if f.cues is not None]
+        if measured:
+            signals.update(_cue_scores(measured))
         share = self._frozen_pairs / self._pairs if self._pairs >= FREEZE_MIN_PAIRS else 0.0
         signals["freeze"] = _ramp(share, FREEZE_SHARE) if self._pairs >= FREEZE_MIN_PAIRS else 0.0
         signals["challenge"] = _ramp(self._early, EARLY_STARTS) if self._early else 0.0
         return signals
 
-    def _fuse(self, signals: dict[str, float]) -> float:
-        evidence = 0.0 if "model" in signals else PRIOR_WITHOUT_MODEL
-        for name, value in signals.items():
-            z = max(-MAX_EVIDENCE, min(MAX_EVIDENCE, _logit(value)))
-            if name != "model":
-                z = max(0.0, z)  # classical cues and the challenge only ever add suspicion
-            evidence += WEIGHTS[name] * z
-        return _sigmoid(evidence)
+
+def fuse(signals: dict[str, float]) -> float:
+    """The fused attack score of signal scores (any subset of SIGNALS), 0-1."""
+    evidence = 0.0 if "model" in signals else PRIOR_WITHOUT_MODEL
+    for name, value in signals.items():
+        z = max(-MAX_EVIDENCE, min(MAX_EVIDENCE, _logit(value)))
+        if name != "model":
+            z = max(0.0, z)  # classical cues and the challenge only ever add suspicion
+        evidence += WEIGHTS[name] * z
+    return _sigmoid(evidence)
 
 
 def _cue_scores(frames: list[cues.FrameCues]) -> dict[str, float]:
