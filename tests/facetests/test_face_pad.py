@@ -254,3 +254,21 @@ def test_with_an_rng_the_next_prompt_waits_a_random_pause(
     pause = len(holding) / 10.0
     settings = face_settings.pad
     assert settings.prompt_gap_min_s - 0.1 <= pause <= settings.prompt_gap_max_s + 0.1, nod_at
+
+
+def test_pad_settings_errors_name_the_file_key_and_fix(tmp_path: Path) -> None:
+    from config import ConfigError, load_settings
+
+    terminal = tmp_path / "terminal.toml"
+    terminal.write_text("[face.pad]\nprompt_gap_min_s = 2.0\nprompt_gap_max_s = 1.0\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(terminal)
+    message = str(caught.value)
+    assert "face.pad.prompt_gap_min_s" in message and "prompt_gap_max_s" in message
+    assert str(terminal) in message
+    terminal.write_text('[face.pad]\nmodel = "magic"\n')
+    with pytest.raises(ConfigError, match=r"face\.pad\.model"):
+        load_settings(terminal)
+    terminal.write_text('[face.pad]\nmodel = "none"\nthreshold = 0.6\n')
+    settings = load_settings(terminal).face.pad
+    assert settings.model == "none" and settings.threshold == 0.6 and settings.enabled
