@@ -346,6 +346,8 @@ class LivenessSession:
             if self._best is not None:
                 self._complete(t)
             return
+        if self._prompt_at is None:
+            self._prompt_at = t  # the prompt is on screen from this sample on
         if self._neutral is None:
             self._neutral_samples.append(sample)
             if len(self._neutral_samples) < NEUTRAL_SAMPLES:
@@ -355,8 +357,6 @@ class LivenessSession:
             return  # the random pause before this prompt
         if self._detector is None:
             self._detector = ActionDetector(self._challenge[self._index], self._neutral)
-            if self._prompt_at is None:
-                self._prompt_at = t
         if not self._answers_prompt(self._detector, sample):
             return
         if not self._detector.update(sample):
