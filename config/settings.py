@@ -147,6 +147,30 @@ class CameraSettings:
 
 
 @dataclass(frozen=True)
+class PadSettings:
+    """Presentation-attack detection (kiosk/face/pad): refuse a photo, screen or phone replay."""
+
+    enabled: bool = True
+    # Learned backend from kiosk.face.pad.model.BACKENDS; "none" = classical cues only (weaker).
+    model: Literal["fr_liveness", "none"] = "fr_liveness"
+    # Fused attack score at or above which a session is refused (0.5 = each signal's own point).
+    threshold: float = _range(0.5, 0.05, 0.95)
+    # Decide early, after this many analysed frames with a face, once the verdict is an attack.
+    decide_after_frames: int = _range(20, 3, 600)
+    # An action already under way this soon after its prompt did not answer it.
+    reaction_s: float = _range(0.3, 0.0, 2.0)
+    # A random pause before each prompt after the first, so a replay cannot know when it comes.
+    prompt_gap_min_s: float = _range(0.5, 0.0, 10.0)
+    prompt_gap_max_s: float = _range(1.5, 0.0, 10.0)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        if self.prompt_gap_min_s <= self.prompt_gap_max_s:
+            return []
+        fix = "Make prompt_gap_min_s at most prompt_gap_max_s."
+        return [("prompt_gap_min_s", "is above prompt_gap_max_s", fix)]
+
+
+@dataclass(frozen=True)
 class FaceSettings:
     # Frozen on faces/tune: 0 of 2118 impostor pairs accepted, 7 of 160 genuine pairs rejected
     # (frr 0.04375; kiosk face evaluate ../shared/testdata/faces/tune).
@@ -159,6 +183,7 @@ class FaceSettings:
     face_lost_s: float = _range(2.0, 0.2, 10.0)
     max_restarts: int = _range(3, 0, 20)
     roster_file: str = ""
+    pad: PadSettings = field(default_factory=PadSettings)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`kiosk face compare|liveness|evaluate`: the face engine on files, as the kiosk runs it."""
+"""`kiosk face compare|liveness|evaluate|pad`: the face engine on files, as the kiosk runs it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from config import load_settings
+from config.settings import FaceSettings
 from devices.camera.base import CameraError
 from kiosk.cli import EXIT_OK, UsageError, fail
 from kiosk.face.actions import ACTIONS
@@ -15,6 +16,8 @@ from kiosk.face.engine import FaceEngine
 from kiosk.face.errors import FaceError
 from kiosk.face.evaluate import evaluate as evaluate_folder
 from kiosk.face.matching import reference_embedding
+from kiosk.face.pad import PadStage
+from kiosk.face.pad.files import score_file
 from kiosk.face.replay import analyse_file
 
 
@@ -44,6 +47,14 @@ def register(subparsers: Any) -> None:
     evaluate.add_argument("--threshold", type=float, help="override face.threshold")
     _common(evaluate)
     evaluate.set_defaults(handler=_evaluate)
+
+    pad = sub.add_parser("pad", help="presentation-attack score of a photo or a video")
+    pad.add_argument("path", type=Path, help="photo, video, animated GIF or image folder")
+    pad.add_argument(
+        "--analysis-fps", type=float, help="video frames analysed per second (default: config)"
+    )
+    _common(pad)
+    pad.set_defaults(handler=_pad)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -90,19 +101,28 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pad_stage(settings: FaceSettings) -> PadStage | None:
+    return PadStage.load(settings.pad) if settings.pad.enabled else None
+
+
+def _check_fps(value: float | None) -> None:
+    if value is not None and not 1.0 <= value <= 120.0:
+        raise UsageError("--analysis-fps must be between 1 and 120")
+
+
 def _liveness(args: argparse.Namespace) -> int:
     challenge = [a.strip() for a in args.challenge.split(",") if a.strip()]
     unknown = [a for a in challenge if a not in ACTIONS]
     if not challenge or unknown:
         raise UsageError(f"--challenge: unknown action(s) {unknown}; use {','.join(ACTIONS)}")
-    if args.analysis_fps is not None and not 1.0 <= args.analysis_fps <= 120.0:
-        raise UsageError("--analysis-fps must be between 1 and 120")
+    _check_fps(args.analysis_fps)
     if not args.video.is_dir():
         _existing_file(args.video)
     settings = load_settings(args.config).face
     engine = _engine()
     try:
-        update = analyse_file(engine, args.video, challenge, settings, args.analysis_fps)
+        pad = _pad_stage(settings)
+        update = analyse_file(engine, args.video, challenge, settings, args.analysis_fps, pad=pad)
     except (CameraError, FaceError) as exc:
         return fail(_about(args.video, exc))
     result = {
@@ -111,6 +131,7 @@ def _liveness(args: argparse.Namespace) -> int:
             {"action": a.action, "passed": a.passed, "at_s": a.at_s} for a in update.actions
         ],
         "reason": update.reason_code,
+        "pad": None if update.pad is None else update.pad.as_dict(),
     }
     _print(args, result)
     return EXIT_OK
@@ -127,4 +148,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     engine = _engine()
     report = evaluate_folder(engine, args.dir, threshold)
     _print(args, report.as_dict())
+    return EXIT_OK
+
+
+def _pad(args: argparse.Namespace) -> int:
+    _check_fps(args.analysis_fps)
+    if not args.path.is_dir():
+        _existing_file(args.path)
+    settings = load_settings(args.config).face
+    fps = args.analysis_fps or settings.analysis_fps
+    engine = _engine()
+    try:
+        stage = PadStage.load(settings.pad)  # `kiosk face pad` scores even with enabled = false
+        verdict = score_file(engine, stage, args.path, fps)
+    except (CameraError, FaceError) as exc:
+        return _fail(_about(args.path, exc))
+    except OSError as exc:
+        return _fail(f"{args.path}: {exc.strerror or exc}")
+    _print(args, verdict.as_dict())
     return EXIT_OK

@@ -106,6 +106,19 @@ class ActionDetector:
     def update(self, sample: Sample) -> bool:
         return bool(getattr(self, "_" + self.action)(sample))
 
+    def under_way(self, sample: Sample) -> bool:
+        """Does this sample already show the action (eyes shut, head turned or down, mouth
+        open)? Used to tell an action begun before its prompt from one that answers it."""
+        if self.action == "blink":
+            return sample.ear < statistics.median(self._open_ears) * BLINK_CLOSED_RATIO
+        if self.action == "mouth_open":
+            return self._mouth_openness(sample) >= 1.0
+        if self.action == "turn_left":
+            return sample.yaw - self.neutral.yaw >= TURN_DEG
+        if self.action == "turn_right":
+            return self.neutral.yaw - sample.yaw >= TURN_DEG
+        return self.neutral.pitch - sample.pitch >= NOD_DEG
+
     def _blink(self, s: Sample) -> bool:
         open_ear = statistics.median(self._open_ears)
         if s.ear < open_ear * BLINK_CLOSED_RATIO:

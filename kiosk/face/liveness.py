@@ -7,6 +7,12 @@ timestamps, so a video file is judged exactly as the camera would be.
 Rules: each action has its own timeout; the face is tracked from the first sample to the
 best frame (box continuity on every frame, embedding checks on good frontal frames); a
 second face, a lost face or a different face restarts the challenge from its first action.
+
+Presentation-attack detection (kiosk.face.pad), when a PadStage is given, scores the face of
+every analysed frame and is judged over the whole attempt, before the match: an attack ends
+the session with `presentation_attack`, early once `decide_after_frames` frames agree, else
+at the end whatever the actions did. An action counts only if it begins after its prompt,
+and with an rng the prompts after the first come after a random pause.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
-from config.settings import FaceSettings
+from config.settings import FaceSettings, PadSettings
 from devices.camera.base import Frame
 from kiosk.face.actions import (
     ACTION_PROMPTS,
@@ -39,6 +45,7 @@ from kiosk.face.geometry import (
     mouth_aspect_ratio,
 )
 from kiosk.face.images import Image, encode_jpeg
+from kiosk.face.pad import PadSession, PadStage, PadVerdict
 from kiosk.face.quality import GUIDANCE_TEXT, Guidance, Quality, assess
 
 log = logging.getLogger(__name__)
@@ -64,6 +71,7 @@ class Reason(StrEnum):
     FACE_CHANGED = "face_changed"
     TOO_MANY_RESTARTS = "too_many_restarts"
     POOR_QUALITY = "poor_quality"
+    PRESENTATION_ATTACK = "presentation_attack"
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -73,11 +81,17 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.FACE_CHANGED: "检测中换了人，请本人一个人站在屏幕前再试一次。",
     Reason.TOO_MANY_RESTARTS: "画面里的人有变化，请本人一个人站在屏幕前再试一次。",
     Reason.POOR_QUALITY: "没有拍到清楚的正脸，请正对屏幕、保持不动再试一次。",
+    # Neutral on purpose: a live resident may be refused too (a screen behind them, odd light).
+    Reason.PRESENTATION_ATTACK: (
+        "请您本人直接对着摄像头，不要使用照片、视频或手机。需要帮助，请找工作人员。"
+    ),
 }
 
 # After the last action: the frame to match is still missing (every good frame so far was
 # turned, blurred or badly lit), so ask for one.
 CAPTURE_PROMPT = "请正对屏幕，保持不动。"
+# During the random pause before the next action's prompt.
+HOLD_PROMPT = "请看着屏幕，稍等。"
 
 
 class Restart(StrEnum):
@@ -130,6 +144,7 @@ class LivenessUpdate:
     actions: tuple[ActionResult, ...]
     restarts: int
     best: BestFace | None = field(default=None, repr=False)
+    pad: PadVerdict | None = None  # the PAD stage's verdict so far (None: no stage given)
 
     @property
     def best_embedding(self) -> Embedding | None:
@@ -161,14 +176,30 @@ class LivenessSession:
     _previous_t: float
     _frames_in_action: int
     _faces_in_action: int
+    _prompt_at: float | None
+    _early_window: bool
+    _await_clear: bool
 
-    def __init__(self, engine: FaceEngine, challenge: list[str], settings: FaceSettings) -> None:
+    def __init__(
+        self,
+        engine: FaceEngine,
+        challenge: list[str],
+        settings: FaceSettings,
+        *,
+        pad: PadStage | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         unknown = [a for a in challenge if a not in ACTIONS]
         if not challenge or unknown:
             raise ValueError(f"bad challenge {challenge!r}")
         self._engine = engine
         self._challenge = list(challenge)
         self._settings = settings
+        self._pad_settings: PadSettings = settings.pad
+        self._pad: PadSession | None = (
+            pad.session() if pad is not None and settings.pad.enabled else None
+        )
+        self._rng = rng
         self._restarts = 0
         self._first_t: float | None = None
         self._final: LivenessUpdate | None = None
@@ -198,9 +229,13 @@ class LivenessSession:
             self._action_start = t
         image = fit_within(frame.image, ANALYSIS_MAX_SIDE)
         faces = self._engine.detect(image)
+        if self._pad is not None:
+            self._observe_pad(image, faces)
         problem = self._analyse(image, faces, t)
         if self._final is not None:
             return self._final
+        if self._pad_attack_now():
+            return self._finish(t, Reason.PRESENTATION_ATTACK)
         if self._timed_out(t):
             return self._finish(t, self._timeout_reason())
         return self._update(problem)
@@ -211,6 +246,25 @@ class LivenessSession:
             return self._final
         end = t if t is not None else (self._last_t if self._last_t is not None else 0.0)
         return self._finish(end, self._timeout_reason())
+
+    # -- presentation attacks ------------------------------------------------------------
+
+    def _observe_pad(self, image: Image, faces: list[Face]) -> None:
+        assert self._pad is not None
+        if not faces:
+            self._pad.face_lost()
+            return
+        # The largest face is the one the check is about (a second face restarts it anyway).
+        self._pad.observe(image, faces[0])
+
+    def _pad_attack_now(self) -> bool:
+        pad = self._pad
+        if pad is None or pad.frames < self._pad_settings.decide_after_frames:
+            return False
+        return pad.verdict().attack
+
+    def _pad_verdict(self) -> PadVerdict | None:
+        return None if self._pad is None else self._pad.verdict()
 
     # -- per frame -----------------------------------------------------------------------
 
@@ -292,13 +346,19 @@ class LivenessSession:
             if self._best is not None:
                 self._complete(t)
             return
+        if self._prompt_at is None:
+            self._prompt_at = t  # the prompt is on screen from this sample on
         if self._neutral is None:
             self._neutral_samples.append(sample)
             if len(self._neutral_samples) < NEUTRAL_SAMPLES:
                 return
             self._neutral = Neutral.of(self._neutral_samples)
+        if self._prompt_at is not None and t < self._prompt_at:
+            return  # the random pause before this prompt
         if self._detector is None:
             self._detector = ActionDetector(self._challenge[self._index], self._neutral)
+        if not self._answers_prompt(self._detector, sample):
+            return
         if not self._detector.update(sample):
             return
         self._results.append(ActionResult(self._detector.action, True, self._since_start(t)))
@@ -306,12 +366,45 @@ class LivenessSession:
         self._detector = None
         self._action_start = t
         self._frames_in_action = self._faces_in_action = 0
+        self._next_prompt(t)
         if self._index == len(self._challenge) and self._best is not None:
             self._complete(t)
+
+    def _answers_prompt(self, detector: ActionDetector, sample: Sample) -> bool:
+        """False while the action was already under way when its prompt came: that one does
+        not count (a replay's habit), the resident has to stop and do it again."""
+        assert self._prompt_at is not None
+        if self._early_window and sample.t - self._prompt_at <= self._pad_settings.reaction_s:
+            if detector.under_way(sample):
+                self._early_window = False
+                self._await_clear = True
+                log.info("liveness: %s under way before its prompt", detector.action)
+                if self._pad is not None:
+                    self._pad.note_prompt(detector.action, early=True)
+        else:
+            self._early_window = False
+        if self._await_clear:
+            if detector.under_way(sample):
+                return False
+            self._await_clear = False
+            self._detector = detector = ActionDetector(detector.action, detector.neutral)
+        return True
+
+    def _next_prompt(self, t: float) -> None:
+        """When the next prompt comes: at once, or after a random pause when an rng is set."""
+        low, high = self._pad_settings.prompt_gap_min_s, self._pad_settings.prompt_gap_max_s
+        gap = self._rng.uniform(low, high) if self._rng is not None else 0.0
+        self._prompt_at = t + gap if gap > 0 else None
+        self._early_window = True
+        self._await_clear = False
 
     def _complete(self, t: float) -> None:
         best = self._best
         assert best is not None
+        verdict = self._pad_verdict()
+        if verdict is not None and verdict.attack:
+            self._finish(t, Reason.PRESENTATION_ATTACK)  # judged before the match
+            return
         embedding = self._engine.embed(best.image, best.face)
         if self._anchor is not None:
             distance = self._engine.distance(self._anchor, embedding)
@@ -339,6 +432,9 @@ class LivenessSession:
         self._previous_t = t if t is not None else 0.0
         self._frames_in_action = 0
         self._faces_in_action = 0
+        self._prompt_at = None
+        self._early_window = True
+        self._await_clear = False
 
     def _restart(self, why: Restart, t: float) -> str:
         progressed = self._track is not None or self._index > 0
@@ -376,6 +472,10 @@ class LivenessSession:
         return round(t - (self._first_t if self._first_t is not None else t), 3)
 
     def _finish(self, t: float, reason: Reason) -> LivenessUpdate:
+        verdict = self._pad_verdict()
+        if verdict is not None and verdict.attack:
+            # Whatever else went wrong, a suspected attack is what the reviewers must see.
+            reason = Reason.PRESENTATION_ATTACK
         results = list(self._results)
         for position in range(len(results), len(self._challenge)):
             results.append(ActionResult(self._challenge[position], False, self._since_start(t)))
@@ -395,15 +495,20 @@ class LivenessSession:
             actions=tuple(results),
             restarts=self._restarts,
             best=self._best,
+            pad=verdict,
         )
         log.info("liveness finished: %s after %d restarts", reason.value, self._restarts)
         return self._final
 
     def _update(self, problem: str | None) -> LivenessUpdate:
         action = self._current_action()
+        prompt = CAPTURE_PROMPT if action is None else ACTION_PROMPTS[action]
+        waiting = self._prompt_at is not None and (self._last_t or 0.0) < self._prompt_at
+        if action is not None and waiting:
+            action, prompt = None, HOLD_PROMPT
         return LivenessUpdate(
             action=action,
-            prompt=CAPTURE_PROMPT if action is None else ACTION_PROMPTS[action],
+            prompt=prompt,
             index=self._index,
             total=len(self._challenge),
             guidance_code=problem,

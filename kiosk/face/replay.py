@@ -14,6 +14,7 @@ from devices.camera.base import Camera
 from devices.camera.playback import FilePlaybackCamera, PlaybackEnded
 from kiosk.face.engine import FaceEngine
 from kiosk.face.liveness import LivenessSession, LivenessUpdate
+from kiosk.face.pad import PadStage
 
 READ_TIMEOUT_S = 5.0
 
@@ -24,9 +25,11 @@ def analyse_camera(
     challenge: list[str],
     settings: FaceSettings,
     analysis_fps: float | None = None,
+    *,
+    pad: PadStage | None = None,
 ) -> LivenessUpdate:
     """Feed an open camera's frames to a new session until it finishes or the file ends."""
-    session = LivenessSession(engine, challenge, settings)
+    session = LivenessSession(engine, challenge, settings, pad=pad)
     step = 1.0 / (analysis_fps or settings.analysis_fps)
     next_due: float | None = None
     last_t = 0.0
@@ -52,11 +55,12 @@ def analyse_file(
     analysis_fps: float | None = None,
     *,
     loop: bool = False,
+    pad: PadStage | None = None,
 ) -> LivenessUpdate:
     """Judge a video, GIF or image folder as the kiosk would judge the camera."""
     camera = FilePlaybackCamera(path, pace="fast", loop=loop)
     camera.open()
     try:
-        return analyse_camera(engine, camera, challenge, settings, analysis_fps)
+        return analyse_camera(engine, camera, challenge, settings, analysis_fps, pad=pad)
     finally:
         camera.close()

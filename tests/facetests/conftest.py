@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from config.settings import FaceSettings
+from config.settings import FaceSettings, PadSettings
 from kiosk.face.engine import FaceEngine
+from kiosk.face.pad import PadStage
 from tests.facetests.helpers import write_video
 
 Image = np.ndarray
@@ -18,6 +19,11 @@ Image = np.ndarray
 @pytest.fixture(scope="session")
 def engine() -> FaceEngine:
     return FaceEngine.load()
+
+
+@pytest.fixture(scope="session")
+def pad_stage() -> PadStage:
+    return PadStage.load(PadSettings())
 
 
 @pytest.fixture

@@ -223,8 +223,13 @@ def test_cli_liveness_prints_the_contract(still_photo_clip: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"passed", "actions", "reason"}
-    assert out["passed"] is False and out["reason"] == "timeout"
+    assert set(out) == {"passed", "actions", "reason", "pad"}
+    # One photo shown for 5 s is a photo attack: the PAD stage says so (the same picture in
+    # every frame, and a small, flat face), whatever the actions did.
+    assert out["passed"] is False and out["reason"] == "presentation_attack"
+    assert set(out["pad"]) == {"attack", "score", "signals", "frames"}
+    assert out["pad"]["attack"] is True and out["pad"]["frames"] > 10
+    assert out["pad"]["signals"]["freeze"] > 0.5
     assert [a["action"] for a in out["actions"]] == ["blink", "nod"]
     assert all(set(a) == {"action", "passed", "at_s"} for a in out["actions"])
     assert all(isinstance(a["at_s"], float) for a in out["actions"])
