@@ -278,6 +278,31 @@ def open_bundle(
 RECEIPT_FORMAT = "kiosk-receipt/1"
 
 
+def sign_platform_document(
+    signing_key: Ed25519PrivateKey, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A document the platform vouches for (a receipt, a decision, a roster, a standing):
+    `body` (with its "format") and an Ed25519 signature over its canonical JSON."""
+    if "signature" in body or not isinstance(body.get("format"), str):
+        raise WireError("a signed document has a format and no signature yet")
+    return dict(body, signature=b64e(signing_key.sign(canonical(dict(body)))))
+
+
+def verify_platform_document(
+    document: Any, platform_key: Ed25519PublicKey, document_format: str
+) -> dict[str, Any]:
+    """The body of a document of `document_format` signed by the platform; WireError when it
+    is something else, unsigned, or signed by another key."""
+    if not isinstance(document, Mapping) or document.get("format") != document_format:
+        raise WireError(f"not a {document_format} document")
+    body = {k: v for k, v in document.items() if k != "signature"}
+    try:
+        platform_key.verify(b64d(str(document.get("signature", ""))), canonical(body))
+    except (InvalidSignature, TypeError, ValueError):
+        raise WireError(f"{document_format} signature does not verify") from None
+    return body
+
+
 def sign_receipt(
     signing_key: Ed25519PrivateKey, terminal_key_id: str, cases: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -288,18 +313,12 @@ def sign_receipt(
         "issued_at": int(time.time()),
         "cases": dict(cases),
     }
-    return dict(body, signature=b64e(signing_key.sign(canonical(body))))
+    return sign_platform_document(signing_key, body)
 
 
 def verify_receipt(receipt: Mapping[str, Any], platform_key: Ed25519PublicKey) -> dict[str, str]:
     """Check a receipt's platform signature; return {case id: digest}."""
-    if receipt.get("format") != RECEIPT_FORMAT:
-        raise WireError(f"not a {RECEIPT_FORMAT} receipt")
-    body = {k: v for k, v in receipt.items() if k != "signature"}
-    try:
-        platform_key.verify(b64d(str(receipt.get("signature", ""))), canonical(body))
-    except InvalidSignature:
-        raise WireError("receipt signature does not verify") from None
+    body = verify_platform_document(receipt, platform_key, RECEIPT_FORMAT)
     cases = body.get("cases")
     if not isinstance(cases, dict):
         raise WireError("receipt lists no cases")
