@@ -282,13 +282,17 @@ def _camera_settings(settings: Settings) -> Any:
     return camera
 
 
-def _voice(settings: Settings) -> Voice:
+def voice_for(settings: Settings) -> Voice:
     if not settings.voice.enabled:
         return SilentVoice()
     from kiosk.voice.player import PromptPlayer
 
     return PromptPlayer(
-        settings.terminal.locale, settings.voice.prompts_dir, True, settings.voice.volume
+        settings.terminal.locale,
+        settings.voice.prompts_dir,
+        True,
+        settings.voice.volume,
+        voice=settings.voice.voice,
     )
 
 
@@ -313,7 +317,7 @@ def _controller(
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
     records = RecordBridge(recorder.record, recorder.lookup)
     printer = PrinterBridge(create_printer(settings.printer, data_dir), jobs)
-    voice = _voice(settings)
+    voice = voice_for(settings)
     flow = SessionFlow(
         FlowConfig.from_limits(
             settings.flow,

@@ -162,8 +162,8 @@ def _pad(args: argparse.Namespace) -> int:
         stage = PadStage.load(settings.pad)  # `kiosk face pad` scores even with enabled = false
         verdict = score_file(engine, stage, args.path, fps)
     except (CameraError, FaceError) as exc:
-        return _fail(_about(args.path, exc))
+        return fail(_about(args.path, exc))
     except OSError as exc:
-        return _fail(f"{args.path}: {exc.strerror or exc}")
+        return fail(f"{args.path}: {exc.strerror or exc}")
     _print(args, verdict.as_dict())
     return EXIT_OK

@@ -25,6 +25,8 @@ from typing import BinaryIO
 import numpy as np
 import pytest
 
+from config import load_settings
+from kiosk.app import voice_for
 from kiosk.qt.guidance_voice import QUIET_S, TICK_MS
 from kiosk.voice.player import PROMPTS_ROOT, PromptPlayer, VoiceError
 
@@ -102,6 +104,15 @@ def test_a_voice_not_rendered_plays_the_default_and_says_so_once(
     player.resolve("screen.idle")
     said = [r.getMessage() for r in caplog.records if "voice male" in r.getMessage()]
     assert len(said) == 1 and "--voice male" in said[0]
+
+
+def test_the_voice_a_terminal_file_names_is_the_one_the_kiosk_plays(tmp_path: Path) -> None:
+    config = tmp_path / "terminal.toml"
+    config.write_text('[voice]\nvoice = "male"\n', encoding="utf-8")
+    player = voice_for(load_settings(config))
+    assert isinstance(player, PromptPlayer) and player.voice == "male"
+    default = voice_for(load_settings())
+    assert isinstance(default, PromptPlayer) and default.voice == "female"
 
 
 def test_an_unknown_voice_is_refused() -> None:
