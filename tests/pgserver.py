@@ -60,8 +60,10 @@ def _server_user() -> pwd.struct_passwd | None:
 class PostgresServer:
     """One cluster; `create_database` hands each test its own database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: fsync on, as a real server runs (the benchmarks); the tests turn it off."""
         self.bin = bin_dir()
+        self.durable = durable
         self.root = Path()  # made by start(): a folder of its own in /tmp
         self.data = Path()
         self.port = 0
@@ -91,7 +93,9 @@ class PostgresServer:
             os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8")
         self.port = _free_port()
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        if not self.durable:
+            options += " -c fsync=off"
         try:
             self._run(
                 "pg_ctl",
