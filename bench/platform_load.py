@@ -10,9 +10,9 @@ registers its own Ed25519 key over HTTP (from its own address, as behind the rev
 limit counts each terminal). Then, timed, every terminal posts its batches of signed cases
 (~20 KB face each) on its own thread and HTTP session, one batch after another, while a feed
 reader with a `feed` token (`kiosk-central tokens add`) pages through the pull feed from the
-start in pages of 1000, and from the start again whenever it reaches the end. The cases are
-made and signed before the timed phase; each request is signed when it is sent (its
-signature carries the time and a nonce).
+start in pages of 1000, and from the start again at the first page that is not full. The
+cases are made and signed before the timed phase; each request is signed when it is sent
+(its signature carries the time and a nonce).
 
 JSON keys, per run (`runs`): `backend`, `workers`, `status` (ok, failed, or the one below);
 `ingest` (`cases_per_s` over the timed phase, `accepted`/`duplicate`/`rejected` counts,
@@ -74,6 +74,7 @@ from offline_queue.sample_cases import demo_payload, face_jpeg  # noqa: E402
 
 UNSUPPORTED = "backend not supported yet"
 START_TIMEOUT_S = 60
+FEED_PAGE = 1000  # the feed's largest page
 COMPARISON = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4))
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -307,7 +308,7 @@ def read_feed(url: str, headers: dict[str, str], after: str | None = None) -> It
     with requests.Session() as session:
         cursor = after
         while True:
-            params: dict[str, Any] = {"limit": 1000, **({"after": cursor} if cursor else {})}
+            params: dict[str, Any] = {"limit": FEED_PAGE, **({"after": cursor} if cursor else {})}
             answer = session.get(f"{url}/api/v1/cases", params=params, headers=headers, timeout=60)
             answer.raise_for_status()
             page = answer.json()
@@ -318,8 +319,9 @@ def read_feed(url: str, headers: dict[str, str], after: str | None = None) -> It
 
 
 def feed_while(url: str, headers: dict[str, str], stop: threading.Event) -> dict[str, Any]:
-    """Read the whole feed again and again from the start until `stop`: its rate under load
-    (a tail-follower would only measure the ingest rate)."""
+    """Read the whole feed again and again from the start until `stop`: its rate under load.
+    A pass ends at the first page that is not full: a reader that followed the tail would
+    measure only the ingest rate."""
     got, pages, page_s = 0, 0, []  # page_s: each page that brought cases, its round trip
     began = time.perf_counter()
     while not stop.is_set():
@@ -328,7 +330,7 @@ def feed_while(url: str, headers: dict[str, str], stop: threading.Event) -> dict
             now = time.perf_counter()
             page_s.append(now - last)
             got, pass_pages, last = got + len(ids), pass_pages + 1, now
-            if stop.is_set():
+            if stop.is_set() or len(ids) < FEED_PAGE:
                 break
         pages += pass_pages
         if not pass_pages:  # nothing stored yet
