@@ -1,6 +1,7 @@
 """`kiosk-central`: run and administer the reference central platform.
 
     kiosk-central serve --db PATH --host 127.0.0.1 --port 8080 [--forwarded-allow-ips IPS]
+                        [--workers N]              (PATH: a SQLite file; PostgreSQL URLs: not yet)
     kiosk-central tokens add NAME --scope feed|faces|admin [--scope ...] --db PATH
                                                          (the token alone on the last line)
     kiosk-central tokens list|revoke [NAME] --db PATH
@@ -36,9 +37,17 @@ from central.errors import CentralError
 from central.models import BundleFile
 from central.server import bind, make_server
 from central.tokens import MIN_BOOTSTRAP_CHARS, SCOPES, add_token, list_tokens, revoke_token
+from central.workers import (
+    TOKEN_ENV,
+    UnsupportedDatabase,
+    WorkerSettings,
+    check_workers,
+    close_on_shutdown,
+    run_workers,
+    sqlite_path,
+)
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
-TOKEN_ENV = "KIOSK_CENTRAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
 MAX_IMPORT_BYTES = 2**30
 log = logging.getLogger(__name__)
 
@@ -49,7 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the platform")
-    serve.add_argument("--db", type=Path, required=True)
+    serve.add_argument(
+        "--db", required=True, help="the SQLite file (PostgreSQL URLs: not in this release)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes on one socket (SQLite: 1; several need PostgreSQL)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--certfile", default="", help="TLS certificate (PEM)")
@@ -134,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.handler(args)
+    except UnsupportedDatabase as exc:
+        print(f"kiosk-central: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except CentralError as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -155,13 +175,20 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    db = PlatformDB(args.db)
+    path = sqlite_path(args.db)
+    check_workers(args.workers)
+    if args.workers > 1:
+        return _serve_workers(args, path)
+    db = PlatformDB(path)
     try:
+        app = create_app(db, operator_token=token)
+        close_on_shutdown(app, db)
         server = make_server(
-            create_app(db, operator_token=token),
+            app,
             certfile=args.certfile,
             keyfile=args.keyfile,
             forwarded_allow_ips=args.forwarded_allow_ips,
+            lifespan="on",
         )
         sock = bind(args.host, args.port)
         scheme = "https" if args.certfile else "http"
@@ -173,8 +200,20 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve_workers(args: argparse.Namespace, path: Path) -> int:
+    settings = WorkerSettings(
+        str(path), args.certfile, args.keyfile, args.forwarded_allow_ips, args.verbose
+    )
+    sock = bind(args.host, args.port)
+    try:
+        run_workers(settings, sock, args.workers)
+    finally:
+        sock.close()
+    return EXIT_OK
+
+
 def _open(args: argparse.Namespace) -> PlatformDB:
-    return PlatformDB(args.db)
+    return PlatformDB(sqlite_path(str(args.db)))
 
 
 def _tokens_add(args: argparse.Namespace) -> int:

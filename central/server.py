@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import ssl as ssl_module
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,12 +21,37 @@ def make_server(
     keyfile: str = "",
     log_level: str = "warning",
     forwarded_allow_ips: str = "",
+    lifespan: Literal["on", "off"] = "off",
 ) -> uvicorn.Server:
     """uvicorn for `app`. X-Forwarded-For is believed only from `forwarded_allow_ips` (the
     reverse proxies in front; none by default), so a client cannot pick its address."""
-    config = uvicorn.Config(
+    return uvicorn.Server(
+        server_config(
+            app,
+            certfile=certfile,
+            keyfile=keyfile,
+            log_level=log_level,
+            forwarded_allow_ips=forwarded_allow_ips,
+            lifespan=lifespan,
+        )
+    )
+
+
+def server_config(
+    app: FastAPI | str,
+    *,
+    certfile: str = "",
+    keyfile: str = "",
+    log_level: str = "warning",
+    forwarded_allow_ips: str = "",
+    lifespan: Literal["on", "off"] = "off",
+    **more: Any,
+) -> uvicorn.Config:
+    """The one uvicorn configuration of the platform; `app` is the app itself, or the import
+    string of an app factory (worker processes, `central.workers`), with `more` options."""
+    return uvicorn.Config(
         app,
-        lifespan="off",
+        lifespan=lifespan,
         access_log=False,
         log_config=None,
         log_level=log_level,
@@ -36,8 +62,8 @@ def make_server(
         proxy_headers=bool(forwarded_allow_ips),
         forwarded_allow_ips=forwarded_allow_ips or None,
         server_header=False,
+        **more,
     )
-    return uvicorn.Server(config)
 
 
 def bind(host: str, port: int) -> socket.socket:

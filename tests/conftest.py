@@ -15,6 +15,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
+from pgserver import PostgresServer, PostgresUnavailable  # tests/ is on sys.path
+
 from devices.worker import BACKGROUND_PREFIXES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,3 +97,20 @@ def notify_socket(tmp_path: Path) -> Iterator[NotifySocket]:
     listener = NotifySocket(str(tmp_path / "notify.sock"))
     yield listener
     listener.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL cluster for the session (tests/pgserver.py)."""
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        pytest.fail(f"PostgreSQL is needed here and did not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's PostgreSQL server; its SQLAlchemy URL."""
+    return postgres_server.create_database()

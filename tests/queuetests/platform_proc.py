@@ -38,8 +38,17 @@ def central(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 @contextmanager
-def serving(db: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(db: Path | str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """`kiosk-central serve --db DB --port 0`; yields its URL, terminates it at the end."""
+    with serving_process(db, *extra, env=env) as (_, url):
+        yield url
+
+
+@contextmanager
+def serving_process(
+    db: Path | str, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`serving`, yielding the serve process too (its workers are its children)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "central.cli", "serve", "--db", str(db), "--port", "0", *extra],
         cwd=REPO_ROOT,
@@ -56,10 +65,31 @@ def serving(db: Path, *extra: str, env: dict[str, str] | None = None) -> Iterato
             break
     try:
         assert url, "kiosk-central serve did not start"
-        yield url
+        yield proc, url
     finally:
         proc.terminate()
         proc.communicate(timeout=15)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started, from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def worker_pids(pid: int) -> list[int]:
+    """A serve supervisor's live worker processes (multiprocessing's spawned children; not
+    its resource tracker, nor a killed worker not yet reaped)."""
+    found = []
+    for child in child_pids(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue
+    return found
 
 
 def token(db: Path, name: str, *scopes: str) -> dict[str, str]:
@@ -111,7 +141,9 @@ class Kiosk:
         return sign_certificate(fields, self.keys.signing_key, self.keys.key_id)
 
 
-def enrol(db: Path, url: str, data_dir: Path, terminal_id: str, service_point: str = "") -> Kiosk:
+def enrol(
+    db: Path | str, url: str, data_dir: Path, terminal_id: str, service_point: str = ""
+) -> Kiosk:
     """`kiosk-central terminals add` (CLI), then the kiosk registers over HTTP."""
     args = ["--service-point", service_point] if service_point else []
     added = central("terminals", "add", terminal_id, *args, "--db", str(db))
