@@ -1,5 +1,5 @@
 """A phone replay in front of the running kiosk, end to end: the real controller, screens and
-face thread offscreen, the simulated camera playing a real replay clip from the tune data, the
+face thread offscreen, the simulated camera playing each real phone replay of the tune data, the
 real printer simulator, case store and embedded platform on loopback.
 
 What must reach each far end: the resident sees and hears a neutral request and the way to
@@ -32,18 +32,23 @@ from tests.test_app_session import RecordingVoice, tap, wait_for, walk_to_result
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
-REPLAY = Path("videos") / "tune" / "antispoof_lestari_fake_phone_replay.mp4"
+REPLAYS = [
+    Path("videos") / "tune" / "antispoof_lestari_fake_phone_replay.mp4",
+    Path("videos") / "tune" / "antispoof_zubair_fake_phone_replay.webm",
+]
 QR_COMMAND = b"\x1d(k"  # ESC/POS GS ( k: the printer's native QR code
 MAX_ANALYSED_FRAMES = 600  # the check ends well before the clip has looped many times
 
 
-@pytest.fixture
-def replay_runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
+@pytest.fixture(params=REPLAYS, ids=lambda path: path.name)
+def replay_runtime(
+    request: pytest.FixtureRequest, qtbot, tmp_path: Path, testdata: Path
+) -> Iterator[KioskRuntime]:
     base = load_settings()
     base = dataclasses.replace(
         base,
         voice=dataclasses.replace(base.voice, enabled=False),
-        camera=dataclasses.replace(base.camera, source=str(testdata / REPLAY)),
+        camera=dataclasses.replace(base.camera, source=str(testdata / request.param)),
     )
     # The demo's settings for any clip: a blink challenge and a card photo taken from the clip
     # itself, so nothing but PAD stands between the replay and a certificate.
