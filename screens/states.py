@@ -51,6 +51,15 @@ STATES: dict[str, tuple[Step, StepView]] = {
             ),
         ),
     ),
+    "face_hold": (
+        Step.FACE_CAPTURE,
+        replace(
+            PENSION,
+            step_no=4,
+            can_go_back=True,
+            face=FaceGuide(actions_total=2, action_index=1, holding=True),
+        ),
+    ),
     "face_retry": (
         Step.FACE_CAPTURE,
         replace(PENSION, step_no=4, can_go_back=True, liveness_failed="action_timeout"),
@@ -63,6 +72,10 @@ STATES: dict[str, tuple[Step, StepView]] = {
     "result_not_verified": (
         Step.RESULT,
         replace(PENSION, step_no=5, outcome=Outcome.NOT_VERIFIED, reason="face_mismatch"),
+    ),
+    "result_presentation_attack": (
+        Step.RESULT,
+        replace(PENSION, step_no=5, outcome=Outcome.NOT_VERIFIED, reason="presentation_attack"),
     ),
     "result_pending": (
         Step.RESULT,

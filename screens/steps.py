@@ -97,7 +97,10 @@ def face_capture(view: View) -> Spec:
             actions=[Action(tr("再试一次"), "face_retry", ev.Retry, "primary")],
         )
     action = view.face.action
-    title = tr(ACTION_TEXT.get(action, "请看着屏幕")) if action else tr("请看着屏幕")
+    if action:
+        title = tr(ACTION_TEXT.get(action, "请看着屏幕"))
+    else:  # the random pause before the next action's prompt, or the best frame is wanted
+        title = tr("请看着屏幕，稍等") if view.face.holding else tr("请看着屏幕")
     code = view.face.guidance_code
     return Spec(title=title, body=tr(GUIDANCE_TEXT[code]) if code in GUIDANCE_TEXT else "")
 

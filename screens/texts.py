@@ -34,6 +34,9 @@ NOT_VERIFIED_TEXT = {
     "action_timeout": "没有完成规定的动作。",
     "no_face": "没有看清您的脸。",
     "face_changed": "拍摄中换了人或出现了多张脸。",
+    # A suspected photo, screen or video: neutral, never an accusation (a live resident may
+    # be refused too, by odd light or a screen behind them); NOT_VERIFIED_NEXT adds the staff.
+    "presentation_attack": "请您本人直接对着摄像头，不要使用照片、视频或手机。",
 }
 NOT_VERIFIED_NEXT = "请联系工作人员帮您办理，或带上身份证到社保经办机构办理。"
 

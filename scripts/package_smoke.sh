@@ -6,7 +6,8 @@
 # neither. --no-build reuses the bundle already in DIR.
 # 1. ./dev package --distpath DIR --workpath DIR/build, timed
 # 2. every shared library in the bundle resolves (a library left out fails only when loaded)
-# 3. DIR/kiosk/kiosk selftest --json  -> exit 0 and "ok": true, offscreen
+#    and the PAD model (fr_liveness.onnx) and onnxruntime's native extension are there
+# 3. DIR/kiosk/kiosk selftest --json  -> exit 0 and "ok": true, offscreen (pad_model included)
 # 4. DIR/kiosk/kiosk demo --headless --out OUT -> exit 0 and the screenshots
 # 5. sizes: the folder (du -sh) and DIR/kiosk-<version>.tar.gz
 # Runs every step, prints one JSON line with the outcome, timings and sizes, and exits
@@ -64,6 +65,16 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 say "every shared library resolves"
+# The presentation-attack stage: without its model or onnxruntime the kiosk checks nobody (the
+# frozen self-test's pad_model part below then loads it and checks its sha256).
+pad_model=$(find "$BUNDLE/_internal" -path '*/kiosk/face/models/fr_liveness.onnx' | head -n 1)
+# (onnxruntime's Python extension carries the runtime itself; libonnxruntime.so is not needed)
+ort_lib=$(find "$BUNDLE/_internal" -name 'onnxruntime_pybind11_state*.so' | head -n 1)
+if [ -z "$pad_model" ] || [ -z "$ort_lib" ]; then
+  say "the bundle lacks the PAD model (${pad_model:-missing}) or onnxruntime (${ort_lib:-missing})"
+  exit 1
+fi
+say "PAD model and onnxruntime are in the bundle"
 
 # -- 3. and 4. run the frozen binary from a scratch folder -------------------------------------
 scratch=$(mktemp -d /tmp/kiosk-smoke.XXXXXX)

@@ -10,7 +10,7 @@ import pytest
 from kiosk.flow import FlowConfig, Outcome, Service, SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import DEFAULT_TIMEOUTS_S, MatchEvidence, RecordedCase
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S, MatchEvidence, ReceiptKind, RecordedCase
 from kiosk.flow.view import FaceGuide
 
 
@@ -266,6 +266,27 @@ def test_liveness_failure_retries_then_not_verified(flow: SessionFlow) -> None:
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
     assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "action_timeout")
+
+
+def test_a_presentation_attack_is_recorded_at_once_without_a_retry(flow: SessionFlow) -> None:
+    to_step(flow, Step.FACE_CAPTURE)
+    evidence = {"reason": "presentation_attack", "pad": {"attack": True, "score": 0.97}}
+    out = flow.handle(ev.LivenessDone(False, "presentation_attack", evidence))
+    # The first attempt of several: still no "try again", recorded as not verified at once.
+    assert flow.session.capture_attempts < flow.config.max_capture_attempts
+    assert flow.step is Step.MATCHING
+    assert of(out, cmd.StopFaceCapture) and not of(out, cmd.StartMatching)
+    [record] = of(out, cmd.RecordCase)
+    assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "presentation_attack")
+    assert record.liveness == evidence  # the PAD scores reach the case
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c9")))
+    assert flow.step is Step.RESULT
+    assert screen(out).view.reason == "presentation_attack"
+    # Said in neutral words with the way to staff, not the plain "not verified".
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["face.presentation_attack"]
+    out = flow.handle(ev.Continue())
+    [job] = of(out, cmd.PrintReceipt)
+    assert job.kind is ReceiptKind.FAILURE_NOTICE and job.certificate is None
 
 
 def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow) -> None:
@@ -909,5 +930,6 @@ def test_every_prompt_the_flow_adds_has_a_text_in_every_locale() -> None:
     from kiosk.voice.prompts import PROMPTS_BY_LOCALE
 
     ids = {f"result.{outcome}" for outcome in RECEIPT_OF_OUTCOME} | {"card.take_back"}
+    ids |= {"face.hold", "face.presentation_attack"}  # kiosk.qt.face_bridge, _prompt_of
     for locale, (_voice, texts) in PROMPTS_BY_LOCALE.items():
         assert ids <= set(texts), locale

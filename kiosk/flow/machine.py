@@ -70,6 +70,11 @@ RESIDENT_EVENTS = (
     ev.CardRemoved,
     ev.FaceProgress,
 )
+# Liveness reasons another try cannot mend: a suspected photo, screen or video replay is
+# recorded at once as not verified (its PAD evidence goes to the platform's reviewers); the
+# result screen asks, without accusing, for the resident in person and shows the way to staff,
+# who help a live resident refused by mistake.
+FINAL_LIVENESS_REASONS = frozenset({"presentation_attack"})
 RECEIPT_OF_OUTCOME = {
     Outcome.VERIFIED: ReceiptKind.CERTIFICATE,
     Outcome.NOT_VERIFIED: ReceiptKind.FAILURE_NOTICE,
@@ -170,6 +175,8 @@ class SessionFlow:
 
     def _prompt_of(self, step: Step) -> str:
         outcome = self.session.outcome
+        if step is Step.RESULT and self.session.reason in FINAL_LIVENESS_REASONS:
+            return f"face.{self.session.reason}"  # the neutral request and the staff path
         if step is Step.RESULT and outcome in RECEIPT_OF_OUTCOME:
             return f"result.{outcome}"  # verified / not_verified / pending: said, not just shown
         return f"screen.{step}"
@@ -405,7 +412,8 @@ class SessionFlow:
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
-        if self.session.capture_attempts < self.config.max_capture_attempts:
+        final = event.reason in FINAL_LIVENESS_REASONS
+        if self.session.capture_attempts < self.config.max_capture_attempts and not final:
             failed = replace(self._news, liveness_failed=event.reason)
             return [cmd.StopFaceCapture(), *self._show("face.retry", failed)]
         return self._record(Outcome.NOT_VERIFIED, event.reason or "liveness_failed")

@@ -32,6 +32,7 @@ class FaceGuide:
     guidance_code: str = ""  # screens.texts.GUIDANCE_TEXT's keys ('' : nothing to change)
     guidance_text: str = ""  # the engine's own words, for logs and the technician
     prompt_id: str = ""  # the action's voice prompt, once per action ('' : nothing to say)
+    holding: bool = False  # the random pause before the next action's prompt: "please wait"
 
 
 @dataclass(frozen=True)

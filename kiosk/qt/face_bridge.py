@@ -1,6 +1,8 @@
 """Face analysis on its own thread (`kiosk-face`): liveness while capturing, then matching.
 
-The GUI thread never runs a model. The engine is loaded once, on this thread, at start-up.
+The GUI thread never runs a model. The engine and the presentation-attack (PAD) stage are
+loaded once, on this thread, at start-up; if either fails to load (a model file missing or
+altered), no check runs at all: the kiosk fails closed rather than check without PAD.
 Frames come from the camera's latest-frame mailbox, so analysis runs at its own rate
 (`face.analysis_fps`) while the preview shows every frame.
 """
@@ -19,7 +21,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from config.settings import FaceSettings
-from kiosk.face.liveness import LivenessSession, LivenessUpdate, random_challenge
+from kiosk.face.liveness import HOLD_PROMPT, LivenessSession, LivenessUpdate, random_challenge
+from kiosk.face.pad import PadStage
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome, Resident
 from kiosk.flow.view import FaceGuide
@@ -29,6 +32,14 @@ log = logging.getLogger(__name__)
 
 # (engine, resident, best face) -> the match's answer; runs on the face thread.
 MatchFn = Callable[[Any, Resident | None, Any], ev.MatchDone]
+# Loads the PAD stage (None: PAD switched off in config); runs on the face thread.
+PadLoader = Callable[[], PadStage | None]
+
+
+def pad_loader(settings: FaceSettings) -> PadLoader:
+    """The configured PAD stage's loader; raises ModelLoadError when its model is missing or
+    does not match its pinned sha256."""
+    return lambda: PadStage.load(settings.pad) if settings.pad.enabled else None
 
 
 class FaceBridge(QObject):
@@ -45,17 +56,21 @@ class FaceBridge(QObject):
         engine_loader: Callable[[], Any],
         rng: random.Random | None = None,
         parent: QObject | None = None,
+        *,
+        load_pad: PadLoader | None = None,
     ) -> None:
         super().__init__(parent)
         self._latest = latest
         self._settings = settings
         self._matcher = matcher
         self._engine_loader = engine_loader
+        self._load_pad = load_pad or pad_loader(settings)
         self._rng = rng or random.Random()
         self._jobs: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._capturing = threading.Event()
         self._stop = threading.Event()
         self._engine: Any = None
+        self._pad: PadStage | None = None
         self._best: Any = None
         self._best_lock = threading.Lock()
         self.challenge: list[str] = []
@@ -89,7 +104,9 @@ class FaceBridge(QObject):
     # -- on the face thread -----------------------------------------------------------------
     def _run(self) -> None:
         try:
-            self._engine = self._engine_loader()
+            engine = self._engine_loader()
+            self._pad = self._load_pad()
+            self._engine = engine  # only with its PAD stage: no check may skip PAD
         except Exception as exc:  # model files missing or broken: the technician must know
             log.exception("face engine failed to load")
             self.engine_failed.emit(str(exc))
@@ -108,7 +125,9 @@ class FaceBridge(QObject):
             return
         self._set_best(None)
         self.challenge = random_challenge(self._settings, self._rng)
-        session = LivenessSession(self._engine, self.challenge, self._settings)
+        session = LivenessSession(
+            self._engine, self.challenge, self._settings, pad=self._pad, rng=self._rng
+        )
         self._capturing.set()
         self._latest.clear()
         period = 1.0 / self._settings.analysis_fps
@@ -156,20 +175,28 @@ class FaceBridge(QObject):
 
 
 def face_guide(update: LivenessUpdate) -> FaceGuide:
-    """What the face screen shows: the action, its number, and guidance."""
+    """What the face screen shows: the action, its number, and guidance. While the random
+    pause before the next prompt runs there is no action: the resident is asked to hold."""
+    holding = update.action is None and update.prompt == HOLD_PROMPT
+    prompt_id = "face.hold" if holding else ""
+    if update.action:
+        prompt_id = f"face.{update.action}"
     return FaceGuide(
         action=update.action or "",
         action_index=update.index,
         actions_total=update.total,
         guidance_code=update.guidance_code or "",
         guidance_text=update.guidance or "",
-        prompt_id=f"face.{update.action}" if update.action else "",
+        prompt_id=prompt_id,
+        holding=holding,
     )
 
 
 def evidence(update: LivenessUpdate) -> dict[str, Any]:
-    """Liveness evidence for the case record: JSON-able, no image."""
-    return {
+    """Liveness evidence for the case record (docs/case-schema.md): JSON-able, no image; the
+    PAD stage's scores per signal when it ran."""
+    evidence: dict[str, Any] = {
+        "passed": update.passed,
         "actions": [
             {"action": a.action, "passed": a.passed, "at_s": round(a.at_s, 2)}
             for a in update.actions
@@ -178,3 +205,6 @@ def evidence(update: LivenessUpdate) -> dict[str, Any]:
         "reason": update.reason_code,
         "best_frame_s": round(update.best.timestamp_s, 2) if update.best else None,
     }
+    if update.pad is not None:
+        evidence["pad"] = update.pad.evidence()
+    return evidence

@@ -90,6 +90,15 @@ FAILURE_REASONS: dict[str, FailureReason] = {
         "没有按提示完成眨眼、转头等动作。",
         ("再试一次，听到提示后慢慢做动作。", "也可以请工作人员帮您办理（帮办认证）。"),
     ),
+    # A suspected photo, screen or video (presentation-attack detection): neutral wording, a
+    # live resident may be refused too. A notice, never a certificate: no QR code.
+    "presentation_attack": FailureReason(
+        "没有拍到您本人直接对着摄像头的画面。",
+        (
+            "请您本人直接对着摄像头再办理一次，不要使用照片、视频或手机。",
+            "也可以请工作人员帮您办理（帮办认证）。",
+        ),
+    ),
     "card_invalid": FailureReason(
         "证件信息无法核对（证件可能已过期或损坏）。",
         ("请带上有效身份证件到服务网点窗口办理。",),

@@ -1,4 +1,5 @@
-"""Self-test of what lives on this terminal: the case queue and its disk, the face models.
+"""Self-test of what lives on this terminal: the case queue and its disk, the face models and
+the presentation-attack (PAD) model.
 
 The queue is read with `offline_queue.store.read_status` (read-only, no keys, no writer
 lock): the running kiosk holds the store's lock, and a self-test must neither wait for it nor
@@ -16,6 +17,7 @@ from pathlib import Path
 from config.settings import Settings
 from kiosk.face.engine import FaceEngine, ModelPaths
 from kiosk.face.errors import ModelLoadError
+from kiosk.face.pad import PadStage
 from kiosk.selftest.result import Check, CheckFailed, said
 from offline_queue.errors import StoreError
 from offline_queue.runtime import MB, store_path
@@ -93,4 +95,31 @@ FACE_MODELS = Check(
     lambda s: 60.0,
     "人脸模型文件缺失或损坏：重新安装本软件包。"
     "/ The face model files are missing or damaged: install the bundle again.",
+)
+
+
+def check_pad_model(settings: Settings) -> str:
+    """The PAD stage loads: its model file is there, matches its pinned sha256 and runs in
+    onnxruntime. The kiosk refuses to check anyone without it (kiosk.qt.face_bridge)."""
+    pad = settings.face.pad
+    if not pad.enabled:
+        return said("pad_model", "已关闭", "off in config (face.pad.enabled = false)")
+    try:
+        started = time.monotonic()
+        stage = PadStage.load(pad)
+    except ModelLoadError as exc:
+        raise CheckFailed(said("pad_model", "缺失或损坏", str(exc))) from None
+    took = time.monotonic() - started
+    if stage.model is None:
+        return said("pad_model", "未使用（只用图像特征）", "no learned model (face.pad.model)")
+    return said("pad_model", "正常", f"{stage.model.name} loaded in {took:.1f} s, sha256 checked")
+
+
+PAD_MODEL = Check(
+    "pad_model",
+    check_pad_model,
+    lambda s: 30.0,
+    "防翻拍模型文件缺失或损坏，终端不会进行人脸认证：重新安装本软件包。"
+    "/ The anti-spoofing model is missing or damaged and no face check will run: "
+    "install the bundle again.",
 )

@@ -16,6 +16,7 @@ PART_NAMES: dict[str, tuple[str, str]] = {
     "camera": ("摄像头", "camera"),
     "printer": ("打印机", "receipt printer"),
     "face_models": ("人脸模型", "face models"),
+    "pad_model": ("防翻拍模型", "anti-spoofing model"),
     "queue": ("本机业务记录", "case queue"),
     "platform": ("服务平台", "platform"),
     "registration": ("终端登记", "terminal registration"),

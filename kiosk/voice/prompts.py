@@ -33,6 +33,11 @@ PROMPTS_ZH: dict[str, str] = {
     "face.lost": "请把脸对准框，我们从头再来。",
     "face.changed": "请本人一个人站在屏幕前，我们从头再来。",
     "face.retry": "没有完成，请再试一次。",
+    "face.hold": "请稍等。",
+    "face.presentation_attack": (
+        "这次认证没有通过。请您本人直接对着摄像头，不要使用照片、视频或手机。"
+        "需要帮助，请找工作人员。"
+    ),
     "screen.matching": "正在核对，请稍等。",
     "screen.lookup": "正在查询，请稍等。",
     "screen.result": "结果出来了，请看屏幕。",
@@ -84,6 +89,11 @@ PROMPTS_EN: dict[str, str] = {
     "face.lost": "Please bring your face into the frame. We will start again.",
     "face.changed": "Only the card holder in front of the screen, please. We will start again.",
     "face.retry": "That did not work. Please try again.",
+    "face.hold": "Please wait a moment.",
+    "face.presentation_attack": (
+        "This check was not verified. Please face the camera yourself, "
+        "without a photo, a video or a phone. If you need help, please ask a staff member."
+    ),
     "screen.matching": "Checking. Please wait.",
     "screen.lookup": "Looking it up. Please wait.",
     "screen.result": "Your result is on the screen.",

@@ -21,6 +21,7 @@ PARTS = [
     "camera",
     "printer",
     "face_models",
+    "pad_model",
     "queue",
     "platform",
     "registration",

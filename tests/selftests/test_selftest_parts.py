@@ -17,8 +17,9 @@ from central.embedded import EmbeddedPlatform
 from config import load_settings
 from config.settings import PlatformSettings, QueueSettings, Settings, TerminalSettings
 from kiosk import release
+from kiosk.face.pad.model import BACKENDS, FR_LIVENESS, MODELS_DIR, OnnxLivenessModel
 from kiosk.selftest import Check, CheckFailed, run_checks
-from kiosk.selftest.local import QUEUE
+from kiosk.selftest.local import PAD_MODEL, QUEUE
 from kiosk.selftest.platform import CLOCK, PLATFORM, REGISTRATION
 from offline_queue.keys import load_or_create
 from offline_queue.registration import register_local_terminal
@@ -262,3 +263,51 @@ def test_the_demo_clip_can_be_named_by_the_environment(
     assert release.demo_clip() == clip
     monkeypatch.setenv(release.DEMO_CLIP_ENV, str(tmp_path / "gone.mp4"))
     assert release.demo_clip() is None
+
+
+# --- the presentation-attack (PAD) model ------------------------------------------------------
+
+
+def test_the_pad_model_loads_and_its_sha256_is_checked(tmp_path: Path) -> None:
+    [result] = run_checks(settings_for(tmp_path), [PAD_MODEL]).checks
+    assert (result.part, result.ok, result.required) == ("pad_model", True, True)
+    assert "fr_liveness" in result.detail and "sha256 checked" in result.detail
+
+
+def altered_model_folder(tmp_path: Path) -> Path:
+    """A copy of the shipped PAD model with four bytes changed."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    shutil.copy(MODELS_DIR / FR_LIVENESS.file, folder / FR_LIVENESS.file)
+    with (folder / FR_LIVENESS.file).open("r+b") as handle:
+        handle.seek(1000)
+        handle.write(b"\x00\x01\x02\x03")
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["altered", "missing"])
+def test_a_damaged_pad_model_fails_the_selftest_and_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    # The backend reads the real loader from another folder: the file as a damaged install
+    # would leave it (changed bytes, or no file at all).
+    folder = altered_model_folder(tmp_path) if damage == "altered" else tmp_path / "none"
+    monkeypatch.setitem(
+        BACKENDS,
+        "fr_liveness",
+        lambda: OnnxLivenessModel.load("fr_liveness", FR_LIVENESS, folder),
+    )
+    report = run_checks(settings_for(tmp_path), [PAD_MODEL])
+    [result] = report.checks
+    assert report.ok is False and result.required
+    assert result.detail.startswith("防翻拍模型缺失或损坏 / anti-spoofing model")
+    assert FR_LIVENESS.file in result.detail
+    assert ("sha256" if damage == "altered" else "missing") in result.detail
+    assert "install the bundle again" in result.as_dict()["advice"]
+
+
+def test_pad_switched_off_in_config_is_reported_not_failed(tmp_path: Path) -> None:
+    base = settings_for(tmp_path)
+    face = dataclasses.replace(base.face, pad=dataclasses.replace(base.face.pad, enabled=False))
+    [result] = run_checks(dataclasses.replace(base, face=face), [PAD_MODEL]).checks
+    assert result.ok and "off in config" in result.detail
