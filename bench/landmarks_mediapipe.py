@@ -29,8 +29,7 @@ from typing import Any
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path[:] = [str(REPO)] + [p for p in sys.path[1:] if Path(p or ".").resolve() != REPO / "bench"]
+REPO = Path(__file__).resolve().parent.parent  # PYTHONPATH=. puts the project on the path
 
 from devices.camera.playback import FilePlaybackCamera, PlaybackEnded  # noqa: E402
 from kiosk.face.actions import NEUTRAL_SAMPLES, ActionDetector, Neutral, Sample  # noqa: E402

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import cv2
 from PySide6.QtCore import QObject, Signal
 
 from config.settings import FaceSettings
@@ -103,6 +104,9 @@ class FaceBridge(QObject):
 
     # -- on the face thread -----------------------------------------------------------------
     def _run(self) -> None:
+        # OpenCV's worker pool would spread the PAD network over both of the terminal's cores,
+        # the GUI's too: the face work keeps to this thread (bench/pad.py measures it so).
+        cv2.setNumThreads(1)
         try:
             engine = self._engine_loader()
             self._pad = self._load_pad()

@@ -99,8 +99,8 @@ FACE_MODELS = Check(
 
 
 def check_pad_model(settings: Settings) -> str:
-    """The PAD stage loads: its model file is there, matches its pinned sha256 and runs in
-    onnxruntime. The kiosk refuses to check anyone without it (kiosk.qt.face_bridge)."""
+    """The PAD stage loads: its model file is there, matches its pinned sha256 and loads in
+    OpenCV's DNN module. The kiosk refuses to check anyone without it (kiosk.qt.face_bridge)."""
     pad = settings.face.pad
     if not pad.enabled:
         return said("pad_model", "已关闭", "off in config (face.pad.enabled = false)")
