@@ -3,8 +3,9 @@
 Closed by default. Terminal routes are signed per request (`contract.wire`: key id, time,
 nonce, body digest; a nonce is accepted once) and their headers are checked before the body is
 read. Operator routes need `Authorization: Bearer TOKEN` with the route's scope
-(`central.security`); without one they answer 401, whatever the configuration. Only the
-health probe, registration (a one-time code) and the public /verify page are open.
+(`central.security`); without one they answer 401, whatever the configuration. The staff
+review site (`/staff/...`, `central.staff_web`) needs a staff session. Only the health probe,
+registration (a one-time code), the staff login form and the public /verify page are open.
 
 Every body is bounded per route before it is read (`central.limits`, 413) and parsed in a
 worker thread, so the event loop (and /api/v1/health) never waits for a large request.
