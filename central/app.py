@@ -21,6 +21,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from central.api_decisions import decision_routes
 from central.api_operator import operator_routes
 from central.api_terminals import terminal_routes
 from central.db import PlatformDB
@@ -71,6 +72,7 @@ def create_app(
     app.state.bootstrap_token_hash = bootstrap_hash(operator_token)
     app.state.limiter = RateLimiter(db, limits or RateLimits())
     terminal_routes(app, db)
+    decision_routes(app, db)
     operator_routes(app, db)
     _verify_routes(app, db)
     install_error_handlers(app)

@@ -1,6 +1,7 @@
 """`kiosk-central`: run and administer the reference central platform.
 
     kiosk-central serve --db PATH --host 127.0.0.1 --port 8080 [--forwarded-allow-ips IPS]
+                        [--no-decide]       (no decide worker thread in this process)
     kiosk-central tokens add NAME --scope feed|faces|admin [--scope ...] --db PATH
                                                          (the token alone on the last line)
     kiosk-central tokens list|revoke [NAME] --db PATH
@@ -10,6 +11,7 @@
     kiosk-central faces add ID_NUMBER JPEG --db PATH
     kiosk-central import BUNDLE --db PATH [--receipt FILE]   (then `kiosk queue ack FILE`)
     kiosk-central openapi [--out FILE]
+    kiosk-central users|review|decide|residents|audit ...   (central/cli_review.py)
 
 Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr).
 Operator routes are closed without a token. $KIOSK_CENTRAL_TOKEN, when set (at least 32
@@ -29,9 +31,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from central import cli_review
 from central.app import create_app
 from central.cases import MAX_IMPORT_CASES, problem_text
 from central.db import PlatformDB
+from central.decide import DecideWorker
 from central.errors import CentralError
 from central.models import BundleFile
 from central.server import bind, make_server
@@ -60,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated); "
         "rate limits then count the real client address",
     )
+    serve.add_argument(
+        "--no-decide",
+        action="store_true",
+        help="run no decide worker in this process (run `kiosk-central decide` instead)",
+    )
     serve.set_defaults(handler=_serve)
 
     _token_commands(sub)
@@ -84,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     api = sub.add_parser("openapi", help="print the OpenAPI document")
     api.add_argument("--out", type=Path)
     api.set_defaults(handler=_openapi)
+    cli_review.register(sub)
     return parser
 
 
@@ -156,7 +166,10 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     db = PlatformDB(args.db)
+    worker = None if args.no_decide else DecideWorker(db)
     try:
+        if worker is not None:
+            worker.start()
         server = make_server(
             create_app(db, operator_token=token),
             certfile=args.certfile,
@@ -169,6 +182,8 @@ def _serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
         sock.close()
     finally:
+        if worker is not None:
+            worker.stop()
         db.close()
     return EXIT_OK
 
