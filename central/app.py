@@ -37,6 +37,7 @@ from central.limits import DEFAULT_BODY_BYTES
 from central.models import Problem, VerifyOut
 from central.ratelimit import RateLimiter, RateLimits
 from central.security import bootstrap_hash
+from central.staff_web import staff_routes
 from central.verify_page import STYLE, public_answer, render_verify_page, verify_certificate
 from contract.certificates import MAX_INPUT_CHARS
 
@@ -75,6 +76,7 @@ def create_app(
     decision_routes(app, db)
     operator_routes(app, db)
     _verify_routes(app, db)
+    staff_routes(app, db)
     install_error_handlers(app)
     custom_openapi(app)
     app.add_middleware(TooLargeAsProblem)
