@@ -53,7 +53,7 @@ def test_a_wrong_rating_is_refused_naming_the_field(change: dict[str, Any], fiel
 
 
 def test_a_missing_field_is_named() -> None:
-    with pytest.raises(RatingError, match="payload.rated_at: missing"):
+    with pytest.raises(RatingError, match=r"payload\.rated_at: missing"):
         check_rating({k: v for k, v in GOOD.items() if k != "rated_at"})
     with pytest.raises(RatingError, match="not an object"):
         check_rating(["score", 5])

@@ -73,7 +73,6 @@ def type_into(driver: Any, name: str, text: str) -> None:
 
 def log_in(driver: Any, url: str, name: str, password: str) -> None:
     from selenium.webdriver.common.by import By
-
     from selenium.webdriver.support import expected_conditions
 
     driver.get(f"{url}/staff/login")
@@ -162,9 +161,9 @@ def test_a_reviewer_works_the_queue_with_the_keyboard(
     browser: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from selenium.common.exceptions import NoAlertPresentException
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
 
     db = tmp_path / "central.sqlite3"
     wang = add_user(db, "wang")
