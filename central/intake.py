@@ -95,6 +95,8 @@ def _file_check(
         check = pension_check(case["payload"])
     except ValidationError:  # stored before payloads were checked (a migrated case)
         return False
+    if check.outcome is None:  # not a check the platform can act on
+        return False
     id_number = check.resident.id_number if check.resident else None
     state, reason = _where_it_stands(check, case, id_number)
     # The review queue is filtered by the service point the platform knows the terminal at.

@@ -1,7 +1,9 @@
 """Each case kind's payload, checked at ingest on its own (docs/case-schema.md).
 
-- `pension_check`: the fields the platform acts on have their types checked (outcome, the
-  resident's ID number, liveness, assisted_by); a terminal may add fields of its own.
+- `pension_check`: the fields the platform acts on have their types checked when present
+  (outcome, the resident's ID number, liveness, assisted_by); a terminal may add fields of
+  its own. A check without an `outcome` is stored and carried on the feed, but nothing is
+  decided about it (the terminal's flow always records one).
 - `rating` (好差评): exactly the rating's fields (`contract.ratings`), and made by the terminal
   that signed it. A rating carries no attachment and no personal data.
 - Another kind is stored and carried on the feed as it is: a newer terminal's service is not
@@ -46,7 +48,7 @@ class PensionCheck(BaseModel):
     """What the platform reads from a pension check (more fields may be there)."""
 
     model_config = ConfigDict(strict=True, extra="allow")
-    outcome: Literal["verified", "not_verified", "pending"]
+    outcome: Literal["verified", "not_verified", "pending"] | None = None
     service: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=64)
     assisted_by: str | None = Field(default=None, max_length=64)
