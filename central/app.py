@@ -3,8 +3,9 @@
 Closed by default. Terminal routes are signed per request (`contract.wire`: key id, time,
 nonce, body digest; a nonce is accepted once) and their headers are checked before the body is
 read. Operator routes need `Authorization: Bearer TOKEN` with the route's scope
-(`central.security`); without one they answer 401, whatever the configuration. Only the
-health probe, registration (a one-time code) and the public /verify page are open.
+(`central.security`); without one they answer 401, whatever the configuration. The staff
+review site (`/staff/...`, `central.staff_web`) needs a staff session. Only the health probe,
+registration (a one-time code), the staff login form and the public /verify page are open.
 
 Every body is bounded per route before it is read (`central.limits`, 413) and parsed in a
 worker thread, so the event loop (and /api/v1/health) never waits for a large request.
@@ -20,6 +21,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from central.api_decisions import decision_routes
 from central.api_operator import operator_routes
 from central.api_terminals import terminal_routes
 from central.db import PlatformDB
@@ -35,6 +37,7 @@ from central.limits import DEFAULT_BODY_BYTES
 from central.models import Problem, VerifyOut
 from central.ratelimit import RateLimiter, RateLimits
 from central.security import bootstrap_hash
+from central.staff_web import staff_routes
 from central.verify_page import STYLE, public_answer, render_verify_page, verify_certificate
 from contract.certificates import MAX_INPUT_CHARS
 
@@ -70,8 +73,10 @@ def create_app(
     app.state.bootstrap_token_hash = bootstrap_hash(operator_token)
     app.state.limiter = RateLimiter(db, limits or RateLimits())
     terminal_routes(app, db)
+    decision_routes(app, db)
     operator_routes(app, db)
     _verify_routes(app, db)
+    staff_routes(app, db)
     install_error_handlers(app)
     custom_openapi(app)
     app.add_middleware(TooLargeAsProblem)

@@ -2,6 +2,7 @@
 
     kiosk-central serve --db PATH --host 127.0.0.1 --port 8080 [--forwarded-allow-ips IPS]
                         [--workers N]              (PATH: a SQLite file; PostgreSQL URLs: not yet)
+                        [--no-decide]              (no decide worker in this serve)
     kiosk-central tokens add NAME --scope feed|faces|admin [--scope ...] --db PATH
                                                          (the token alone on the last line)
     kiosk-central tokens list|revoke [NAME] --db PATH
@@ -11,6 +12,7 @@
     kiosk-central faces add ID_NUMBER JPEG --db PATH
     kiosk-central import BUNDLE --db PATH [--receipt FILE]   (then `kiosk queue ack FILE`)
     kiosk-central openapi [--out FILE]
+    kiosk-central users|review|decide|residents|audit ...   (central/cli_review.py)
 
 Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr).
 Operator routes are closed without a token. $KIOSK_CENTRAL_TOKEN, when set (at least 32
@@ -30,9 +32,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from central import cli_review
 from central.app import create_app
 from central.cases import MAX_IMPORT_CASES, problem_text
 from central.db import PlatformDB
+from central.decide import DecideWorker
 from central.errors import CentralError
 from central.models import BundleFile
 from central.server import bind, make_server
@@ -77,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated); "
         "rate limits then count the real client address",
     )
+    serve.add_argument(
+        "--no-decide",
+        action="store_true",
+        help="run no decide worker in this process (run `kiosk-central decide` instead)",
+    )
     serve.set_defaults(handler=_serve)
 
     _token_commands(sub)
@@ -101,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     api = sub.add_parser("openapi", help="print the OpenAPI document")
     api.add_argument("--out", type=Path)
     api.set_defaults(handler=_openapi)
+    cli_review.register(sub)
     return parser
 
 
@@ -180,9 +190,13 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return _serve_workers(args, path)
     db = PlatformDB(path)
+    worker = None if args.no_decide else DecideWorker(db)
     try:
         app = create_app(db, operator_token=token)
-        close_on_shutdown(app, db)
+        # uvicorn ends a SIGTERM'd process by the signal: the lifespan stops the worker first.
+        close_on_shutdown(app, db, before=worker.stop if worker is not None else None)
+        if worker is not None:
+            worker.start()
         server = make_server(
             app,
             certfile=args.certfile,
@@ -196,19 +210,31 @@ def _serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
         sock.close()
     finally:
+        if worker is not None:
+            worker.stop()
         db.close()
     return EXIT_OK
 
 
 def _serve_workers(args: argparse.Namespace, path: Path) -> int:
+    """The HTTP workers are processes; the decide worker is one thread of the supervisor (the
+    face models are loaded once, not once a worker)."""
     settings = WorkerSettings(
         str(path), args.certfile, args.keyfile, args.forwarded_allow_ips, args.verbose
     )
     sock = bind(args.host, args.port)
+    db = None if args.no_decide else PlatformDB(path)
+    worker = None if db is None else DecideWorker(db)
     try:
+        if worker is not None:
+            worker.start()
         run_workers(settings, sock, args.workers)
     finally:
         sock.close()
+        if worker is not None:
+            worker.stop()
+        if db is not None:
+            db.close()
     return EXIT_OK
 
 

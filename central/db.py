@@ -33,9 +33,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from central import feed as feed_module
+from central import intake
 from central.cases import MAX_BUNDLE_CASES, case_certificate, check_case, parse_bundle_cases
 from central.errors import BundleRefused, CentralError, RegistrationRefused, ReplayedRequest
 from central.files import create_private, private_folder, read_private, tighten, write_new_private
+from central.payloads import check_kind
 from central.schema import LATEST, SCHEMA
 from contract import wire
 from contract.keys import key_id_of
@@ -106,6 +109,9 @@ class PlatformDB:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
         self._db = sqlite_utils.Database(conn, execute_plugins=False)
         self._lock = threading.RLock()
+        # A hint to the decide worker in this process that work was added (others poll).
+        self.work_added = threading.Event()
+        self._new_work = False
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA secure_delete = ON")  # moved keys leave no copy in free pages
@@ -154,11 +160,12 @@ class PlatformDB:
             if version in done:
                 continue
             with self.transaction() as db:
-                for statement in (s.strip() for s in script.split(";")):
-                    if statement:
-                        db.execute(statement)
+                for statement in _statements(script):
+                    db.execute(statement)
                 if version == 3:
                     self._index_certificates(db)
+                if version == 4:
+                    intake.backfill(db)
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
 
     def _index_certificates(self, db: sqlite_utils.Database) -> None:
@@ -438,7 +445,7 @@ class PlatformDB:
         Each case is checked on its own: a malformed one is rejected with its reason and the
         others are stored.
         """
-        checked = [check_case(terminal.key_id, terminal.public_key, case) for case in cases]
+        checked = [self._check(terminal, case) for case in cases]
         outcomes = []
         with self.transaction() as db:
             for case, (case_id, problem) in zip(cases, checked, strict=True):
@@ -446,7 +453,15 @@ class PlatformDB:
                     outcomes.append(IngestResult(case_id, "rejected", problem))
                     continue
                 outcomes.append(self._store_case(db, terminal, case, source))
+        if self._new_work:
+            self._new_work = False
+            self.work_added.set()
         return outcomes
+
+    @staticmethod
+    def _check(terminal: Terminal, case: Any) -> tuple[str, str]:
+        case_id, problem = check_case(terminal.key_id, terminal.public_key, case)
+        return case_id, problem or check_kind(case, terminal.terminal_id)
 
     def _store_case(
         self, db: sqlite_utils.Database, terminal: Terminal, case: dict[str, Any], source: str
@@ -489,29 +504,19 @@ class PlatformDB:
                 "INSERT OR IGNORE INTO certificates VALUES (?, ?, ?, ?, ?, ?)",
                 [found[0], terminal.terminal_id, terminal.key_id, found[1], case_id, received_at],
             )
+        if intake.on_case_stored(db, terminal.terminal_id, case, received_at):
+            self._new_work = True
         return IngestResult(case_id, "accepted")
 
     def feed(
         self, after: int, limit: int, test: bool | None = None
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """Cases committed after `after`, oldest first; `test` filters test cases in or out."""
-        flag = None if test is None else int(test)
-        rows = self.rows(
-            "SELECT seq, terminal_id, received_at, envelope, source FROM cases "
-            "WHERE seq > ? AND (? IS NULL OR test = ?) ORDER BY seq LIMIT ?",
-            [after, flag, flag, limit],
-        )
-        items = [_feed_item(*row) for row in rows]
-        return items, (rows[-1][0] if rows else None)
+        """Changes after the cursor `after`, oldest first (`central.feed`)."""
+        return feed_module.read_feed(self, after, limit, test)
 
     def cases_with_id(self, case_id: str, terminal_id: str | None = None) -> list[dict[str, Any]]:
         """The cases stored under `case_id` (one per terminal at most), oldest first."""
-        rows = self.rows(
-            "SELECT seq, terminal_id, received_at, envelope, source FROM cases "
-            "WHERE case_id = ? AND (? IS NULL OR terminal_id = ?) ORDER BY seq",
-            [case_id, terminal_id, terminal_id],
-        )
-        return [_feed_item(*row) for row in rows]
+        return feed_module.cases_with_id(self, case_id, terminal_id)
 
     def case(self, case_id: str) -> dict[str, Any] | None:
         found = self.cases_with_id(case_id)
@@ -530,12 +535,15 @@ class PlatformDB:
     # --- reference faces ------------------------------------------------------------------
 
     def put_reference_face(self, id_number: str, jpeg: bytes) -> None:
+        """Store (or replace) a reference face; the decide worker makes its template."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO reference_faces VALUES (?, ?, ?) ON CONFLICT (id_number) "
                 "DO UPDATE SET jpeg = excluded.jpeg, updated_at = excluded.updated_at",
                 [id_number, jpeg, now_iso()],
             )
+            intake.on_reference_face(db, id_number)
+        self.work_added.set()
 
     def reference_face(self, id_number: str) -> bytes | None:
         rows = self.rows("SELECT jpeg FROM reference_faces WHERE id_number = ?", [id_number])
@@ -548,22 +556,14 @@ def _raw(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
     )
 
 
-def _feed_item(
-    seq: int, terminal_id: str, received_at: str, envelope: str, source: str
-) -> dict[str, Any]:
-    case = json.loads(envelope)
-    return {
-        "case_id": case["case_id"],
-        "cursor": str(seq),
-        "terminal_id": terminal_id,
-        "kind": case["kind"],
-        "created_at": case["created_at"],
-        "received_at": received_at,
-        "test": case["test"],
-        "schema_version": case["schema_version"],
-        "key_id": case["key_id"],
-        "payload": case["payload"],
-        "attachments": case["attachments"],
-        "signature": case["signature"],
-        "source": source,
-    }
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script (a trigger's body holds semicolons)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending.strip()
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending.strip()

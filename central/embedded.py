@@ -24,6 +24,7 @@ import uvicorn
 
 from central.app import create_app
 from central.db import PlatformDB
+from central.decide import DecideWorker
 from central.ratelimit import RateLimits
 from central.server import bind, make_server
 from central.tokens import add_token
@@ -49,8 +50,12 @@ class EmbeddedPlatform:
         certfile: str = "",
         keyfile: str = "",
         limits: RateLimits | None = None,
+        decide: bool = False,
     ) -> None:
+        """`decide`: run the decide worker too (loads the face models on its first job)."""
         self.db_path = db_path
+        self.decide = decide
+        self._worker: DecideWorker | None = None
         self.limits = limits
         self.host = host
         self.port = port
@@ -66,6 +71,9 @@ class EmbeddedPlatform:
         if self._thread is not None:
             return self.url
         self.db = PlatformDB(self.db_path)
+        if self.decide:
+            self._worker = DecideWorker(self.db)
+            self._worker.start()
         server = make_server(
             create_app(self.db, operator_token=self.operator_token, limits=self.limits),
             certfile=self.certfile,
@@ -90,6 +98,9 @@ class EmbeddedPlatform:
         return self.url
 
     def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -74,9 +74,29 @@ class BatchOut(BaseModel):
     results: list[CaseResult]
 
 
+class FeedDecision(BaseModel):
+    verdict: str = Field(description="verified | not_verified")
+    reason: str = Field(description="a `contract.decisions.Reason` code")
+    decided_by: str = Field(description="auto (the platform's matcher) | review (a reviewer)")
+    reviewer: str | None = Field(description="the reviewer's staff account; null when auto")
+    decided_at: str
+    distance: float | None = Field(description="automatic decisions: the match's distance")
+    threshold: float | None
+    test: bool
+    note: str = Field(description="the reviewer's note, if any")
+    document: dict[str, Any] = Field(
+        description="the signed kiosk-decision/1 document the terminal receives"
+    )
+
+
 class FeedItem(BaseModel):
     case_id: str
     cursor: str
+    event: str = Field(
+        description="what changed: received (the case arrived) | decided (the platform "
+        "decided it) | followup_closed (a poor rating's follow-up was closed); the case "
+        "detail route gives its latest change"
+    )
     terminal_id: str
     kind: str
     created_at: str
@@ -88,6 +108,13 @@ class FeedItem(BaseModel):
     attachments: dict[str, Any]
     signature: str
     source: str
+    state: str | None = Field(
+        description="pension checks: terminal_decided | awaiting_match | awaiting_review | "
+        "decided; poor ratings: followup_open | followup_closed; otherwise null"
+    )
+    decision: FeedDecision | None = Field(
+        description="the platform's decision; null while awaiting (or never needed)"
+    )
 
 
 class Feed(BaseModel):
@@ -131,6 +158,34 @@ class ImportOut(BaseModel):
 class ReferenceFaceQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(pattern=ID_NUMBER_PATTERN, description="the resident's ID number")
+
+
+class SignedItem(BaseModel):
+    cursor: str
+    document: dict[str, Any] = Field(
+        description="a signed kiosk-decision/1 document (`contract.decisions.read_decision`)"
+    )
+
+
+class DecisionsOut(BaseModel):
+    items: list[SignedItem]
+    next: str | None = Field(
+        description="cursor after the last item; null when nothing new (ask again later with "
+        "the last cursor you had)"
+    )
+
+
+class StandingQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id_number: str = Field(pattern=ID_NUMBER_PATTERN, description="the resident's ID number")
+
+
+class RosterOut(BaseModel):
+    etag: str = Field(description="send it back as ?have= to be answered 304 while unchanged")
+    document: dict[str, Any] = Field(
+        description="a kiosk-roster/1 document signed for this terminal "
+        "(`contract.decisions.read_roster`); its `roster` is a kiosk-face-roster document"
+    )
 
 
 class VerifyOut(BaseModel):

@@ -34,12 +34,16 @@ class RateLimits:
     register_per_terminal: tuple[int, int] = (5, 15 * int(Duration.MINUTE))
     register_per_address: tuple[int, int] = (20, int(Duration.HOUR))
     face_lookups_per_terminal: tuple[int, int] = (120, int(Duration.HOUR))
+    standing_lookups_per_terminal: tuple[int, int] = (120, int(Duration.HOUR))
+    staff_logins_per_address: tuple[int, int] = (30, 15 * int(Duration.MINUTE))
 
     def rates(self, kind: str) -> list[Rate]:
         limit, interval_ms = {
             "register-terminal": self.register_per_terminal,
             "register-address": self.register_per_address,
             "face-lookup": self.face_lookups_per_terminal,
+            "standing-lookup": self.standing_lookups_per_terminal,
+            "staff-login": self.staff_logins_per_address,
         }[kind]
         return [Rate(limit, int(interval_ms))]
 

@@ -81,6 +81,7 @@ def require_scope(scope: str | None) -> Any:
 class SignedRequest:
     terminal: Terminal
     body: bytes
+    nonce: str = ""  # the request's nonce (accepted once): answers may echo it
 
 
 def _known_terminal(db: PlatformDB, headers: Any) -> Terminal:
@@ -98,7 +99,7 @@ def _known_terminal(db: PlatformDB, headers: Any) -> Terminal:
     return terminal
 
 
-def _verify(db: PlatformDB, terminal: Terminal, request: Request, body: bytes) -> None:
+def _verify(db: PlatformDB, terminal: Terminal, request: Request, body: bytes) -> str:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     try:
         nonce, _ = wire.verify_request(
@@ -107,6 +108,7 @@ def _verify(db: PlatformDB, terminal: Terminal, request: Request, body: bytes) -
         db.use_nonce(terminal.key_id, nonce)
     except (wire.WireError, ReplayedRequest) as exc:
         raise HTTPException(401, str(exc)) from None
+    return nonce
 
 
 async def signed_request(
@@ -116,8 +118,8 @@ async def signed_request(
     db: PlatformDB = request.app.state.db
     terminal = await anyio.to_thread.run_sync(_known_terminal, db, request.headers)
     body = await request.body()  # bounded by the route's limit
-    await anyio.to_thread.run_sync(_verify, db, terminal, request, body)
-    return SignedRequest(terminal, body)
+    nonce = await anyio.to_thread.run_sync(_verify, db, terminal, request, body)
+    return SignedRequest(terminal, body, nonce)
 
 
 Signed = Annotated[SignedRequest, Depends(signed_request)]

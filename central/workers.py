@@ -22,7 +22,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -103,17 +103,24 @@ def worker_app() -> FastAPI:
     return app
 
 
-def close_on_shutdown(app: FastAPI, db: PlatformDB) -> None:
-    """Close `db` when uvicorn shuts `app` down (its lifespan must be "on"). After a graceful
-    stop on SIGTERM uvicorn raises the signal again, so the process ends by it: code after
-    `Server.run` never runs, this does."""
+def close_on_shutdown(
+    app: FastAPI, db: PlatformDB, *, before: Callable[[], None] | None = None
+) -> None:
+    """Close `db` when uvicorn shuts `app` down (its lifespan must be "on"), after `before`
+    (e.g. stopping a worker thread that uses it). After a graceful stop on SIGTERM uvicorn
+    raises the signal again, so the process ends by it: code after `Server.run` never runs,
+    this does."""
 
     @asynccontextmanager
     async def close_db(_: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            db.close()
+            try:
+                if before is not None:
+                    before()
+            finally:
+                db.close()
 
     app.router.lifespan_context = close_db
 

@@ -13,7 +13,6 @@ A plaintext, tampered or foreign-key file is refused (RosterError), never truste
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,17 +25,18 @@ from typing import Any
 import numpy as np
 
 from contract import wire
+from contract.face_templates import ROSTER_FORMAT as FORMAT
+from contract.face_templates import ROSTER_ITERATIONS as DEFAULT_ITERATIONS
+from contract.face_templates import ROSTER_VERSION as VERSION
+from contract.face_templates import roster_key
 from kiosk.face.engine import EMBEDDING_SIZE, Embedding
 from kiosk.face.errors import FaceError
 
 log = logging.getLogger(__name__)
 
-FORMAT = "kiosk-face-roster"
-VERSION = 1
 # Leads the file and is the AEAD's associated data: a case-store blob sealed with the same
 # key does not open as a roster, and a changed header fails like a changed ciphertext.
 MAGIC = b"kiosk-face-roster/sealed-v1\n"
-DEFAULT_ITERATIONS = 20_000
 
 
 class RosterError(FaceError):
@@ -45,11 +45,6 @@ class RosterError(FaceError):
 
 class _Malformed(ValueError):
     """A decrypted roster whose content is not a roster (message holds no file content)."""
-
-
-def roster_key(id_number: str, salt: bytes, iterations: int) -> str:
-    number = id_number.strip().upper()
-    return hashlib.pbkdf2_hmac("sha256", number.encode(), salt, iterations).hex()
 
 
 def write_roster(
