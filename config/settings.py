@@ -200,15 +200,42 @@ class PrinterSettings:
     fault: Literal["none", "paper_out", "offline", "cover_open"] = "none"
 
 
+# The longest public base URL a certificate's QR code may carry before the token: with the
+# longest token (299 characters) the link stays within QR version 15 at error correction M.
+VERIFY_URL_MAX_CHARS = 60
+
+
 @dataclass(frozen=True)
 class PlatformSettings:
     url: str = ""
+    # The platform's public address as a phone reaches it: the certificate's QR code opens
+    # <verify_url>/verify/<token>. Empty: the URL this terminal registered with, else `url`.
+    verify_url: str = ""
     embedded: bool = True
     ca_bundle: str = ""
     timeout_s: float = _range(10.0, 1.0, 120.0)
     sync_interval_s: int = _range(60, 5, 86400)
     batch_size: int = _range(20, 1, 500)
     max_backoff_s: int = _range(3600, 10, 86400)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        url = self.verify_url
+        if not url:
+            return []
+        fix = (
+            f"Use the platform's public base URL, http(s)://host[/path], at most "
+            f"{VERIFY_URL_MAX_CHARS} characters and without ? or #, e.g. "
+            '"https://yanglao.example.gov.cn": the QR code adds /verify/<token> to it.'
+        )
+        scheme, _, rest = url.partition("://")
+        good = (
+            scheme in ("http", "https")
+            and rest.strip("/")
+            and url.isascii()
+            and not any(c in url for c in "?# ")
+            and len(url) <= VERIFY_URL_MAX_CHARS
+        )
+        return [] if good else [("verify_url", f"{url!r} is not such a URL", fix)]
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.runner import Done, Failed, Result
 from kiosk.qt.technician.mode import TechnicianMode
 from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
-from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
+from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder, verify_base_url
 from kiosk.records.recorder import CaseRecorder
 from kiosk.release import demo_clip
 from kiosk.technician.staff import StaffGate
@@ -336,7 +336,9 @@ def _controller(
         records,
         printer,
         voice,
-        ReceiptBuilder(settings, recorder.holder).build,
+        ReceiptBuilder(
+            settings, recorder.holder, lambda: verify_base_url(settings, data_dir)
+        ).build,
         staff_gate.identify,
         surroundings=lambda: screen_surroundings(settings),
     )

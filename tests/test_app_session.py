@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
-from contract.certificates import verify_token
+from contract.certificates import token_in, verify_token
 from devices.printer.layout import KeyValue, QrCode
 from kiosk.app import KioskRuntime
 from kiosk.flow.view import StepView
@@ -90,7 +90,9 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
     # The printed QR token verifies offline with the terminal's key and on the platform's page.
     assert rt.jobs is not None
     [job] = rt.jobs.jobs()
-    [token] = [b.data for b in job.receipt.blocks if isinstance(b, QrCode)]
+    [link] = [b.data for b in job.receipt.blocks if isinstance(b, QrCode)]
+    assert link.startswith(f"{rt.platform.url}/verify/")  # a phone's scanner opens the page
+    token = token_in(link)
     offline = verify_token(token, {rt.keys.key_id: rt.keys.public_key})
     assert offline.valid, offline.reason
     online = requests.get(f"{rt.platform.url}/api/v1/verify/{token}", timeout=10).json()

@@ -17,7 +17,13 @@ from typing import Any
 
 from config import load_settings
 from config.settings import PrinterSettings, Settings
-from contract.certificates import TokenError, load_public_keys, sign_certificate, verify_token
+from contract.certificates import (
+    TokenError,
+    load_public_keys,
+    sign_certificate,
+    token_in,
+    verify_token,
+)
 from devices.card_reader.simulated import identity_from_settings
 from devices.printer import create_printer
 from devices.printer.base import Printer, PrinterError
@@ -43,6 +49,7 @@ from kiosk.records.print_jobs import (
     record_unstarted_reprint,
     reprint,
 )
+from kiosk.records.receipts import verify_base_url
 from offline_queue import keys as terminal_keys
 
 
@@ -57,7 +64,7 @@ def register(subparsers: Any) -> None:
     _common(demo)
     demo.set_defaults(handler=_demo)
     verify = sub.add_parser("verify", help="check a certificate token offline")
-    verify.add_argument("token")
+    verify.add_argument("token", help="the token, or the verify link its QR code carries")
     verify.add_argument(
         "--keys",
         type=Path,
@@ -172,7 +179,7 @@ def _demo(args: argparse.Namespace) -> int:
         outcome = _print_kept(
             printer,
             store,
-            certificate_receipt(cert, token),
+            certificate_receipt(cert, token, verify_base_url(settings, data_dir)),
             holder_ref(identity.id_number, keys.storage_key),
             cert.certificate_no,
         )
@@ -203,7 +210,7 @@ def _verify(args: argparse.Namespace) -> int:
             public_keys = {own.key_id: own.public_key}
     except (TokenError, terminal_keys.TerminalKeyError) as exc:
         raise UsageError(f"{exc} (pass --keys PATH)") from None
-    result = verify_token(args.token, public_keys)
+    result = verify_token(token_in(args.token), public_keys)  # a scanned link or the token
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -274,12 +281,12 @@ def _reprint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def sample_receipts(cert: Certificate, token: str) -> list[Receipt]:
+def sample_receipts(cert: Certificate, token: str, verify_base: str = "") -> list[Receipt]:
     """One receipt of each kind for a certificate's (masked) holder, as the docs show them."""
     point, terminal, when = cert.service_point, cert.terminal_id, cert.verified_at
     name, id_number = cert.masked_name, cert.masked_id_number
     return [
-        certificate_receipt(cert, token),
+        certificate_receipt(cert, token, verify_base),
         failure_notice_receipt(
             "face_mismatch",
             job_id="failure-notice",
@@ -318,8 +325,11 @@ def _previews(args: argparse.Namespace) -> int:
     token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     options = RenderOptions.from_settings(settings.printer)
     args.out.mkdir(parents=True, exist_ok=True)
-    for receipt in sample_receipts(cert, token):
+    base = verify_base_url(settings, _data_dir(settings))
+    for receipt in sample_receipts(cert, token, base):
         path = args.out / f"{receipt.kind}.png"
-        path.write_bytes(render_png(receipt, options.width_dots, options.font_file))
+        path.write_bytes(
+            render_png(receipt, options.width_dots, options.font_file, options.margin_dots)
+        )
         print(path)
     return EXIT_OK

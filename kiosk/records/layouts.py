@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contract.certificates import CHINA_TZ, CertificateOutcome
+from contract.certificates import CHINA_TZ, CertificateOutcome, token_in, verify_link
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.flow.model import ReceiptKind
 from kiosk.records.certificate import SERVICES, Certificate
@@ -39,8 +39,9 @@ def _header(title: str, service: str) -> tuple[Text | Rule, ...]:
     )
 
 
-def certificate_receipt(cert: Certificate, token: str) -> Receipt:
-    """认证凭证: the fields, and a QR code with the signed token anyone can verify."""
+def certificate_receipt(cert: Certificate, token: str, verify_base: str = "") -> Receipt:
+    """认证凭证: the fields, and a QR code anyone can verify: the platform's verify page at
+    `verify_base` with the signed token in the link (the bare token without a base)."""
     return Receipt(
         kind=ReceiptKind.CERTIFICATE,
         job_id=cert.job_id,
@@ -55,7 +56,7 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
             KeyValue("服务网点", cert.service_point),
             KeyValue("终端编号", cert.terminal_id),
             Rule(),
-            QrCode(token, caption="手机扫码核验凭证真伪"),
+            QrCode(verify_link(verify_base, token), caption="手机扫码核验凭证真伪"),
             Text(f"下次认证：{cert.valid_until.year}年{cert.valid_until.month}月内", bold=True),
             Text("请妥善保管本凭证。如需补打，可在本机“补打凭证”或请工作人员帮助。"),
             Feed(1),
@@ -65,11 +66,12 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
 
 def certificate_token(receipt: Receipt) -> str:
     """The signed token a certificate receipt carries in its one QR code ('' for any other
-    receipt): the certificate itself, as `certificate_receipt` printed it."""
+    receipt): the certificate itself, as `certificate_receipt` printed it (in a verify link,
+    or bare)."""
     if receipt.kind != ReceiptKind.CERTIFICATE:
         return ""
     codes = [block.data for block in receipt.blocks if isinstance(block, QrCode)]
-    return codes[0] if len(codes) == 1 else ""
+    return token_in(codes[0]) if len(codes) == 1 else ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from config.settings import Settings
 from contract.certificates import CHINA_TZ
@@ -19,6 +20,8 @@ from kiosk.records.layouts import (
     failure_notice_receipt,
     pending_slip_receipt,
 )
+from offline_queue.errors import NotRegistered
+from offline_queue.registration import load_registration
 
 log = logging.getLogger(__name__)
 PENDING_CHECK_AFTER_DAYS = 3
@@ -47,13 +50,32 @@ class PrintJob:
     certificate_no: str = ""
 
 
+def verify_base_url(settings: Settings, data_dir: Path) -> str:
+    """Where a phone checks a certificate: `platform.verify_url`, else the platform this
+    terminal registered with (platform.json), else `platform.url`; '' when none is known (the
+    QR code then carries the bare token, which only the offline verifier reads)."""
+    if settings.platform.verify_url:
+        return settings.platform.verify_url
+    try:
+        return load_registration(data_dir).platform_url
+    except NotRegistered:
+        return settings.platform.url
+
+
 class ReceiptBuilder:
     """The print job for the flow's PrintReceipt. A certificate comes with the command (the
-    recorded case carried it there); `holder_of` finds the resident's jobs again."""
+    recorded case carried it there); `holder_of` finds the resident's jobs again;
+    `verify_base` says where its QR code sends a phone (verify_base_url)."""
 
-    def __init__(self, settings: Settings, holder_of: Callable[[Resident | None], str]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        holder_of: Callable[[Resident | None], str],
+        verify_base: Callable[[], str] = str,
+    ) -> None:
         self.settings = settings
         self._holder_of = holder_of
+        self._verify_base = verify_base
 
     def build(self, command: cmd.PrintReceipt) -> PrintJob:
         if command.kind is ReceiptKind.REPRINT:
@@ -61,7 +83,7 @@ class ReceiptBuilder:
         holder = self._holder_of(command.resident)
         if command.kind is ReceiptKind.CERTIFICATE:
             signed = _signed_certificate(command)
-            receipt = certificate_receipt(signed.certificate, signed.token)
+            receipt = certificate_receipt(signed.certificate, signed.token, self._verify_base())
             return PrintJob(receipt, holder=holder, certificate_no=signed.certificate_no)
         return PrintJob(self._notice(command), holder=holder)
 
