@@ -103,6 +103,7 @@ ACTIONS: dict[str, tuple[type, str]] = {
 DEVICE_NAMES = {
     "card_reader": "读卡器",
     "camera": "摄像头",
+    "face_models": "人脸模型",
     "printer": "打印机",
     "platform": "平台",
 }
@@ -117,6 +118,7 @@ STATE_WORDS = {
     "idle": "空闲",
     "stalled": "无画面",
     "unavailable": "不可用",
+    "loading": "加载中",
     "paper_low": "纸将用完",
     "paper_out": "缺纸",
     "cover_open": "盖子打开",

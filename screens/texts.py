@@ -57,6 +57,7 @@ READER_DOWN_STATES = frozenset({"no_reader", "service_down", "error"})
 FAULT_TEXT = {
     "card_reader": "读卡器暂时不能使用。",
     "camera": "摄像头暂时不能使用。",
+    "face_models": "人脸识别暂时不能使用。",
     "printer": "打印机暂时不能使用。",
 }
 

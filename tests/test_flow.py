@@ -708,6 +708,36 @@ def test_retry_after_a_camera_fault_mid_capture_does_not_cost_an_attempt(
     assert flow.step is Step.IDLE and flow.session.resident is None
 
 
+def test_face_models_that_cannot_load_are_a_device_fault_never_a_failed_check(
+    flow: SessionFlow,
+) -> None:
+    everything: list[cmd.Command] = []
+    # The face thread reports the failure at start-up, while the welcome screen is up.
+    everything += flow.handle(ev.DeviceFailed("face_models", "cannot load face models"))
+    assert [c.reason for c in of(everything, cmd.CallStaff)] == ["face_models_fault"]
+    to_step(flow, Step.CONSENT)
+    everything += flow.handle(ev.ConsentAnswered(True))
+    assert flow.step is Step.DEVICE_FAULT and flow.view().fault_device == "face_models"
+    assert not of(everything, cmd.StartFaceCapture)  # no check is tried without the models
+    everything += flow.handle(ev.Retry())  # try anyway: the face thread loads them again
+    assert flow.step is Step.FACE_CAPTURE and of(everything, cmd.StartFaceCapture)
+    everything += flow.handle(ev.DeviceFailed("face_models", "cannot load face models"))
+    assert flow.step is Step.DEVICE_FAULT  # still broken: back to the fault, not a retry
+    assert flow.session.capture_attempts == 0  # the machine's failure costs no attempt
+    everything += flow.handle(ev.Continue())
+    assert flow.step is Step.IDLE
+    assert not of(everything, cmd.RecordCase)  # nothing recorded against the resident
+
+
+def test_face_models_loaded_on_a_retry_go_on_with_the_check(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("face_models", "out of memory"))
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.ConsentAnswered(True))
+    flow.handle(ev.Retry())
+    out = flow.handle(ev.DeviceRecovered("face_models"))  # loaded this time
+    assert flow.step is Step.FACE_CAPTURE and "face_models" not in flow.faults and out == []
+
+
 def test_a_card_read_proves_the_reader_works(flow: SessionFlow) -> None:
     to_step(flow, Step.READ_CARD)
     flow.handle(ev.DeviceFailed("card_reader"))

@@ -97,7 +97,7 @@ class CardRemoved:
 
 @dataclass(frozen=True)
 class DeviceFailed:
-    device: str  # card_reader | camera | printer | store
+    device: str  # card_reader | camera | face_models | printer
     detail: str = ""
 
 

@@ -13,10 +13,12 @@ Each step runs one timer, its length from FlowConfig.timeouts_s:
 
 Devices: the machine remembers every device reported faulty (DeviceFailed, at any step and
 across visits) until DeviceRecovered, or until the device just worked (a card read, a print).
-A resident who reaches the step that needs a faulty device (card reader: read_card, camera:
-face_capture, printer: print) goes to DEVICE_FAULT instead, with the way back: the device's
-recovery returns there by itself; Retry tries the device anyway; Continue ends the visit (after
-a printer fault: goes on to rating, the certificate can be reprinted later).
+A resident who reaches the step that needs a faulty device (card reader: read_card; camera and
+face models: face_capture; printer: print) goes to DEVICE_FAULT instead, with the way back: the
+device's recovery returns there by itself; Retry tries the device anyway; Continue ends the
+visit (after a printer fault: goes on to rating, the certificate can be reprinted later). The
+face models that could not load are such a device: the check is never tried without them, so
+no case records a resident's failure for the machine's.
 
 The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
 nothing (the read is done). On the thanks screen the reader watches again: a card still lying
@@ -48,8 +50,12 @@ log = logging.getLogger(__name__)
 # Steps where the machine, not the resident, is working: no "more time?" question there.
 BUSY_STEPS = frozenset({Step.MATCHING, Step.LOOKUP})
 UNTIMED_BY_RESIDENT = BUSY_STEPS | {Step.IDLE, Step.THANKS}
-# Steps that use a device, and which device.
-DEVICE_OF_STEP = {Step.READ_CARD: "card_reader", Step.FACE_CAPTURE: "camera", Step.PRINT: "printer"}
+# Steps that use devices, and which ones ("face_models": the face engine, loaded on its thread).
+DEVICES_OF_STEP: dict[Step, tuple[str, ...]] = {
+    Step.READ_CARD: ("card_reader",),
+    Step.FACE_CAPTURE: ("camera", "face_models"),
+    Step.PRINT: ("printer",),
+}
 # Steps left for DEVICE_FAULT when their device fails mid-step (a print job in flight gets its
 # own answer, PrintFailed, which keeps the job and offers retry or skip).
 LEFT_ON_FAULT = frozenset({Step.READ_CARD, Step.FACE_CAPTURE})
@@ -141,8 +147,9 @@ class SessionFlow:
     def _go(
         self, step: Step, *, despite_fault: bool = False, news: StepNews | None = None
     ) -> list[cmd.Command]:
-        if DEVICE_OF_STEP.get(step) in self.faults and not despite_fault:
-            return self._fault_at(step)
+        faulty = self._faulty_device(step)
+        if faulty and not despite_fault:
+            return self._fault_at(step, faulty)
         out = self._leave(self.step)
         self.step = step
         self.session.asking_more_time = False
@@ -473,7 +480,7 @@ class SessionFlow:
     def _start_print(self, *, despite_fault: bool = False) -> list[cmd.Command]:
         s = self.session
         if "printer" in self.faults and not despite_fault:
-            return self._fault_at(Step.PRINT)
+            return self._fault_at(Step.PRINT, "printer")
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
@@ -531,14 +538,17 @@ class SessionFlow:
     def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:
         known = event.device in self.faults
         self.faults[event.device] = event.detail
-        if self.step in LEFT_ON_FAULT and DEVICE_OF_STEP[self.step] == event.device:
-            return self._fault_at(self.step)
+        if self.step in LEFT_ON_FAULT and event.device in DEVICES_OF_STEP[self.step]:
+            return self._fault_at(self.step, event.device)
         # Not in use now: remembered for the step that needs it; staff hear of it at once.
         return [] if known else [cmd.CallStaff(f"{event.device}_fault")]
 
-    def _fault_at(self, step: Step) -> list[cmd.Command]:
-        """DEVICE_FAULT instead of `step`, whose device is faulty; `step` is the way back."""
-        device = DEVICE_OF_STEP[step]
+    def _faulty_device(self, step: Step) -> str:
+        """The first of the step's devices known to be faulty ('' : none)."""
+        return next((d for d in DEVICES_OF_STEP.get(step, ()) if d in self.faults), "")
+
+    def _fault_at(self, step: Step, device: str) -> list[cmd.Command]:
+        """DEVICE_FAULT instead of `step`, whose `device` is faulty; `step` is the way back."""
         self.session.fault_device, self.session.fault_return = device, step
         if self.step is Step.FACE_CAPTURE:
             self.session.capture_attempts -= 1  # the camera broke the attempt off: not counted

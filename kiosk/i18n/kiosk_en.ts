@@ -39,84 +39,79 @@
             <translation>Step {n} of {total}</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="30" />
+            <location filename="../../screens/code_entry.py" line="32" />
             <source>终端 {terminal}，平台 {platform}</source>
             <translation>Terminal {terminal}, platform {platform}</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="31" />
+            <location filename="../../screens/code_entry.py" line="33" />
             <source>注册码是 16 位：4 组，每组 4 位</source>
             <translation>The registration code has 16 characters: 4 groups of 4</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="32" />
+            <location filename="../../screens/code_entry.py" line="34" />
             <source>正在向平台注册……</source>
             <translation>Registering with the platform…</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="33" />
+            <location filename="../../screens/code_entry.py" line="35" />
             <source>没有配置平台地址（platform.url），不能注册</source>
             <translation>No platform address configured (platform.url): cannot register</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="34" />
+            <location filename="../../screens/code_entry.py" line="36" />
             <source>注册成功：本机已注册为终端 {terminal}，平台 {platform}</source>
             <translation>Registered: this kiosk is terminal {terminal} at platform {platform}</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="35" />
+            <location filename="../../screens/code_entry.py" line="37" />
             <source>注册失败：平台不认这个注册码（{reason}）。请核对注册码和终端号 {terminal}，或请平台重新生成一个</source>
             <translation>Registration failed: the platform does not accept this code ({reason}). Check the code and the terminal id {terminal}, or ask the platform for a new code</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="37" />
+            <location filename="../../screens/code_entry.py" line="39" />
             <source>注册失败：本机的密钥已登记在另一个终端名下（{reason}）</source>
             <translation>Registration failed: this kiosk's key is already registered to another terminal ({reason})</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="38" />
+            <location filename="../../screens/code_entry.py" line="40" />
             <source>注册失败：平台拒绝了注册（{reason}）</source>
             <translation>Registration failed: the platform refused it ({reason})</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="39" />
+            <location filename="../../screens/code_entry.py" line="41" />
             <source>注册失败：连不上平台 {platform}（{reason}）。请检查网络后再试</source>
             <translation>Registration failed: cannot reach the platform {platform} ({reason}). Check the network and try again</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="40" />
+            <location filename="../../screens/code_entry.py" line="42" />
             <source>注册失败：平台地址不能用（{reason}）</source>
             <translation>Registration failed: the platform address cannot be used ({reason})</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="41" />
+            <location filename="../../screens/code_entry.py" line="43" />
             <source>注册失败：{reason}</source>
             <translation>Registration failed: {reason}</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="65" />
+            <location filename="../../screens/code_entry.py" line="70" />
             <source>注册终端</source>
             <translation>Register terminal</translation>
         </message>
         <message>
-            <location filename="../../screens/code_entry.py" line="77" />
-            <source>取消</source>
-            <translation>Cancel</translation>
+            <location filename="../../screens/config_error.py" line="41" />
+            <source>办事群众请联系工作人员。</source>
+            <translation>Residents: please ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/config_error.py" line="32" />
+            <location filename="../../screens/config_error.py" line="59" />
             <source>终端配置有误，暂停服务</source>
             <translation>The terminal's configuration is wrong: service paused</translation>
         </message>
         <message>
-            <location filename="../../screens/config_error.py" line="36" />
+            <location filename="../../screens/config_error.py" line="61" />
             <source>请工作人员修改配置文件后重启终端：sudo systemctl restart kiosk</source>
             <translation>Staff: fix the configuration file, then restart the terminal: sudo systemctl restart kiosk</translation>
-        </message>
-        <message>
-            <location filename="../../screens/config_error.py" line="38" />
-            <source>办事群众请联系工作人员。</source>
-            <translation>Residents: please ask the staff for help.</translation>
         </message>
         <message>
             <location filename="../../screens/config_error.py" line="68" />
@@ -129,672 +124,687 @@
             <translation>Staff: do what the message above says, then restart the terminal: sudo systemctl restart kiosk</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="24" />
-            <source>正在核对密码……</source>
-            <translation>Checking the PIN…</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="25" />
-            <source>密码不对，还可以再试 {n} 次</source>
-            <translation>Wrong PIN, {n} tries left</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="26" />
-            <source>密码错误次数太多，已锁定 {n} 秒</source>
-            <translation>Too many wrong PINs: locked for {n} s</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="27" />
-            <source>无法核对密码，请查看日志</source>
-            <translation>The PIN could not be checked: see the log</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="28" />
-            <source>请把卡放到读卡器上</source>
-            <translation>Put a card on the reader</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="29" />
-            <source>读卡成功：{name}，{id_number}</source>
-            <translation>Card read: {name}, {id_number}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="30" />
-            <source>读卡失败：{reason}</source>
-            <translation>Card read failed: {reason}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="31" />
-            <source>测试页已发送到打印机</source>
-            <translation>Test page sent to the printer</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="32" />
-            <source>测试打印完成</source>
-            <translation>Test page printed</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="33" />
-            <source>测试打印失败：{status}</source>
-            <translation>Test print failed: {status}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="34" />
-            <source>待补打 {n} 张</source>
-            <translation>{n} kept for reprint</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="35" />
-            <source>正在同步……</source>
-            <translation>Syncing…</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="36" />
-            <source>同步完成，待同步 {n} 件</source>
-            <translation>Sync done, {n} pending</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="37" />
-            <source>同步失败：{error}</source>
-            <translation>Sync failed: {error}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="38" />
-            <source>没有配置平台，不能同步</source>
-            <translation>No platform configured: nothing to sync with</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="39" />
-            <source>已导出 {n} 件到 {path}</source>
-            <translation>Exported {n} case(s) to {path}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="40" />
-            <source>导出失败：{error}</source>
-            <translation>Export failed: {error}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="57" />
-            <source>删除</source>
-            <translation>Delete</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="57" />
-            <source>确定</source>
-            <translation>OK</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="77" />
-            <source>技术员登录</source>
-            <translation>Technician sign-in</translation>
-        </message>
-        <message>
-            <location filename="../../screens/pin_entry.py" line="126" />
-            <source>请输入技术员密码</source>
-            <translation>Enter the technician PIN</translation>
-        </message>
-        <message>
-            <location filename="../../screens/special.py" line="158" />
+            <location filename="../../screens/face_capture.py" line="137" />
             <source>第 {n} 个动作，共 {total} 个</source>
             <translation>Action {n} of {total}</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="256" />
+            <location filename="../../screens/help.py" line="40" />
             <source>工作人员办理</source>
             <translation>Staff will help</translation>
         </message>
         <message>
-            <location filename="../../screens/special.py" line="323" />
+            <location filename="../../screens/help.py" line="84" />
+            <source>删除</source>
+            <translation>Delete</translation>
+        </message>
+        <message>
+            <location filename="../../screens/help.py" line="84" />
+            <source>确定</source>
+            <translation>OK</translation>
+        </message>
+        <message>
+            <location filename="../../screens/help.py" line="107" />
             <source>请输入工作人员密码</source>
             <translation>Staff PIN, please</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="30" />
+            <location filename="../../screens/pin_entry.py" line="25" />
+            <source>正在核对密码……</source>
+            <translation>Checking the PIN…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="26" />
+            <source>密码不对，还可以再试 {n} 次</source>
+            <translation>Wrong PIN, {n} tries left</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="27" />
+            <source>密码错误次数太多，已锁定 {n} 秒</source>
+            <translation>Too many wrong PINs: locked for {n} s</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="28" />
+            <source>无法核对密码，请查看日志</source>
+            <translation>The PIN could not be checked: see the log</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="29" />
+            <source>请把卡放到读卡器上</source>
+            <translation>Put a card on the reader</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="30" />
+            <source>读卡成功：{name}，{id_number}</source>
+            <translation>Card read: {name}, {id_number}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="31" />
+            <source>读卡失败：{reason}</source>
+            <translation>Card read failed: {reason}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="32" />
+            <source>测试页已发送到打印机</source>
+            <translation>Test page sent to the printer</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="33" />
+            <source>测试打印完成</source>
+            <translation>Test page printed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="34" />
+            <source>测试打印失败：{status}</source>
+            <translation>Test print failed: {status}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="35" />
+            <source>待补打 {n} 张</source>
+            <translation>{n} kept for reprint</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="36" />
+            <source>正在同步……</source>
+            <translation>Syncing…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="37" />
+            <source>同步完成，待同步 {n} 件</source>
+            <translation>Sync done, {n} pending</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="38" />
+            <source>同步失败：{error}</source>
+            <translation>Sync failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="39" />
+            <source>没有配置平台，不能同步</source>
+            <translation>No platform configured: nothing to sync with</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="40" />
+            <source>已导出 {n} 件到 {path}</source>
+            <translation>Exported {n} case(s) to {path}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="41" />
+            <source>导出失败：{error}</source>
+            <translation>Export failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="102" />
+            <source>取消</source>
+            <translation>Cancel</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="122" />
+            <source>技术员登录</source>
+            <translation>Technician sign-in</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="163" />
+            <source>请输入技术员密码</source>
+            <translation>Enter the technician PIN</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="29" />
             <source>您好，欢迎使用自助服务</source>
             <translation>Hello, welcome to self-service</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="31" />
+            <location filename="../../screens/steps.py" line="30" />
             <source>请点击您要办理的事情</source>
             <translation>Please tap what you want to do</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="34" />
+            <location filename="../../screens/steps.py" line="33" />
             <source>养老金资格认证</source>
             <translation>Pension check</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="40" />
+            <location filename="../../screens/steps.py" line="39" />
             <source>补打认证凭证</source>
             <translation>Reprint a receipt</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="42" />
+            <location filename="../../screens/steps.py" line="41" />
             <source>查询认证结果</source>
             <translation>Look up a result</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="51" />
+            <location filename="../../screens/steps.py" line="50" />
             <source>请放上您本人的身份证或社保卡。</source>
             <translation>Please place your own ID card or social security card.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="53" />
+            <location filename="../../screens/steps.py" line="52" />
             <source>放好后请不要移动，听到提示再拿开。</source>
             <translation>Keep it still until you hear that you can take it away.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="56" />
+            <location filename="../../screens/steps.py" line="55" />
             <source>请把身份证或社保卡放到读卡区</source>
             <translation>Place your ID card or social security card on the reader</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="65" />
+            <location filename="../../screens/steps.py" line="64" />
             <source>请核对您的信息</source>
             <translation>Please check your details</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="67" />
+            <location filename="../../screens/steps.py" line="66" />
             <source>是您本人吗？</source>
             <translation>Is this you?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="69" />
+            <location filename="../../screens/steps.py" line="68" />
             <source>是我</source>
             <translation>Yes, it is me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="70" />
+            <location filename="../../screens/steps.py" line="69" />
             <source>不是我</source>
             <translation>No, not me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="77" />
+            <location filename="../../screens/steps.py" line="76" />
             <source>需要拍一下您的脸</source>
             <translation>We need a picture of your face</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="79" />
+            <location filename="../../screens/steps.py" line="78" />
             <source>为了确认是您本人，摄像头会拍摄您的脸，和证件照片比对。照片只用于这次认证，上传后就从本机删除。不想拍照，可以请工作人员帮您办理。</source>
             <translation>To make sure it is you, the camera takes pictures of your face and compares them with your card photo. They are used only for this check and deleted from this machine once sent. If you would rather not, staff can do the check with you.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="85" />
+            <location filename="../../screens/steps.py" line="84" />
             <source>同意，开始拍照</source>
             <translation>Agree, start</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="87" />
+            <location filename="../../screens/steps.py" line="86" />
             <source>不拍照，请工作人员办理</source>
             <translation>No pictures, staff help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="95" />
+            <location filename="../../screens/steps.py" line="94" />
             <source>没有完成，请再试一次</source>
             <translation>Not finished, please try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="96" />
+            <location filename="../../screens/steps.py" line="95" />
             <source>请正对屏幕，按提示慢慢做动作。</source>
             <translation>Face the screen and follow each step slowly.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="101" />
+            <location filename="../../screens/steps.py" line="100" />
             <source>请看着屏幕</source>
             <translation>Please look at the screen</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="107" />
+            <location filename="../../screens/steps.py" line="106" />
             <source>已通知工作人员。</source>
             <translation>Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="109" />
+            <location filename="../../screens/steps.py" line="107" />
             <source>正在核对，请稍等</source>
             <translation>Checking, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="116" />
+            <location filename="../../screens/steps.py" line="112" />
             <source>正在查询，请稍等</source>
             <translation>Looking it up, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="123" />
+            <location filename="../../screens/steps.py" line="118" />
             <source>打印凭证</source>
             <translation>Print the receipt</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="123" />
+            <location filename="../../screens/steps.py" line="118" />
             <source>继续</source>
             <translation>Continue</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="128" />
+            <location filename="../../screens/steps.py" line="123" />
             <source>认证成功</source>
             <translation>Check passed</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="129" />
+            <location filename="../../screens/steps.py" line="124" />
             <source>有效期至 {date}</source>
             <translation>Valid until {date}</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="130" />
+            <location filename="../../screens/steps.py" line="125" />
             <source>明年同一时间再来认证。</source>
             <translation>Come back for the next check this time next year.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="134" />
+            <location filename="../../screens/steps.py" line="129" />
             <source>认证已受理</source>
             <translation>Your check is received</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="137" />
+            <location filename="../../screens/steps.py" line="132" />
             <source>没有找到您的认证记录</source>
             <translation>No check found for you</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="138" />
+            <location filename="../../screens/steps.py" line="133" />
             <source>请先办理养老金资格认证，或请工作人员帮忙。</source>
             <translation>Please do the pension check first, or ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="142" />
+            <location filename="../../screens/steps.py" line="137" />
             <source>认证没有通过。</source>
             <translation>The check did not pass.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="144" />
+            <location filename="../../screens/steps.py" line="139" />
             <source>认证没有通过</source>
             <translation>The check did not pass</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="154" />
+            <location filename="../../screens/steps.py" line="149" />
             <source>网络暂时不通，您的认证已经保存，联网后会自动提交。</source>
             <translation>The network is down for now. Your check is saved and will be sent by itself when it is back.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="156" />
+            <location filename="../../screens/steps.py" line="151" />
             <source>您的认证已经保存，需要工作人员审核。</source>
             <translation>Your check is saved; a staff member needs to review it.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="159" />
+            <location filename="../../screens/steps.py" line="154" />
             <source>请在 {date} 以后，到{place}查询结果。</source>
             <translation>Please ask for the result at {place} from {date}.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="160" />
+            <location filename="../../screens/steps.py" line="155" />
             <source>请过几天再来查询结果。</source>
             <translation>Please come back for the result in a few days.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="166" />
+            <location filename="../../screens/steps.py" line="161" />
             <source>打印机暂时不能打印。</source>
             <translation>The printer cannot print right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="169" />
+            <location filename="../../screens/steps.py" line="164" />
             <source>您的凭证已经保存，可以稍后补打。</source>
             <translation> Your receipt is saved and can be printed later.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="173" />
+            <location filename="../../screens/steps.py" line="168" />
             <source>先不打印</source>
             <translation>Not now</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="176" />
+            <location filename="../../screens/steps.py" line="171" />
             <source>正在打印凭证，请稍等</source>
             <translation>Printing your receipt, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="176" />
+            <location filename="../../screens/steps.py" line="171" />
             <source>凭证从打印口出来后，请拿好。</source>
             <translation>Please take the receipt when it comes out.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="181" />
+            <location filename="../../screens/steps.py" line="176" />
             <source>请为这次服务评价</source>
             <translation>How was this service?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="182" />
+            <location filename="../../screens/steps.py" line="177" />
             <source>跳过</source>
             <translation>Skip</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="187" />
+            <location filename="../../screens/steps.py" line="182" />
             <source>完成</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="191" />
+            <location filename="../../screens/steps.py" line="186" />
             <source>请取回您的卡片</source>
             <translation>Please take back your card</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="192" />
+            <location filename="../../screens/steps.py" line="187" />
             <source>您的卡片还在读卡区上，请拿走。谢谢您，再见。</source>
             <translation>Your card is still on the reader. Please take it with you. Thank you, goodbye.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="196" />
+            <location filename="../../screens/steps.py" line="191" />
             <source>谢谢您，再见</source>
             <translation>Thank you, goodbye</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="196" />
+            <location filename="../../screens/steps.py" line="191" />
             <source>请拿好您的卡片和凭证。</source>
             <translation>Please take your card and your receipt.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="202" />
+            <location filename="../../screens/steps.py" line="197" />
             <source>已通知工作人员</source>
             <translation>Staff have been called</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="206" />
+            <location filename="../../screens/steps.py" line="201" />
             <source>我不需要帮助了</source>
             <translation>I no longer need help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="212" />
+            <location filename="../../screens/steps.py" line="207" />
             <source>设备暂时不能使用。</source>
             <translation>A device is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="214" />
+            <location filename="../../screens/steps.py" line="209" />
             <source>请联系工作人员</source>
             <translation>Please ask the staff</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="215" />
+            <location filename="../../screens/steps.py" line="210" />
             <source>已经通知工作人员。</source>
             <translation> Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="219" />
+            <location filename="../../screens/steps.py" line="214" />
             <source>再试一次</source>
             <translation>Try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="220" />
+            <location filename="../../screens/steps.py" line="215" />
             <source>结束</source>
             <translation>Finish</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="115" />
+            <location filename="../../screens/technician.py" line="96" />
             <source>测试读卡</source>
             <translation>Test card read</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="116" />
+            <location filename="../../screens/technician.py" line="97" />
             <source>测试打印</source>
             <translation>Test print</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="117" />
+            <location filename="../../screens/technician.py" line="98" />
             <source>立即同步</source>
             <translation>Sync now</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="118" />
+            <location filename="../../screens/technician.py" line="99" />
             <source>导出待同步数据</source>
             <translation>Export pending cases</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="123" />
+            <location filename="../../screens/technician.py" line="104" />
             <source>读卡器</source>
             <translation>Card reader</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="124" />
+            <location filename="../../screens/technician.py" line="105" />
             <source>摄像头</source>
             <translation>Camera</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="125" />
+            <location filename="../../screens/technician.py" line="106" />
+            <source>人脸模型</source>
+            <translation>Face models</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="107" />
             <source>打印机</source>
             <translation>Printer</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="126" />
+            <location filename="../../screens/technician.py" line="108" />
             <source>平台</source>
             <translation>Platform</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="130" />
+            <location filename="../../screens/technician.py" line="112" />
             <source>正常</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="131" />
+            <location filename="../../screens/technician.py" line="113" />
             <source>有卡</source>
             <translation>Card present</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="132" />
+            <location filename="../../screens/technician.py" line="114" />
             <source>未连接</source>
             <translation>Not connected</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="133" />
+            <location filename="../../screens/technician.py" line="115" />
             <source>服务停止</source>
             <translation>Service stopped</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="134" />
+            <location filename="../../screens/technician.py" line="116" />
             <source>故障</source>
             <translation>Fault</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="135" />
+            <location filename="../../screens/technician.py" line="117" />
             <source>有画面</source>
             <translation>Streaming</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="136" />
+            <location filename="../../screens/technician.py" line="118" />
             <source>空闲</source>
             <translation>Idle</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="137" />
+            <location filename="../../screens/technician.py" line="119" />
             <source>无画面</source>
             <translation>No picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="138" />
+            <location filename="../../screens/technician.py" line="120" />
             <source>不可用</source>
             <translation>Unavailable</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="139" />
+            <location filename="../../screens/technician.py" line="121" />
+            <source>加载中</source>
+            <translation>loading</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="122" />
             <source>纸将用完</source>
             <translation>Paper low</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="140" />
+            <location filename="../../screens/technician.py" line="123" />
             <source>缺纸</source>
             <translation>Paper out</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="141" />
+            <location filename="../../screens/technician.py" line="124" />
             <source>盖子打开</source>
             <translation>Cover open</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="142" />
+            <location filename="../../screens/technician.py" line="125" />
             <source>离线</source>
             <translation>Offline</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="143" />
+            <location filename="../../screens/technician.py" line="126" />
             <source>未知</source>
             <translation>Unknown</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="144" />
+            <location filename="../../screens/technician.py" line="127" />
             <source>在线</source>
             <translation>Online</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="145" />
+            <location filename="../../screens/technician.py" line="128" />
             <source>未配置</source>
             <translation>Not configured</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="149" />
+            <location filename="../../screens/technician.py" line="132" />
             <source>认证凭证</source>
             <translation>Certificate</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="150" />
+            <location filename="../../screens/technician.py" line="133" />
             <source>未通过告知单</source>
             <translation>Failure notice</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="151" />
+            <location filename="../../screens/technician.py" line="134" />
             <source>受理回执</source>
             <translation>Acceptance slip</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="152" />
+            <location filename="../../screens/technician.py" line="135" />
             <source>测试页</source>
             <translation>Test page</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="156" />
+            <location filename="../../screens/technician.py" line="139" />
             <source>已发送 {n} 张到打印机补打</source>
             <translation>Sent {n} to the printer for a reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="158" />
+            <location filename="../../screens/technician.py" line="141" />
             <source>补打完成：已打印 {printed} 张</source>
             <translation>Reprint done: {printed} printed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="159" />
+            <location filename="../../screens/technician.py" line="142" />
             <source>已打印 {printed} 张，{kept} 张仍保留（打印机：{status}）</source>
             <translation>{printed} printed, {kept} still kept (printer: {status})</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="160" />
+            <location filename="../../screens/technician.py" line="143" />
             <source>读取待补打凭证失败：{error}</source>
             <translation>Could not read the kept receipts: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="217" />
+            <location filename="../../screens/technician.py" line="200" />
             <source>{n} 小时</source>
             <translation>{n} h</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="219" />
+            <location filename="../../screens/technician.py" line="202" />
             <source>{n} 分钟</source>
             <translation>{n} min</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="228" />
+            <location filename="../../screens/technician.py" line="211" />
             <source>凭证号 {no}</source>
             <translation>No. {no}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="229" />
+            <location filename="../../screens/technician.py" line="212" />
             <source>{when}  打印机：{state}  已试 {n} 次</source>
             <translation>{when}  printer: {state}  tries: {n}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="237" />
+            <location filename="../../screens/technician.py" line="220" />
             <source>补打未成功：{state}</source>
             <translation>Reprint failed: {state}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="265" />
+            <location filename="../../screens/technician.py" line="248" />
             <source>没有数据</source>
             <translation>No data</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="331" />
+            <location filename="../../screens/technician.py" line="314" />
             <source>返回服务界面</source>
             <translation>Back to service</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="332" />
+            <location filename="../../screens/technician.py" line="315" />
             <source>退出到桌面</source>
             <translation>Exit to desktop</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="339" />
+            <location filename="../../screens/technician.py" line="322" />
             <source>摄像头画面</source>
             <translation>Camera picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="372" />
+            <location filename="../../screens/technician.py" line="355" />
             <source>最近日志</source>
             <translation>Recent logs</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="373" />
+            <location filename="../../screens/technician.py" line="356" />
             <source>当前配置</source>
             <translation>Effective config</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="387" />
+            <location filename="../../screens/technician.py" line="370" />
             <source>全部补打</source>
             <translation>Reprint all</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="402" />
+            <location filename="../../screens/technician.py" line="385" />
             <source>技术员模式</source>
             <translation>Technician mode</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="444" />
+            <location filename="../../screens/technician.py" line="426" />
             <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
             <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="452" />
+            <location filename="../../screens/technician.py" line="434" />
             <source>从未同步</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="453" />
+            <location filename="../../screens/technician.py" line="435" />
             <source>上次同步：{when}</source>
             <translation>Last sync: {when}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="455" />
+            <location filename="../../screens/technician.py" line="437" />
             <source>错误：{error}</source>
             <translation>Error: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="461" />
+            <location filename="../../screens/technician.py" line="443" />
             <source>待补打（{n}）</source>
             <translation>To reprint ({n})</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="463" />
+            <location filename="../../screens/technician.py" line="445" />
             <source>没有待补打的凭证</source>
             <translation>No receipts waiting for a reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="465" />
+            <location filename="../../screens/technician.py" line="447" />
             <source>待补打 {n} 张，下面是最新的 {shown} 张</source>
             <translation>{n} to reprint; the newest {shown} are listed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="497" />
+            <location filename="../../screens/technician.py" line="479" />
             <source>正在补打</source>
             <translation>Printing…</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="497" />
+            <location filename="../../screens/technician.py" line="479" />
             <source>已打印</source>
             <translation>Printed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="498" />
+            <location filename="../../screens/technician.py" line="480" />
             <source>补打</source>
             <translation>Reprint</translation>
         </message>
@@ -915,111 +925,116 @@
         </message>
         <message>
             <location filename="../../screens/texts.py" line="60" />
+            <source>人脸识别暂时不能使用。</source>
+            <translation>Face recognition is not working right now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="61" />
             <source>打印机暂时不能使用。</source>
             <translation>The printer is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="64" />
+            <location filename="../../screens/texts.py" line="65" />
             <source>打印机没有纸了。</source>
             <translation>The printer is out of paper.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="65" />
+            <location filename="../../screens/texts.py" line="66" />
             <source>打印机的盖子开着。</source>
             <translation>The printer cover is open.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="66" />
+            <location filename="../../screens/texts.py" line="67" />
             <source>打印机没有连接。</source>
             <translation>The printer is not connected.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="71" />
+            <location filename="../../screens/texts.py" line="72" />
             <source>请把脸对准屏幕上的框。</source>
             <translation>Please bring your face into the frame on the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="72" />
+            <location filename="../../screens/texts.py" line="73" />
             <source>请只留一个人在镜头前，其他人请稍微让开。</source>
             <translation>Only one person in front of the camera, please; others please step aside.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="73" />
+            <location filename="../../screens/texts.py" line="74" />
             <source>请再靠近屏幕一点。</source>
             <translation>Please come a little closer to the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="74" />
+            <location filename="../../screens/texts.py" line="75" />
             <source>请稍微往后退一点。</source>
             <translation>Please move back a little.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="75" />
+            <location filename="../../screens/texts.py" line="76" />
             <source>请把脸移到框的中间。</source>
             <translation>Please move your face to the middle of the frame.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="76" />
+            <location filename="../../screens/texts.py" line="77" />
             <source>光线太暗了，请工作人员开灯，或站到亮一点的地方。</source>
             <translation>It is too dark. Ask the staff to turn on a light, or stand somewhere brighter.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="77" />
+            <location filename="../../screens/texts.py" line="78" />
             <source>光线太亮了，请避开窗户或灯光直射。</source>
             <translation>It is too bright. Please keep out of direct window or lamp light.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="78" />
+            <location filename="../../screens/texts.py" line="79" />
             <source>请保持不动，看着屏幕。</source>
             <translation>Please hold still and look at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="79" />
+            <location filename="../../screens/texts.py" line="80" />
             <source>请正对着屏幕看。</source>
             <translation>Please look straight at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="80" />
+            <location filename="../../screens/texts.py" line="81" />
             <source>请把脸对准屏幕上的框，我们从头再来。</source>
             <translation>Please bring your face into the frame; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="81" />
+            <location filename="../../screens/texts.py" line="82" />
             <source>请本人一个人站在屏幕前，我们从头再来。</source>
             <translation>Only the card holder in front of the screen, please; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="84" />
+            <location filename="../../screens/texts.py" line="85" />
             <source>密码不对，请再输一次</source>
             <translation>Wrong PIN. Please try again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="85" />
+            <location filename="../../screens/texts.py" line="86" />
             <source>密码错误次数太多，请 {n} 分钟后再试</source>
             <translation>Too many wrong PINs. Please try again in {n} minutes.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="89" />
+            <location filename="../../screens/texts.py" line="90" />
             <source>很不满意</source>
             <translation>Very poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="90" />
+            <location filename="../../screens/texts.py" line="91" />
             <source>不满意</source>
             <translation>Poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="91" />
+            <location filename="../../screens/texts.py" line="92" />
             <source>一般</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="92" />
+            <location filename="../../screens/texts.py" line="93" />
             <source>满意</source>
             <translation>Good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="93" />
+            <location filename="../../screens/texts.py" line="94" />
             <source>很满意</source>
             <translation>Very good</translation>
         </message>

@@ -125,6 +125,10 @@ class KioskController(QObject):
         self.camera.frame.connect(self._on_frame)
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
+        self.face.engine_failed.connect(
+            lambda detail: self.dispatch(ev.DeviceFailed("face_models", detail))
+        )
+        self.face.engine_ready.connect(lambda: self.dispatch(ev.DeviceRecovered("face_models")))
         self.face.progress.connect(self._on_face_progress)
         self.face.liveness_done.connect(self.dispatch)  # an ev.LivenessDone
         self.face.match_done.connect(self.dispatch)  # an ev.MatchDone
