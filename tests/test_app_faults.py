@@ -73,3 +73,30 @@ def test_face_models_that_cannot_load_reach_the_fault_screen_panel_and_self_test
     report = run_checks(rt.settings, (FACE_MODELS,))
     [check] = report.checks
     assert not check.ok and check.part == "face_models" and "缺失或损坏" in check.detail
+
+
+@pytest.fixture
+def runtime(qtbot, tmp_path: Path, testdata: Path) -> Iterator[KioskRuntime]:
+    rt = _runtime_with(qtbot, tmp_path / "kiosk")
+    yield rt
+    rt.shutdown()
+
+
+@pytest.mark.parametrize("service", ["service_reprint", "service_query"])
+def test_a_store_error_during_lookup_calls_staff_and_says_nothing_untrue(
+    qtbot, runtime: KioskRuntime, service: str
+) -> None:
+    rt = runtime
+    assert rt.jobs is not None
+    rt.jobs.close()  # the print-job store fails every read from now on (PrintStoreBroken)
+    tap(rt, service)
+    wait_for(qtbot, rt, "confirm_identity")
+    with qtbot.waitSignal(rt.controller.staff_called, timeout=10_000) as called:
+        tap(rt, "confirm_yes")
+        view = wait_for(qtbot, rt, "help")
+    assert called.args == ["lookup_failed"]
+    assert view.help_reason == "lookup_failed" and view.outcome is None
+    said = rt.window.current_screen().body.raw_text()
+    assert "查不到" in said
+    for untrue in ("已经保存", "会自动提交", "没有找到您的认证记录", "审核"):
+        assert untrue not in said

@@ -625,6 +625,25 @@ def test_a_lost_lookup_calls_staff_and_coming_back_asks_again(flow: SessionFlow)
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.LOOKUP]}
 
 
+@pytest.mark.parametrize("service", [Service.REPRINT, Service.QUERY])
+def test_a_failed_lookup_calls_staff_and_says_nothing_about_the_check(
+    flow: SessionFlow, service: Service
+) -> None:
+    to_step(flow, Step.CONFIRM_IDENTITY, service)
+    flow.handle(ev.Confirmed(True))
+    assert flow.step is Step.LOOKUP
+    out = flow.handle(ev.LookupFailed("PrintStoreBroken"))
+    assert flow.step is Step.HELP
+    assert of(out, cmd.CallStaff)[0].reason == "lookup_failed"
+    view = screen(out).view
+    assert view.help_reason == "lookup_failed" and view.outcome is None
+    assert not of(out, cmd.PrintReceipt) and not of(out, cmd.PlayPrompt)[0].prompt_id.startswith(
+        "result."
+    )
+    out = flow.handle(ev.HelpDismissed())  # asks the records again
+    assert flow.step is Step.LOOKUP and of(out, cmd.Lookup)
+
+
 def test_a_print_job_without_answer_is_a_print_failure(flow: SessionFlow) -> None:
     reach(flow, Step.PRINT)
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))

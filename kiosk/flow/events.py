@@ -155,6 +155,14 @@ class LookupDone:
 
 
 @dataclass(frozen=True)
+class LookupFailed:
+    """The records could not be read for "reprint" / "query" (their store failed): nothing is
+    known about the resident's checks, so nothing may be said about them."""
+
+    reason: str  # for the log: the error's kind
+
+
+@dataclass(frozen=True)
 class PrintDone:
     pass
 
@@ -194,6 +202,7 @@ Event = (
     | CaseRecorded
     | CaseRecordFailed
     | LookupDone
+    | LookupFailed
     | PrintDone
     | PrintFailed
     | TimerExpired

@@ -7,8 +7,8 @@ Each step runs one timer, its length from FlowConfig.timeouts_s:
 - the resident is waited on (card, confirm, consent, face, result, a failed print, rate, help,
   device fault): IDLE_TIMER, then "还需要更多时间吗?" (MORE_TIME_TIMER) before giving up;
 - the machine is waited on (matching, lookup, a print job in flight): WAIT_TIMER, then the way
-  on: a lost match is recorded as pending, a lost record or lookup calls staff (dismissing help
-  asks again), a lost print job is a print failure (kept, retry or skip);
+  on: a lost match is recorded as pending, a lost or failed record or lookup calls staff
+  (dismissing help asks again), a lost print job is a print failure (kept, retry or skip);
 - thanks: THANKS_TIMER, then welcome.
 
 Devices: the machine remembers every device reported faulty (DeviceFailed, at any step and
@@ -105,6 +105,7 @@ class SessionFlow:
             ev.CaseRecorded: self._on_recorded,
             ev.CaseRecordFailed: self._on_record_failed,
             ev.LookupDone: self._on_lookup,
+            ev.LookupFailed: self._on_lookup_failed,
             ev.PrintDone: self._on_print_done,
             ev.PrintFailed: self._on_print_failed,
             ev.Continue: self._on_continue,
@@ -475,6 +476,14 @@ class SessionFlow:
         if self.session.service is Service.REPRINT and event.outcome is Outcome.VERIFIED:
             return self._start_print()
         return self._go(Step.RESULT)
+
+    def _on_lookup_failed(self, event: ev.LookupFailed) -> list[cmd.Command]:
+        """An error is no answer: staff are called, nothing is said about the resident's checks
+        (dismissing help asks the records again)."""
+        if self.step is not Step.LOOKUP:
+            return []
+        log.warning("lookup failed: %s", event.reason)
+        return self._enter_help("lookup_failed")
 
     # -- printing ------------------------------------------------------------------------
     def _start_print(self, *, despite_fault: bool = False) -> list[cmd.Command]:

@@ -895,146 +895,151 @@
         </message>
         <message>
             <location filename="../../screens/texts.py" line="44" />
+            <source>终端暂时查不到认证记录。工作人员马上过来帮您。</source>
+            <translation>The kiosk cannot look up your records right now. A staff member is coming to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="45" />
             <source>工作人员马上过来帮您，请稍等。</source>
             <translation>Staff are coming to help you. Please wait.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="49" />
+            <location filename="../../screens/texts.py" line="50" />
             <source>读卡器准备好了</source>
             <translation>The card reader is ready</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="50" />
+            <location filename="../../screens/texts.py" line="51" />
             <source>正在读卡，请不要移动卡片</source>
             <translation>Reading the card, please do not move it</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="51" />
+            <location filename="../../screens/texts.py" line="52" />
             <source>读卡器没有连接，请联系工作人员</source>
             <translation>The card reader is not connected, please call staff</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="58" />
+            <location filename="../../screens/texts.py" line="59" />
             <source>读卡器暂时不能使用。</source>
             <translation>The card reader is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="59" />
+            <location filename="../../screens/texts.py" line="60" />
             <source>摄像头暂时不能使用。</source>
             <translation>The camera is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="60" />
+            <location filename="../../screens/texts.py" line="61" />
             <source>人脸识别暂时不能使用。</source>
             <translation>Face recognition is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="61" />
+            <location filename="../../screens/texts.py" line="62" />
             <source>打印机暂时不能使用。</source>
             <translation>The printer is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="65" />
+            <location filename="../../screens/texts.py" line="66" />
             <source>打印机没有纸了。</source>
             <translation>The printer is out of paper.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="66" />
+            <location filename="../../screens/texts.py" line="67" />
             <source>打印机的盖子开着。</source>
             <translation>The printer cover is open.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="67" />
+            <location filename="../../screens/texts.py" line="68" />
             <source>打印机没有连接。</source>
             <translation>The printer is not connected.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="72" />
+            <location filename="../../screens/texts.py" line="73" />
             <source>请把脸对准屏幕上的框。</source>
             <translation>Please bring your face into the frame on the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="73" />
+            <location filename="../../screens/texts.py" line="74" />
             <source>请只留一个人在镜头前，其他人请稍微让开。</source>
             <translation>Only one person in front of the camera, please; others please step aside.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="74" />
+            <location filename="../../screens/texts.py" line="75" />
             <source>请再靠近屏幕一点。</source>
             <translation>Please come a little closer to the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="75" />
+            <location filename="../../screens/texts.py" line="76" />
             <source>请稍微往后退一点。</source>
             <translation>Please move back a little.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="76" />
+            <location filename="../../screens/texts.py" line="77" />
             <source>请把脸移到框的中间。</source>
             <translation>Please move your face to the middle of the frame.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="77" />
+            <location filename="../../screens/texts.py" line="78" />
             <source>光线太暗了，请工作人员开灯，或站到亮一点的地方。</source>
             <translation>It is too dark. Ask the staff to turn on a light, or stand somewhere brighter.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="78" />
+            <location filename="../../screens/texts.py" line="79" />
             <source>光线太亮了，请避开窗户或灯光直射。</source>
             <translation>It is too bright. Please keep out of direct window or lamp light.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="79" />
+            <location filename="../../screens/texts.py" line="80" />
             <source>请保持不动，看着屏幕。</source>
             <translation>Please hold still and look at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="80" />
+            <location filename="../../screens/texts.py" line="81" />
             <source>请正对着屏幕看。</source>
             <translation>Please look straight at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="81" />
+            <location filename="../../screens/texts.py" line="82" />
             <source>请把脸对准屏幕上的框，我们从头再来。</source>
             <translation>Please bring your face into the frame; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="82" />
+            <location filename="../../screens/texts.py" line="83" />
             <source>请本人一个人站在屏幕前，我们从头再来。</source>
             <translation>Only the card holder in front of the screen, please; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="85" />
+            <location filename="../../screens/texts.py" line="86" />
             <source>密码不对，请再输一次</source>
             <translation>Wrong PIN. Please try again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="86" />
+            <location filename="../../screens/texts.py" line="87" />
             <source>密码错误次数太多，请 {n} 分钟后再试</source>
             <translation>Too many wrong PINs. Please try again in {n} minutes.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="90" />
+            <location filename="../../screens/texts.py" line="91" />
             <source>很不满意</source>
             <translation>Very poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="91" />
+            <location filename="../../screens/texts.py" line="92" />
             <source>不满意</source>
             <translation>Poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="92" />
+            <location filename="../../screens/texts.py" line="93" />
             <source>一般</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="93" />
+            <location filename="../../screens/texts.py" line="94" />
             <source>满意</source>
             <translation>Good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="94" />
+            <location filename="../../screens/texts.py" line="95" />
             <source>很满意</source>
             <translation>Very good</translation>
         </message>

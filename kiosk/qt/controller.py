@@ -135,6 +135,7 @@ class KioskController(QObject):
         self.records.recorded.connect(lambda case: self.dispatch(ev.CaseRecorded(case)))
         self.records.record_failed.connect(lambda why: self.dispatch(ev.CaseRecordFailed(why)))
         self.records.lookup_done.connect(self.dispatch)  # an ev.LookupDone
+        self.records.lookup_failed.connect(lambda why: self.dispatch(ev.LookupFailed(why)))
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
 
