@@ -32,6 +32,8 @@ class TerminalSettings:
     service_point: str = "示范村便民服务站"
     locale: Literal["zh_CN", "en"] = "zh_CN"
     data_dir: Path = Path("var")
+    # Synced cases' metadata, and printed notices and slips for 补打; a printed certificate
+    # stays for 补打 (sealed, masked, no face) until its validity ends when that is later.
     retention_days: int = _range(30, 0, 3650)
 
     def problems(self) -> list[tuple[str, str, str]]:

@@ -76,8 +76,8 @@ STORE_FIXES: tuple[tuple[type[StoreError], str], ...] = (
     ),
 )
 PRINT_JOBS_FIX = (
-    "Do not delete it: it keeps the receipts for reprints; check the disk and that the file "
-    "belongs to the kiosk user, or call support"
+    "Do not delete it: it keeps the receipts for reprints (sealed with the storage key); check "
+    "the disk and that the file belongs to the kiosk user, or call support"
 )
 
 
@@ -130,9 +130,9 @@ def _case_store(settings: Settings, keys: TerminalKeys, data_dir: Path) -> CaseS
         raise StartupError(store_path(settings, data_dir), str(exc), fix) from exc
 
 
-def _print_jobs(data_dir: Path) -> PrintJobStore:
+def _print_jobs(data_dir: Path, keys: TerminalKeys) -> PrintJobStore:
     try:
-        return PrintJobStore.in_data_dir(data_dir)
+        return PrintJobStore.in_data_dir(data_dir, keys.storage_key)
     except PrintStoreError as exc:  # a newer release's schema, a full disk, a damaged file
         fix = NEWER_RELEASE_FIX if isinstance(exc, PrintStoreTooNew) else PRINT_JOBS_FIX
         raise StartupError(data_dir / DB_FILE, str(exc), fix) from exc
@@ -189,7 +189,7 @@ class KioskRuntime:
         keys = _terminal_keys(data_dir)
         store = _case_store(settings, keys, data_dir)
         try:
-            jobs = _print_jobs(data_dir)
+            jobs = _print_jobs(data_dir, keys)
         except BaseException:
             store.close()
             raise
@@ -227,13 +227,15 @@ class KioskRuntime:
             self.sync.start()
 
     def purge_print_jobs(self) -> None:
-        """Printed receipts (masked data) are kept for reprints no longer than retention."""
+        """Printed receipts (masked data, sealed) are kept for 补打 for `retention_days`, a
+        certificate for as long as it is valid (its keep_until) if that is longer."""
         jobs = self.jobs
         if jobs is None:
             return
         days = self.settings.terminal.retention_days
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-        self.controller.background.run(lambda: jobs.purge(cutoff), _log_purged)
+        now = dt.datetime.now(CHINA_TZ)
+        cutoff = now - dt.timedelta(days=days)
+        self.controller.background.run(lambda: jobs.purge(cutoff, now.date()), _log_purged)
 
     def shutdown(self) -> None:
         if self.technician is not None:

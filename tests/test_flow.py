@@ -432,6 +432,19 @@ def test_reprint_service(flow: SessionFlow) -> None:
     assert (job.kind, job.case_id) == ("reprint", "old-1")
 
 
+@pytest.mark.parametrize("outcome", [Outcome.NOT_VERIFIED, Outcome.PENDING])
+def test_reprint_prints_a_notice_or_slip_that_never_printed(
+    flow: SessionFlow, outcome: Outcome
+) -> None:
+    """The print-failed screen said 可以稍后补打 of it: 补打 finds it (the records' lookup)."""
+    to_step(flow, Step.CONFIRM_IDENTITY, Service.REPRINT)
+    flow.handle(ev.Confirmed(True))
+    out = flow.handle(ev.LookupDone(outcome, job_id="failure_notice-c7"))
+    assert flow.step is Step.PRINT
+    job = of(out, cmd.PrintReceipt)[0]
+    assert (job.kind, job.case_id) == ("reprint", "failure_notice-c7")
+
+
 def test_reprint_with_nothing_on_record(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.REPRINT)
     flow.handle(ev.Confirmed(True))

@@ -150,13 +150,15 @@ def _print_kept(
     receipt: Receipt,
     holder: str = "",
     certificate_no: str = "",
+    keep_until: str = "",
 ) -> PrintAttempt:
+    tags = {"holder": holder, "certificate_no": certificate_no, "keep_until": keep_until}
     try:
         printer.open()
     except PrinterError as exc:
-        return keep_unprinted(store, receipt, exc, holder=holder, certificate_no=certificate_no)
+        return keep_unprinted(store, receipt, exc, **tags)
     try:
-        return print_or_keep(printer, store, receipt, holder=holder, certificate_no=certificate_no)
+        return print_or_keep(printer, store, receipt, **tags)
     finally:
         printer.close()
 
@@ -174,7 +176,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     printer = _make_printer(settings, args.printer)
-    store = PrintJobStore.in_data_dir(data_dir)
+    store = PrintJobStore.in_data_dir(data_dir, keys.storage_key)
     try:
         outcome = _print_kept(
             printer,
@@ -182,6 +184,7 @@ def _demo(args: argparse.Namespace) -> int:
             certificate_receipt(cert, token, verify_base_url(settings, data_dir)),
             holder_ref(identity.id_number, keys.storage_key),
             cert.certificate_no,
+            cert.valid_until.isoformat(),
         )
     finally:
         store.close()
@@ -222,9 +225,19 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _job_store(settings: Settings) -> PrintJobStore:
+    """The terminal's kept print jobs, opened with its storage key (they are sealed with it)."""
+    data_dir = _data_dir(settings)
+    try:
+        keys = terminal_keys.load(data_dir)
+    except terminal_keys.TerminalKeyError as exc:
+        raise UsageError(f"{exc} (is {data_dir} this terminal's data folder?)") from None
+    return PrintJobStore.in_data_dir(data_dir, keys.storage_key)
+
+
 def _jobs(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    store = PrintJobStore.in_data_dir(_data_dir(settings))
+    store = _job_store(settings)
     try:
         jobs = store.jobs("kept" if args.kept else None)
     finally:
@@ -255,7 +268,7 @@ def _reprint_kept(printer: Printer, store: PrintJobStore, job_id: str) -> PrintA
 def _reprint(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     printer = _make_printer(settings, args.printer)
-    store = PrintJobStore.in_data_dir(_data_dir(settings))
+    store = _job_store(settings)
     try:
         outcome = _reprint_kept(printer, store, args.job_id)
     except PrintJobError as exc:

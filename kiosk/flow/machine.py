@@ -473,8 +473,8 @@ class SessionFlow:
         self.session.outcome = event.outcome
         self.session.case_id = event.job_id
         self.session.valid_until = event.valid_until
-        if self.session.service is Service.REPRINT and event.outcome is Outcome.VERIFIED:
-            return self._start_print()
+        if self.session.service is Service.REPRINT and event.job_id:
+            return self._start_print()  # a certificate, or a receipt that never printed
         return self._go(Step.RESULT)
 
     def _on_lookup_failed(self, event: ev.LookupFailed) -> list[cmd.Command]:

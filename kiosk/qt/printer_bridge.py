@@ -58,6 +58,7 @@ class PrinterBridge(QObject):
                     exc,
                     holder=job.holder,
                     certificate_no=job.certificate_no,
+                    keep_until=job.keep_until,
                 )
             else:
                 self._record_failed_reprint(job.reprint_job_id, exc.status)
@@ -71,6 +72,7 @@ class PrinterBridge(QObject):
                     job.receipt,
                     holder=job.holder,
                     certificate_no=job.certificate_no,
+                    keep_until=job.keep_until,
                 )
             else:
                 outcome = reprint(self.printer, self.jobs, job.reprint_job_id)

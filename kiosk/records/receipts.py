@@ -48,6 +48,7 @@ class PrintJob:
     reprint_job_id: str = ""
     holder: str = ""  # keyed hash of the ID number: finds the job for "reprint"/"query"
     certificate_no: str = ""
+    keep_until: str = ""  # ISO date: a certificate is kept for 补打 while it is valid
 
 
 def verify_base_url(settings: Settings, data_dir: Path) -> str:
@@ -84,7 +85,12 @@ class ReceiptBuilder:
         if command.kind is ReceiptKind.CERTIFICATE:
             signed = _signed_certificate(command)
             receipt = certificate_receipt(signed.certificate, signed.token, self._verify_base())
-            return PrintJob(receipt, holder=holder, certificate_no=signed.certificate_no)
+            return PrintJob(
+                receipt,
+                holder=holder,
+                certificate_no=signed.certificate_no,
+                keep_until=signed.certificate.valid_until.isoformat(),
+            )
         return PrintJob(self._notice(command), holder=holder)
 
     def _notice(self, command: cmd.PrintReceipt) -> Receipt:

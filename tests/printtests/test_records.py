@@ -14,6 +14,7 @@ import pytest
 from config.settings import Settings, TerminalSettings
 from contract.certificates import sign_certificate, verify_token
 from devices.card_reader.identity import CardKind, Identity
+from devices.printer.base import PrinterStatus
 from devices.printer.layout import QrCode, Receipt
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
@@ -34,7 +35,7 @@ ID_NUMBER = "110101195001011239"
 def recorder(tmp_path: Path) -> Iterator[CaseRecorder]:
     keys = load_or_create(tmp_path)
     store = CaseStore.open(tmp_path / "queue.db", keys)
-    jobs = PrintJobStore.in_data_dir(tmp_path)
+    jobs = PrintJobStore.in_data_dir(tmp_path, keys.storage_key)
     settings = dataclasses.replace(Settings(), terminal=TerminalSettings(id="SIM-0001"))
     yield CaseRecorder(store, jobs, settings, keys)
     jobs.close()
@@ -111,12 +112,14 @@ def test_reprint_and_query_find_the_kept_receipt_and_its_validity(
     assert recorder.lookup(Service.QUERY, resident) == found
     stranger = holder("李四", "110101196001011233")
     assert recorder.lookup(Service.QUERY, stranger) == ev.LookupDone(Outcome.NOT_FOUND)
-    # A newer failure notice is what "query" finds; it has no validity. Reprint still finds
-    # the certificate.
+    # A newer failure notice is what "query" finds; it has no validity. While it has not
+    # printed, 补打 prints it (the print-failed screen promised so); once printed, 补打 finds
+    # the certificate again.
     recorder.jobs.add(Receipt("failure_notice", "failure_notice-c2"), holder=mine)
-    assert recorder.lookup(Service.QUERY, resident) == ev.LookupDone(
-        Outcome.NOT_VERIFIED, "failure_notice-c2"
-    )
+    notice = ev.LookupDone(Outcome.NOT_VERIFIED, "failure_notice-c2")
+    assert recorder.lookup(Service.QUERY, resident) == notice
+    assert recorder.lookup(Service.REPRINT, resident) == notice
+    recorder.jobs.record_attempt("failure_notice-c2", PrinterStatus.READY, printed=True)
     assert recorder.lookup(Service.REPRINT, resident) == found
 
 

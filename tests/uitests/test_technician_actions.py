@@ -77,8 +77,8 @@ def store(tmp_path: Path, keys: TerminalKeys) -> Iterator[CaseStore]:
 
 
 @pytest.fixture
-def jobs(tmp_path: Path) -> Iterator[PrintJobStore]:
-    jobs = PrintJobStore.in_data_dir(tmp_path / "data")
+def jobs(tmp_path: Path, keys: TerminalKeys) -> Iterator[PrintJobStore]:
+    jobs = PrintJobStore.in_data_dir(tmp_path / "data", keys.storage_key)
     yield jobs
     jobs.close()
 
