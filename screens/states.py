@@ -10,7 +10,13 @@ from dataclasses import replace
 
 from kiosk.flow.model import Outcome, Service, Step
 from kiosk.flow.view import FaceGuide, StepView, Surroundings
-from screens.texts import GUIDANCE_TEXT
+from screens.texts import (
+    FAULT_TEXT,
+    GUIDANCE_TEXT,
+    HELP_TEXT,
+    LIVENESS_RETRY_TEXT,
+    NOT_VERIFIED_TEXT,
+)
 
 
 def _resident() -> StepView:
@@ -53,7 +59,7 @@ STATES: dict[str, tuple[Step, StepView]] = {
     ),
     "face_retry": (
         Step.FACE_CAPTURE,
-        replace(PENSION, step_no=4, can_go_back=True, liveness_failed="action_timeout"),
+        replace(PENSION, step_no=4, can_go_back=True, liveness_failed="timeout"),
     ),
     "matching": (Step.MATCHING, replace(PENSION, step_no=4)),
     "result_verified": (
@@ -88,6 +94,30 @@ STATES: dict[str, tuple[Step, StepView]] = {
         replace(PENSION, step_no=3, can_go_back=True, more_time=True),
     ),
 }
+
+
+def reason_states() -> dict[str, tuple[Step, StepView]]:
+    """Every reason a screen has its own words for (a failed capture, a check not verified, a
+    call for staff, a faulty device), for the audit: `<state>_<reason>`."""
+    retry_step, retry = STATES["face_retry"]
+    result_step, result = STATES["result_not_verified"]
+    help_step, help_view = STATES["help"]
+    fault_step, fault = STATES["device_fault"]
+    return {
+        **{
+            f"face_retry_{code}": (retry_step, replace(retry, liveness_failed=code))
+            for code in LIVENESS_RETRY_TEXT
+        },
+        **{
+            f"result_not_verified_{code}": (result_step, replace(result, reason=code))
+            for code in NOT_VERIFIED_TEXT
+        },
+        **{f"help_{code}": (help_step, replace(help_view, help_reason=code)) for code in HELP_TEXT},
+        **{
+            f"device_fault_{device}": (fault_step, replace(fault, fault_device=device))
+            for device in FAULT_TEXT
+        },
+    }
 
 
 def guidance_states() -> dict[str, tuple[Step, StepView]]:

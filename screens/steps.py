@@ -13,6 +13,8 @@ from screens.texts import (
     FAULT_TEXT,
     GUIDANCE_TEXT,
     HELP_TEXT,
+    LIVENESS_RETRY_DEFAULT,
+    LIVENESS_RETRY_TEXT,
     NOT_VERIFIED_NEXT,
     NOT_VERIFIED_TEXT,
     PRINT_FAILED_TEXT,
@@ -90,9 +92,10 @@ def consent(_view: View) -> Spec:
 
 def face_capture(view: View) -> Spec:
     if view.liveness_failed:
+        why = LIVENESS_RETRY_TEXT.get(view.liveness_failed, LIVENESS_RETRY_DEFAULT)
         return Spec(
             title=tr("没有完成，请再试一次"),
-            body=tr("请正对屏幕，按提示慢慢做动作。"),
+            body=tr(why),
             tone="warning",
             actions=[Action(tr("再试一次"), "face_retry", ev.Retry, "primary")],
         )

@@ -28,13 +28,27 @@ CARD_ERROR_TEXT = {
 }
 CARD_ERROR_DEFAULT = "没有读到卡片。请把卡拿起来，再重新放好。"
 
+# Why a check was not verified (the flow's reason: the match's, or the liveness check's,
+# kiosk.face.liveness.Reason), for the result screen.
 NOT_VERIFIED_TEXT = {
     "face_mismatch": "照片比对没有通过。",
     "liveness_failed": "没有完成规定的动作。",
-    "action_timeout": "没有完成规定的动作。",
+    "timeout": "没有看到您做完规定的动作。",
     "no_face": "没有看清您的脸。",
-    "face_changed": "拍摄中换了人或出现了多张脸。",
+    "face_changed": "拍摄中换了人。",
+    "too_many_restarts": "拍摄中画面里的人多次变化。",
+    "poor_quality": "没有拍到清楚的正脸。",
 }
+
+# The face capture's retry screen: what happened and what to do, by liveness reason.
+LIVENESS_RETRY_TEXT = {
+    "timeout": "没有看到您做完动作。请听提示，慢慢做每一个动作。",
+    "no_face": "没有看到您的脸。请正对屏幕，让脸在框里。",
+    "face_changed": "检测中换了人。请本人一个人站在屏幕前。",
+    "too_many_restarts": "画面里的人总在变化。请其他人让开，本人一个人站在屏幕前。",
+    "poor_quality": "没有拍到清楚的正脸。请正对屏幕，保持不动，站到亮一点的地方。",
+}
+LIVENESS_RETRY_DEFAULT = "请正对屏幕，按提示慢慢做动作。"
 NOT_VERIFIED_NEXT = "请联系工作人员帮您办理，或带上身份证到社保经办机构办理。"
 
 HELP_TEXT = {

@@ -255,17 +255,18 @@ def test_staff_unlock_from_help_returns_assisted(flow: SessionFlow) -> None:
 
 def test_liveness_failure_retries_then_not_verified(flow: SessionFlow) -> None:
     to_step(flow, Step.FACE_CAPTURE)
-    out = flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    out = flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StopFaceCapture)
-    assert screen(out).view.liveness_failed == "action_timeout"
+    assert screen(out).view.liveness_failed == "timeout"
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["face.retry.timeout"]
     assert flow.handle(ev.LivenessDone(False, reason="again")) == []  # stale result ignored
     out = flow.handle(ev.Retry())
     assert of(out, cmd.StartFaceCapture)[0].attempt == 2
-    out = flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    out = flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
-    assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "action_timeout")
+    assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "timeout")
 
 
 def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow) -> None:
@@ -732,7 +733,7 @@ def test_retry_after_a_camera_fault_mid_capture_does_not_cost_an_attempt(
     out = flow.handle(ev.Retry())
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StartFaceCapture)[0].attempt == 1
-    flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.FACE_CAPTURE  # still a second try (max 2)
     flow.handle(ev.DeviceFailed("camera", "stalled"))  # still faulty after all
     assert flow.step is Step.DEVICE_FAULT

@@ -413,10 +413,13 @@ class SessionFlow:
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
+        # The liveness reason (timeout, no_face, ...) travels on: the retry screen, its prompt
+        # (face.retry.<reason>), the result screen and the printed notice each say it.
+        reason = event.reason or "liveness_failed"
         if self.session.capture_attempts < self.config.max_capture_attempts:
-            failed = replace(self._news, liveness_failed=event.reason)
-            return [cmd.StopFaceCapture(), *self._show("face.retry", failed)]
-        return self._record(Outcome.NOT_VERIFIED, event.reason or "liveness_failed")
+            failed = replace(self._news, liveness_failed=reason)
+            return [cmd.StopFaceCapture(), *self._show(f"face.retry.{reason}", failed)]
+        return self._record(Outcome.NOT_VERIFIED, reason)
 
     def _on_match(self, event: ev.MatchDone) -> list[cmd.Command]:
         if self.step is not Step.MATCHING or self.session.outcome is not None:

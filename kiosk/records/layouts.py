@@ -80,17 +80,38 @@ class FailureReason:
     next_steps: tuple[str, ...]
 
 
+_ASSISTED = "也可以请工作人员帮您办理（帮办认证）。"
+
+# By the flow's reason: the match's (face_mismatch), the liveness check's (kiosk.face.liveness
+# Reason: timeout, no_face, ...), the card's; "liveness" for a liveness failure without one.
 FAILURE_REASONS: dict[str, FailureReason] = {
     "face_mismatch": FailureReason(
         "现场人脸与证件照片不一致。",
-        (
-            "摘下帽子、口罩和眼镜，正对屏幕，在光线明亮处再试一次。",
-            "也可以请工作人员帮您办理（帮办认证）。",
-        ),
+        ("摘下帽子、口罩和眼镜，正对屏幕，在光线明亮处再试一次。", _ASSISTED),
     ),
     "liveness": FailureReason(
         "没有按提示完成眨眼、转头等动作。",
-        ("再试一次，听到提示后慢慢做动作。", "也可以请工作人员帮您办理（帮办认证）。"),
+        ("再试一次，听到提示后慢慢做动作。", _ASSISTED),
+    ),
+    "timeout": FailureReason(
+        "规定的时间内没有看到您做完眨眼、转头等动作。",
+        ("再试一次，听到提示后慢慢做每一个动作。", _ASSISTED),
+    ),
+    "no_face": FailureReason(
+        "摄像头没有看到您的脸。",
+        ("再试一次，正对屏幕，让脸在屏幕上的框里。", _ASSISTED),
+    ),
+    "face_changed": FailureReason(
+        "认证过程中，镜头前换了人。",
+        ("请本人一个人站在屏幕前再试一次。", _ASSISTED),
+    ),
+    "too_many_restarts": FailureReason(
+        "认证过程中，镜头前的人多次变化（有人走过或站在旁边）。",
+        ("请其他人让开，本人一个人站在屏幕前再试一次。", _ASSISTED),
+    ),
+    "poor_quality": FailureReason(
+        "没有拍到清楚的正脸（光线太暗、太亮或脸在动）。",
+        ("再试一次，正对屏幕，保持不动，站到亮一点的地方。", _ASSISTED),
     ),
     "card_invalid": FailureReason(
         "证件信息无法核对（证件可能已过期或损坏）。",

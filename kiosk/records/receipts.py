@@ -32,12 +32,13 @@ class ReceiptError(Exception):
 
 
 def failure_reason(reason: str) -> str:
-    """The flow's reason code as one of the failure notice's reasons."""
+    """The flow's reason code as one of the failure notice's reasons (each liveness reason has
+    its own; one the notice does not know reads as a liveness failure)."""
     if reason in FAILURE_REASONS:
         return reason
-    if reason in ("invalid_card", "card_invalid"):
+    if reason == "invalid_card":
         return "card_invalid"
-    return "liveness"  # timeout, no face, face changed, too many restarts
+    return "liveness"
 
 
 @dataclass(frozen=True)

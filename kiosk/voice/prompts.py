@@ -33,6 +33,12 @@ PROMPTS_ZH: dict[str, str] = {
     "face.lost": "请把脸对准框，我们从头再来。",
     "face.changed": "请本人一个人站在屏幕前，我们从头再来。",
     "face.retry": "没有完成，请再试一次。",
+    # face.retry.<liveness reason>: what went wrong and what to do (kiosk.face.liveness.Reason)
+    "face.retry.timeout": "没有看到您做完动作。请再试一次，听到提示后慢慢做。",
+    "face.retry.no_face": "没有看到您的脸。请正对屏幕，再试一次。",
+    "face.retry.face_changed": "检测中换了人。请本人一个人站在屏幕前，再试一次。",
+    "face.retry.too_many_restarts": "画面里的人总在变化。请其他人让开，再试一次。",
+    "face.retry.poor_quality": "没有拍清楚您的脸。请正对屏幕，保持不动，再试一次。",
     "screen.matching": "正在核对，请稍等。",
     "screen.lookup": "正在查询，请稍等。",
     "screen.result": "结果出来了，请看屏幕。",
@@ -84,6 +90,19 @@ PROMPTS_EN: dict[str, str] = {
     "face.lost": "Please bring your face into the frame. We will start again.",
     "face.changed": "Only the card holder in front of the screen, please. We will start again.",
     "face.retry": "That did not work. Please try again.",
+    "face.retry.timeout": (
+        "The movements were not seen in time. Please try again, slowly, after each instruction."
+    ),
+    "face.retry.no_face": "Your face was not seen. Please face the screen and try again.",
+    "face.retry.face_changed": (
+        "Someone else came in front of the camera. Only the card holder, please. Try again."
+    ),
+    "face.retry.too_many_restarts": (
+        "The people in the picture kept changing. Please ask others to step aside. Try again."
+    ),
+    "face.retry.poor_quality": (
+        "Your face was not clear. Please face the screen, keep still, and try again."
+    ),
     "screen.matching": "Checking. Please wait.",
     "screen.lookup": "Looking it up. Please wait.",
     "screen.result": "Your result is on the screen.",
