@@ -6,6 +6,7 @@ such as `config/terminal.example.toml` overrides them key by key.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,21 @@ class SimulatedCardSettings:
     fault: Literal["none", "unreadable", "unplugged", "slow", "pcscd_gone"] = "none"
     insert_after_s: float = _range(1.0, 0.0, 600.0)
     slow_delay_s: float = _range(3.0, 0.0, 60.0)
+    valid_to: str = "长期"  # the card's validity: 长期 (long-term) or its last day, YYYY-MM-DD
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        if self.valid_to == "长期" or _iso_date(self.valid_to):
+            return []
+        fix = 'Use "长期" or the card\'s last valid day as "YYYY-MM-DD", e.g. "2020-06-30".'
+        return [("valid_to", f"{self.valid_to!r} is no date", fix)]
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 @dataclass(frozen=True)

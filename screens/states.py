@@ -98,12 +98,14 @@ STATES: dict[str, tuple[Step, StepView]] = {
 
 def reason_states() -> dict[str, tuple[Step, StepView]]:
     """Every reason a screen has its own words for (a failed capture, a check not verified, a
-    call for staff, a faulty device), for the audit: `<state>_<reason>`."""
+    call for staff, a faulty device, an expired card), for the audit: `<state>_<reason>`."""
     retry_step, retry = STATES["face_retry"]
     result_step, result = STATES["result_not_verified"]
     help_step, help_view = STATES["help"]
     fault_step, fault = STATES["device_fault"]
+    verified_step, verified = STATES["result_verified"]
     return {
+        "result_verified_card_expired": (verified_step, replace(verified, card_expired=True)),
         **{
             f"face_retry_{code}": (retry_step, replace(retry, liveness_failed=code))
             for code in LIVENESS_RETRY_TEXT

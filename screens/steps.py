@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome, Service
 from kiosk.flow.view import StepView
@@ -10,6 +12,7 @@ from screens.texts import (
     ACTION_TEXT,
     CARD_ERROR_DEFAULT,
     CARD_ERROR_TEXT,
+    CARD_EXPIRED_TEXT,
     FAULT_TEXT,
     GUIDANCE_TEXT,
     HELP_TEXT,
@@ -116,6 +119,13 @@ def lookup(view: View) -> Spec:
 
 
 def result(view: View) -> Spec:
+    spec = _result(view)
+    if view.card_expired:  # decided as usual (kiosk.flow.machine); the card needs renewing
+        return replace(spec, status=tr(CARD_EXPIRED_TEXT), status_tone="warning")
+    return spec
+
+
+def _result(view: View) -> Spec:
     outcome = view.outcome
     printing = view.service is Service.PENSION_CHECK
     next_text = tr("打印凭证") if printing else tr("继续")

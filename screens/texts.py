@@ -27,6 +27,8 @@ CARD_ERROR_TEXT = {
     "pin_required": "这张社保卡需要密码，请找工作人员帮忙。",
 }
 CARD_ERROR_DEFAULT = "没有读到卡片。请把卡拿起来，再重新放好。"
+# On the result screen when the card read had expired (the check counts all the same).
+CARD_EXPIRED_TEXT = "您的证件已过期，这次认证照常办理。请尽快换领新证件。"
 
 # Why a check was not verified (the flow's reason: the match's, or the liveness check's,
 # kiosk.face.liveness.Reason), for the result screen.

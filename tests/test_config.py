@@ -91,6 +91,11 @@ def test_settings_are_frozen() -> None:
         ("ui = 3\n", "ui", "[ui]"),
         ('[face]\nactions = "blink"\n', "face.actions", "list"),
         ('[platform]\nverify_url = "yanglao.example.gov.cn"\n', "platform.verify_url", "http(s)"),
+        (
+            '[card_reader.simulated]\nvalid_to = "2020/06/30"\n',
+            "card_reader.simulated.valid_to",
+            "YYYY-MM-DD",
+        ),
         ('[platform]\nverify_url = "https://x.cn/?a=1"\n', "platform.verify_url", "without ?"),
         (f'[platform]\nverify_url = "https://{"a" * 60}.cn"\n', "platform.verify_url", "60"),
     ],

@@ -483,6 +483,28 @@ class FakeCardHolder(FakeResident):
     id_number: str = "110101195001011239"
 
 
+@pytest.mark.parametrize("outcome", [Outcome.VERIFIED, Outcome.NOT_VERIFIED, Outcome.PENDING])
+def test_an_expired_card_is_decided_as_usual_recorded_and_told(
+    flow: SessionFlow, outcome: Outcome
+) -> None:
+    flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+    flow.handle(ev.CardRead(RESIDENT, card_expired=True))
+    for event in (ev.Confirmed(True), ev.ConsentAnswered(True), ev.LivenessDone(True)):
+        flow.handle(event)
+    out = flow.handle(ev.MatchDone(outcome))
+    [record] = of(out, cmd.RecordCase)
+    assert (record.outcome, record.card_expired) == (outcome, True)  # the match decides
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c1")))
+    assert flow.step is Step.RESULT and screen(out).view.card_expired
+    flow.handle(ev.Continue())
+    flow.handle(ev.PrintDone())
+    flow.handle(ev.Rated(None))
+    flow.handle(ev.Continue())
+    flow.handle(ev.ServiceChosen(Service.QUERY))
+    flow.handle(ev.CardRead(RESIDENT))  # the next visit, a valid card
+    assert flow.view().card_expired is False
+
+
 def test_view_never_holds_the_full_identity(flow: SessionFlow) -> None:
     holder = FakeCardHolder()
     flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))

@@ -83,6 +83,7 @@ class StaffUnlocked:
 @dataclass(frozen=True)
 class CardRead:
     identity: Resident
+    card_expired: bool = False  # the card's validity ended before today (the driver's clock)
 
 
 @dataclass(frozen=True)

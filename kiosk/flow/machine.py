@@ -20,6 +20,13 @@ visit (after a printer fault: goes on to rating, the certificate can be reprinte
 face models that could not load are such a device: the check is never tried without them, so
 no case records a resident's failure for the machine's.
 
+An expired card (CardRead.card_expired: its validity ended before the day it is read) still
+identifies its holder: the card's data are the issuer's, and the face is matched as for any
+card. So the check is decided as any other (verified, not verified or pending); the case
+records that the card had expired (RecordCase.card_expired, the payload's resident.card_*)
+for the platform, which decides what it means for the pension, and the result screen asks
+the resident to renew the card.
+
 The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
 nothing (the read is done). On the thanks screen the reader watches again: a card still lying
 there (the reader reports it as read) brings a reminder to take it back, its removal clears it.
@@ -376,6 +383,7 @@ class SessionFlow:
         if self.step is not Step.READ_CARD:
             return []
         self.session.resident = event.identity
+        self.session.card_expired = event.card_expired  # decided on as usual: see the doc
         self.faults.pop("card_reader", None)  # it just read a card
         return self._go(Step.CONFIRM_IDENTITY)
 
@@ -446,6 +454,7 @@ class SessionFlow:
             liveness=s.liveness,
             match=s.match,
             valid_until=s.valid_until,
+            card_expired=s.card_expired,
         )
         return [*out, record]
 

@@ -72,6 +72,7 @@ class StepView:
     reason: str = ""  # a reason code for not_verified / pending
     case_id: str = ""
     valid_until: str = ""  # ISO date
+    card_expired: bool = False  # the card has expired: the result screen asks to renew it
     match: MatchEvidence = field(default_factory=MatchEvidence)
     record_error: str = ""
     card_attempts: int = 0
@@ -110,6 +111,7 @@ def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) 
         reason=s.reason,
         case_id=s.case_id,
         valid_until=s.valid_until,
+        card_expired=s.card_expired,
         match=s.match,
         record_error=s.record_error,
         card_attempts=s.card_attempts,

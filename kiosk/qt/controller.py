@@ -6,6 +6,7 @@ on the GUI thread and only ever posts work to the services' threads.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from contract.certificates import CHINA_TZ
 from devices.camera.base import Frame
 from devices.card_reader.base import (
     CardInserted,
@@ -196,7 +198,9 @@ class KioskController(QObject):
 
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):
-            self.dispatch(ev.CardRead(event.identity))
+            today = dt.datetime.now(CHINA_TZ).date()
+            expired = event.identity.expired_on(today)
+            self.dispatch(ev.CardRead(event.identity, card_expired=expired))
         elif isinstance(event, ReadFailed):
             self.dispatch(ev.CardReadFailed(card_failure_reason(event.error)))
         elif isinstance(event, CardRemoved):

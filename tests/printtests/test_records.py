@@ -6,6 +6,7 @@ SQLite stores)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,24 @@ def test_a_token_that_cannot_be_made_fails_clearly_and_keeps_the_check(
     assert "certificate" not in envelope["payload"]
     assert "a token carries 99" in envelope["payload"]["certificate_error"]
     assert envelope["attachments"]["face.jpg"]["size"] == len(FACE)
+
+
+@pytest.mark.parametrize(
+    ("valid_to", "expired", "recorded"),
+    [
+        (dt.date(2020, 6, 30), True, "2020-06-30"),
+        ("长期", False, "long_term"),
+        (None, False, None),
+    ],
+)
+def test_the_case_records_the_cards_validity_and_whether_it_had_expired(
+    recorder: CaseRecorder, valid_to: dt.date | str | None, expired: bool, recorded: str | None
+) -> None:
+    card = Identity(CardKind.ID_CARD, "张秀英", ID_NUMBER, valid_to=valid_to).validated()
+    command = cmd.RecordCase(
+        Service.PENSION_CHECK, Outcome.VERIFIED, card, card_expired=card.expired_on(dt.date.today())
+    )
+    case = recorder.record(command, lambda: FACE)
+    resident = recorder.store.envelope(case.case_id)["payload"]["resident"]
+    assert (resident["card_valid_to"], resident["card_expired"]) == (recorded, expired)
+    assert isinstance(case.certificate, SignedCertificate)  # decided as any other check
