@@ -214,6 +214,8 @@ class PrinterSettings:
     qr_mode: Literal["native", "image"] = "native"
     timeout_s: float = _range(5.0, 0.5, 60.0)
     status_timeout_s: float = _range(0.5, 0.05, 10.0)
+    # Between jobs, ask the printer's status this often (0: only when printing).
+    watch_interval_s: float = _range(10.0, 0.0, 3600.0)
     font_file: str = ""
     fault: Literal["none", "paper_out", "offline", "cover_open"] = "none"
 

@@ -318,7 +318,11 @@ def _controller(
     face = FaceBridge(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
     records = RecordBridge(recorder.record, recorder.lookup)
-    printer = PrinterBridge(create_printer(settings.printer, data_dir), jobs)
+    printer = PrinterBridge(
+        create_printer(settings.printer, data_dir),
+        jobs,
+        watch_interval_s=settings.printer.watch_interval_s,
+    )
     voice = voice_for(settings)
     flow = SessionFlow(
         FlowConfig.from_limits(

@@ -16,6 +16,7 @@ from screens.texts import (
     HELP_TEXT,
     LIVENESS_RETRY_TEXT,
     NOT_VERIFIED_TEXT,
+    WELCOME_FAULT_TEXT,
 )
 
 
@@ -106,6 +107,11 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
     verified_step, verified = STATES["result_verified"]
     return {
         "result_verified_card_expired": (verified_step, replace(verified, card_expired=True)),
+        **{
+            f"welcome_{device}_fault": (Step.IDLE, StepView(faults=(device,)))
+            for device in WELCOME_FAULT_TEXT
+        },
+        "welcome_faults": (Step.IDLE, StepView(faults=("camera", "printer"))),
         **{
             f"face_retry_{code}": (retry_step, replace(retry, liveness_failed=code))
             for code in LIVENESS_RETRY_TEXT

@@ -23,16 +23,21 @@ from screens.texts import (
     PRINT_FAILED_TEXT,
     READER_DOWN_STATES,
     READER_STATE_TEXT,
+    WELCOME_FAULT_TEXT,
     tr,
 )
 
 View = StepView
 
 
-def idle(_view: View) -> Spec:
+def idle(view: View) -> Spec:
+    # The most serious known fault only (the table's order): one line, and staff know them all.
+    worst = next((d for d in WELCOME_FAULT_TEXT if d in view.faults), "")
     return Spec(
         title=tr("您好，欢迎使用自助服务"),
         body=tr("请点击您要办理的事情"),
+        status=tr(WELCOME_FAULT_TEXT[worst]) if worst else "",
+        status_tone="warning" if worst else "",
         actions=[
             Action(
                 tr("养老金资格认证"),

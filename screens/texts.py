@@ -78,6 +78,15 @@ FAULT_TEXT = {
     "printer": "打印机暂时不能使用。",
 }
 
+# The welcome screen, when a device is known to be faulty before anyone starts; the most
+# serious first (the screen says only the first that applies).
+WELCOME_FAULT_TEXT = {
+    "card_reader": "读卡器暂时不能使用，请找工作人员帮忙。",
+    "camera": "摄像头暂时不能使用，养老金资格认证请找工作人员帮忙。",
+    "face_models": "人脸识别暂时不能使用，养老金资格认证请找工作人员帮忙。",
+    "printer": "打印机暂时不能打印。可以照常办理，凭证会保存，可以稍后补打。",
+}
+
 PRINT_FAILED_TEXT = {
     "paper_out": "打印机没有纸了。",
     "cover_open": "打印机的盖子开着。",

@@ -3,13 +3,17 @@ technician panel and simulated devices, offscreen (as test_app_session.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from config import load_settings
 from kiosk.app import KioskRuntime
 from kiosk.face.engine import ModelPaths
+from kiosk.flow import Step
+from kiosk.qt.headless_demo import demo_settings
 from kiosk.selftest import run_checks
 from kiosk.selftest.local import FACE_MODELS
 from tests.test_app_session import _runtime_with, tap, wait_for
@@ -100,3 +104,33 @@ def test_a_store_error_during_lookup_calls_staff_and_says_nothing_untrue(
     assert "查不到" in said
     for untrue in ("已经保存", "会自动提交", "没有找到您的认证记录", "审核"):
         assert untrue not in said
+
+
+def test_paper_out_reaches_the_welcome_screen_and_the_panel_without_a_print_job(
+    qtbot, tmp_path: Path, testdata: Path
+) -> None:
+    base = load_settings()
+    base = dataclasses.replace(base, voice=dataclasses.replace(base.voice, enabled=False))
+    settings, _ = demo_settings(base, tmp_path)
+    printer = dataclasses.replace(settings.printer, watch_interval_s=0.2)
+    rt = KioskRuntime.build(dataclasses.replace(settings, printer=printer))
+    qtbot.addWidget(rt.window)
+    rt.window.setFixedSize(1920, 1080)
+    rt.window.show()
+    rt.start()
+    try:
+        welcome = rt.window.screens[Step.IDLE]
+        assert not welcome.status.isVisibleTo(rt.window)
+        with qtbot.waitSignal(rt.controller.staff_called, timeout=10_000) as called:
+            rt.controller.printer.printer.set_fault("paper_out")  # type: ignore[attr-defined]
+        assert called.args == ["printer_fault"]
+        qtbot.waitUntil(lambda: welcome.status.isVisibleTo(rt.window), timeout=10_000)
+        assert "打印机暂时不能打印" in welcome.status.raw_text()
+        assert rt.technician is not None
+        assert rt.technician.view().devices["printer"].state == "paper_out"
+        assert rt.jobs is not None and rt.jobs.jobs() == []  # nobody printed anything
+        rt.controller.printer.printer.set_fault("none")  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: not welcome.status.isVisibleTo(rt.window), timeout=10_000)
+        assert rt.technician.view().devices["printer"].state == "ready"
+    finally:
+        rt.shutdown()

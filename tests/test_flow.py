@@ -95,7 +95,9 @@ def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
         for event in events:
             out = flow.handle(event)
     else:
-        out = flow.handle(ev.Cancel())  # from anywhere: welcome, every timer stopped
+        assert flow.step is Step.IDLE  # a fresh flow: on the welcome screen
+        flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+        out = flow.handle(ev.Back())  # and back: welcome, every timer stopped
         for target, event in [
             (Step.READ_CARD, ev.ServiceChosen(Service.PENSION_CHECK)),
             (Step.CONFIRM_IDENTITY, ev.CardRead(RESIDENT)),
@@ -109,6 +111,13 @@ def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
             assert flow.step is target
     assert flow.step is step
     return out
+
+
+def end_visit(flow: SessionFlow) -> None:
+    """The resident walks away: no touch, no answer to "more time?", back to welcome."""
+    flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
+    flow.handle(ev.MoreTimeAnswered(False))
+    assert flow.step is Step.IDLE and flow.session.resident is None
 
 
 def started(commands: list[cmd.Command]) -> dict[str, float]:
@@ -407,13 +416,6 @@ def test_no_back_from_matching(flow: SessionFlow) -> None:
     assert flow.handle(ev.Back()) == []
 
 
-def test_cancel_from_anywhere_wipes(flow: SessionFlow) -> None:
-    to_step(flow, Step.FACE_CAPTURE)
-    out = flow.handle(ev.Cancel())
-    assert flow.step is Step.IDLE
-    assert of(out, cmd.WipeSession) and of(out, cmd.StopFaceCapture)
-
-
 def test_events_in_the_wrong_step_are_ignored(flow: SessionFlow) -> None:
     assert flow.handle(ev.CardRead(RESIDENT)) == []
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []
@@ -522,7 +524,7 @@ def test_a_touch_on_the_welcome_screen_greets_once_per_visit(flow: SessionFlow) 
     assert flow.handle(ev.Touched()) == []  # not again while the same person is there
     flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
     assert not of(flow.handle(ev.Touched()), cmd.PlayPrompt)  # only the welcome greets
-    flow.handle(ev.Cancel())
+    end_visit(flow)
     out = flow.handle(ev.Touched())
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.idle"]
 
@@ -728,8 +730,10 @@ def test_a_reader_fault_at_the_welcome_screen_meets_the_resident_at_the_card_ste
 
 
 def test_a_recovery_before_the_resident_arrives_clears_the_fault(flow: SessionFlow) -> None:
-    flow.handle(ev.DeviceFailed("camera", "unplugged"))
-    assert flow.handle(ev.DeviceRecovered("camera")) == []
+    out = flow.handle(ev.DeviceFailed("camera", "unplugged"))
+    assert screen(out).view.faults == ("camera",)  # the welcome screen warns
+    out = flow.handle(ev.DeviceRecovered("camera"))
+    assert screen(out).view.faults == () and not of(out, cmd.CallStaff)
     reach(flow, Step.FACE_CAPTURE)  # asserts the step: no fault on the way
 
 
@@ -803,34 +807,38 @@ def test_a_card_read_proves_the_reader_works(flow: SessionFlow) -> None:
     assert flow.step is Step.READ_CARD
 
 
-def test_a_printer_fault_met_at_printing(flow: SessionFlow) -> None:
+def test_a_printer_fault_known_at_the_welcome_screen_is_shown_and_staff_called(
+    flow: SessionFlow,
+) -> None:
+    out = flow.handle(ev.DeviceFailed("printer", "paper_out"))  # the watcher, between jobs
+    assert flow.step is Step.IDLE
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["printer_fault"]
+    assert screen(out).view.faults == ("printer",)
+    assert flow.handle(ev.DeviceFailed("printer", "paper_out")) == []  # said once
+    out = flow.handle(ev.DeviceRecovered("printer"))  # paper loaded
+    assert screen(out).view.faults == ()
+
+
+def test_a_printer_known_faulty_still_gets_the_job_so_it_is_kept(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("printer", "paper_out"))
     reach(flow, Step.RESULT)
-    flow.handle(ev.DeviceFailed("printer", "offline"))
-    assert flow.step is Step.RESULT
     out = flow.handle(ev.Continue())
-    assert flow.step is Step.DEVICE_FAULT and not of(out, cmd.PrintReceipt)
-    assert screen(out).view.fault_device == "printer"
-    out = flow.handle(ev.DeviceRecovered("printer"))
-    assert flow.step is Step.PRINT
-    assert of(out, cmd.PrintReceipt)[0].case_id == "c1"
-
-
-def test_a_printer_fault_retry_prints_anyway_and_a_print_clears_it(flow: SessionFlow) -> None:
-    flow.handle(ev.DeviceFailed("printer", "offline"))
-    reach(flow, Step.RESULT)
-    flow.handle(ev.Continue())
-    assert flow.step is Step.DEVICE_FAULT
+    assert flow.step is Step.PRINT and of(out, cmd.PrintReceipt)[0].case_id == "c1"
+    out = flow.handle(ev.PrintFailed("paper_out"))  # the printer bridge kept the job
+    assert screen(out).view.print_failed == "paper_out"
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["printer_paper_out"]
     out = flow.handle(ev.Retry())
-    assert flow.step is Step.PRINT and of(out, cmd.PrintReceipt)
-    flow.handle(ev.PrintDone())
+    assert of(out, cmd.PrintReceipt)
+    flow.handle(ev.PrintDone())  # paper loaded meanwhile
     assert flow.step is Step.RATE and "printer" not in flow.faults
 
 
-def test_giving_up_on_the_printer_still_rates_the_visit(flow: SessionFlow) -> None:
+def test_going_on_without_the_paper_still_rates_the_visit(flow: SessionFlow) -> None:
     flow.handle(ev.DeviceFailed("printer", "offline"))
     reach(flow, Step.RESULT)
     flow.handle(ev.Continue())
-    flow.handle(ev.Continue())  # 结束: the case is recorded, the certificate reprinted later
+    flow.handle(ev.PrintFailed("offline"))
+    flow.handle(ev.Continue())  # 先不打印: the job is kept, 补打 prints it later
     assert flow.step is Step.RATE
     assert flow.session.case_id == "c1"
 
@@ -868,7 +876,7 @@ def test_a_fault_while_in_help_meets_the_resident_on_return(flow: SessionFlow) -
 def test_faults_outlive_the_visit(flow: SessionFlow) -> None:
     to_step(flow, Step.CONSENT)
     flow.handle(ev.DeviceFailed("camera"))
-    flow.handle(ev.Cancel())
+    end_visit(flow)
     to_step(flow, Step.CONSENT)
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.DEVICE_FAULT
@@ -977,16 +985,6 @@ def test_coming_back_from_help_after_declining_consent_asks_again(flow: SessionF
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.consent"]
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.FACE_CAPTURE
-
-
-@pytest.mark.parametrize("step", list(Step))
-def test_cancel_from_every_step_wipes(flow: SessionFlow, step: Step) -> None:
-    reach(flow, step)
-    out = flow.handle(ev.Cancel())
-    assert flow.step is Step.IDLE and of(out, cmd.WipeSession)
-    assert flow.session.resident is None
-    cancelled = {c.name for c in of(out, cmd.CancelTimer)}
-    assert {cmd.IDLE_TIMER, cmd.WAIT_TIMER, cmd.MORE_TIME_TIMER, cmd.THANKS_TIMER} <= cancelled
 
 
 def test_every_prompt_the_flow_adds_has_a_text_in_every_locale() -> None:

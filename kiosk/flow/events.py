@@ -63,11 +63,6 @@ class Back:
 
 
 @dataclass(frozen=True)
-class Cancel:
-    pass
-
-
-@dataclass(frozen=True)
 class MoreTimeAnswered:
     more: bool
 
@@ -189,7 +184,6 @@ Event = (
     | HelpRequested
     | HelpDismissed
     | Back
-    | Cancel
     | MoreTimeAnswered
     | StaffUnlocked
     | CardRead

@@ -12,13 +12,16 @@ Each step runs one timer, its length from FlowConfig.timeouts_s:
 - thanks: THANKS_TIMER, then welcome.
 
 Devices: the machine remembers every device reported faulty (DeviceFailed, at any step and
-across visits) until DeviceRecovered, or until the device just worked (a card read, a print).
-A resident who reaches the step that needs a faulty device (card reader: read_card; camera and
-face models: face_capture; printer: print) goes to DEVICE_FAULT instead, with the way back: the
-device's recovery returns there by itself; Retry tries the device anyway; Continue ends the
-visit (after a printer fault: goes on to rating, the certificate can be reprinted later). The
-face models that could not load are such a device: the check is never tried without them, so
-no case records a resident's failure for the machine's.
+across visits: the printer's status is watched between jobs too) until DeviceRecovered, or
+until the device just worked (a card read, a print). The welcome screen's view lists them
+(StepView.faults), so a resident knows before starting. A resident who reaches the step that
+needs a faulty device (card reader: read_card; camera and face models: face_capture) goes to
+DEVICE_FAULT instead, with the way back: the device's recovery returns there by itself; Retry
+tries the device anyway; Continue ends the visit. The face models that could not load are such
+a device: the check is never tried without them, so no case records a resident's failure for
+the machine's. A printer known faulty still gets the receipt: the job is kept before it is
+sent, the printer's answer (PrintFailed) shows the print-failed screen (retry, or go on: 补打
+later), so a check done while the paper is out loses nothing.
 
 An expired card (CardRead.card_expired: its validity ended before the day it is read) still
 identifies its holder: the card's data are the issuer's, and the face is matched as for any
@@ -57,11 +60,11 @@ log = logging.getLogger(__name__)
 # Steps where the machine, not the resident, is working: no "more time?" question there.
 BUSY_STEPS = frozenset({Step.MATCHING, Step.LOOKUP})
 UNTIMED_BY_RESIDENT = BUSY_STEPS | {Step.IDLE, Step.THANKS}
-# Steps that use devices, and which ones ("face_models": the face engine, loaded on its thread).
+# Steps that cannot start without their devices ("face_models": the face engine, loaded on its
+# thread). Printing is not one of them: the job is kept whatever the printer's state.
 DEVICES_OF_STEP: dict[Step, tuple[str, ...]] = {
     Step.READ_CARD: ("card_reader",),
     Step.FACE_CAPTURE: ("camera", "face_models"),
-    Step.PRINT: ("printer",),
 }
 # Steps left for DEVICE_FAULT when their device fails mid-step (a print job in flight gets its
 # own answer, PrintFailed, which keeps the job and offers retry or skip).
@@ -122,7 +125,6 @@ class SessionFlow:
             ev.HelpDismissed: self._on_help_dismissed,
             ev.StaffUnlocked: self._on_staff_unlocked,
             ev.Back: self._on_back,
-            ev.Cancel: lambda _e: self._reset(),
             ev.MoreTimeAnswered: self._on_more_time,
             ev.TimerExpired: self._on_timer,
             ev.DeviceFailed: self._on_device_failed,
@@ -149,7 +151,7 @@ class SessionFlow:
 
     def view(self) -> StepView:
         """What the screen of the current step shows: masked values only."""
-        return step_view(self.step, self.session, self.config, self._news)
+        return step_view(self.step, self.session, self.config, self._news, self.faults)
 
     # -- moving between steps ----------------------------------------------------------
     def _go(
@@ -288,8 +290,7 @@ class SessionFlow:
         return []
 
     def _give_up_on_fault(self) -> list[cmd.Command]:
-        if self._leave_fault() is Step.PRINT:
-            return self._go(Step.RATE)  # recorded; the certificate can be reprinted (补打)
+        self._leave_fault()
         return self._reset()
 
     def _on_retry(self, _event: ev.Retry) -> list[cmd.Command]:
@@ -361,7 +362,7 @@ class SessionFlow:
         if step is Step.LOOKUP:
             return self._lookup()
         if step is Step.PRINT:
-            return self._start_print(despite_fault=despite_fault)
+            return self._start_print()
         if step is Step.DEVICE_FAULT and s.fault_device not in self.faults:
             return self._resume(self._leave_fault())  # it recovered meanwhile
         return self._go(step, despite_fault=despite_fault)
@@ -498,17 +499,17 @@ class SessionFlow:
         return self._enter_help("lookup_failed")
 
     # -- printing ------------------------------------------------------------------------
-    def _start_print(self, *, despite_fault: bool = False) -> list[cmd.Command]:
+    def _start_print(self) -> list[cmd.Command]:
+        """Send the receipt, whatever the printer's known state: it is kept first (the
+        printer's answer, PrintFailed, offers retry or going on; 补打 prints it later)."""
         s = self.session
-        if "printer" in self.faults and not despite_fault:
-            return self._fault_at(Step.PRINT, "printer")
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
         reprint = s.service is Service.REPRINT
         kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
-        return [*self._go(Step.PRINT, despite_fault=True), job]
+        return [*self._go(Step.PRINT), job]
 
     def _on_print_done(self, _event: ev.PrintDone) -> list[cmd.Command]:
         if self.step is not Step.PRINT:
@@ -561,8 +562,11 @@ class SessionFlow:
         self.faults[event.device] = event.detail
         if self.step in LEFT_ON_FAULT and event.device in DEVICES_OF_STEP[self.step]:
             return self._fault_at(self.step, event.device)
+        if known or (event.device == "printer" and self.step is Step.PRINT):
+            return []  # told already, or the job's own answer (PrintFailed) tells it
         # Not in use now: remembered for the step that needs it; staff hear of it at once.
-        return [] if known else [cmd.CallStaff(f"{event.device}_fault")]
+        out: list[cmd.Command] = [cmd.CallStaff(f"{event.device}_fault")]
+        return [*out, *self._show()] if self.step is Step.IDLE else out  # the welcome says it
 
     def _faulty_device(self, step: Step) -> str:
         """The first of the step's devices known to be faulty ('' : none)."""
@@ -583,7 +587,9 @@ class SessionFlow:
         return target
 
     def _on_device_recovered(self, event: ev.DeviceRecovered) -> list[cmd.Command]:
-        self.faults.pop(event.device, None)
+        known = self.faults.pop(event.device, None) is not None
+        if self.step is Step.IDLE and known:
+            return self._show()  # the welcome screen no longer warns of it
         if self.step is not Step.DEVICE_FAULT or self.session.fault_device != event.device:
             return []
         return self._resume(self._leave_fault())

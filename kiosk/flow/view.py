@@ -7,6 +7,7 @@ the screens render it (`screens.steps`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kiosk.flow.model import (
@@ -83,6 +84,7 @@ class StepView:
     print_failed: str = ""  # the printer's status when the job was kept
     help_reason: str = ""
     fault_device: str = ""
+    faults: tuple[str, ...] = ()  # devices known to be faulty now (the welcome screen warns)
     # this step's news (StepNews)
     wrong_card: bool = False
     card_error: str = ""
@@ -94,8 +96,15 @@ class StepView:
     around: Surroundings = field(default_factory=Surroundings)
 
 
-def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) -> StepView:
-    """The view of `step` for this session and what happened on the step so far."""
+def step_view(
+    step: Step,
+    session: Session,
+    config: FlowConfig,
+    news: StepNews,
+    faults: Iterable[str] = (),
+) -> StepView:
+    """The view of `step` for this session, what happened on the step so far and the devices
+    known to be faulty."""
     s = session
     numbers = STEP_NUMBERS.get(s.service, {}) if s.service else {}
     resident = s.resident
@@ -128,4 +137,5 @@ def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) 
         liveness_failed=news.liveness_failed,
         staff_called=news.staff_called,
         card_left=news.card_left,
+        faults=tuple(sorted(faults)),
     )

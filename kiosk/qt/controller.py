@@ -28,6 +28,7 @@ from devices.card_reader.base import (
     ReaderStateChanged,
     ReadFailed,
 )
+from devices.printer.base import PRINTABLE, PrinterStatus
 from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 FACE_START_AFTER_MS = 0  # after the events queued now: the welcome screen's first paint
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
+# What the printer may say that keeps it from printing (paper out, cover open, offline).
+PRINTER_FAULTS = frozenset(str(s) for s in PrinterStatus if s not in PRINTABLE)
 
 
 class Voice(Protocol):
@@ -140,6 +143,7 @@ class KioskController(QObject):
         self.records.lookup_failed.connect(lambda why: self.dispatch(ev.LookupFailed(why)))
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
+        self.printer.status_changed.connect(self._on_printer_status)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -213,6 +217,13 @@ class KioskController(QObject):
                 self.dispatch(ev.DeviceRecovered("card_reader"))
             if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
                 self._show(Step.READ_CARD, self.flow.view())
+
+    def _on_printer_status(self, status: str) -> None:
+        """What the printer says between (and after) jobs: a fault or its end, for the flow."""
+        if status in PRINTER_FAULTS:
+            self.dispatch(ev.DeviceFailed("printer", status))
+        else:
+            self.dispatch(ev.DeviceRecovered("printer"))
 
     def _on_face_progress(self, guide: FaceGuide) -> None:
         self.dispatch(ev.FaceProgress(guide))  # the action's prompt, if any, is queued first

@@ -59,6 +59,7 @@ class DeviceStates(QObject):
         controller.face.engine_ready.connect(self._on_face_ready)
         controller.printer.printed.connect(self._on_printed)
         controller.printer.failed.connect(self._on_print_failed)
+        controller.printer.status_changed.connect(self._on_printer_status)
 
     def camera_starting(self) -> None:
         self._camera_state, self._camera_detail, self._frame_at = "starting", "", 0.0
@@ -78,6 +79,9 @@ class DeviceStates(QObject):
         self._printer_status = str(PrinterStatus.READY)
 
     def _on_print_failed(self, _job_id: str, printer_status: str) -> None:
+        self._printer_status = printer_status
+
+    def _on_printer_status(self, printer_status: str) -> None:  # watched between jobs
         self._printer_status = printer_status
 
     def _on_camera_fault(self, detail: str) -> None:
