@@ -247,7 +247,7 @@ def test_consent_declined_offers_assisted_check(flow: SessionFlow) -> None:
     assert record.reason == "assisted_without_face"
     flow.handle(ev.CaseRecorded(RecordedCase("c3")))
     assert flow.step is Step.RESULT
-    assert flow.view().assisted is True
+    assert flow.session.assisted_by == "staff-07"
 
 
 def test_staff_unlock_from_help_returns_assisted(flow: SessionFlow) -> None:
@@ -284,7 +284,7 @@ def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow)
     out = flow.handle(ev.CaseRecordFailed("disk full"))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view().record_error == "disk full"
+    assert flow.view().help_reason == "store_failed"
 
 
 def test_print_failure_keeps_job_and_allows_retry_or_continue(flow: SessionFlow) -> None:
@@ -620,7 +620,7 @@ def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFl
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view().record_error == "no_answer"
+    assert flow.view().help_reason == "store_failed"
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]

@@ -151,7 +151,7 @@ class SessionFlow:
 
     def view(self) -> StepView:
         """What the screen of the current step shows: masked values only."""
-        return step_view(self.step, self.session, self.config, self._news, self.faults)
+        return step_view(self.step, self.session, self._news, self.faults)
 
     # -- moving between steps ----------------------------------------------------------
     def _go(
@@ -474,7 +474,7 @@ class SessionFlow:
     def _on_record_failed(self, event: ev.CaseRecordFailed) -> list[cmd.Command]:
         if self.step is not Step.MATCHING:
             return []
-        self.session.record_error = event.reason
+        log.warning("the case could not be recorded: %s", event.reason)
         return self._enter_help("store_failed")
 
     def _lookup(self) -> list[cmd.Command]:
@@ -554,7 +554,6 @@ class SessionFlow:
             return self._enter_help("lookup_failed")
         if s.outcome is None:  # the match: pending, decided later from the recorded evidence
             return self._record(Outcome.PENDING, "match_timeout")
-        s.record_error = "no_answer"
         return self._enter_help("store_failed")
 
     def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:

@@ -174,4 +174,3 @@ class Session:
     match: MatchEvidence = field(default_factory=MatchEvidence)
     valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
     card_expired: bool = False  # the card read has expired: recorded, and the resident told
-    record_error: str = ""  # why the case could not be recorded
