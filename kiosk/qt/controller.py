@@ -65,6 +65,10 @@ class Voice(Protocol):
 
     def stop(self) -> None: ...
 
+    def can_play(self, prompt_id: str) -> bool:
+        """Whether `prompt_id` would be heard (voice on, a device, a file): 再听一遍 shows then."""
+        ...
+
 
 class SilentVoice:
     """Voice switched off in config: everything is on screen anyway."""
@@ -77,6 +81,9 @@ class SilentVoice:
 
     def stop(self) -> None:
         """Nothing playing."""
+
+    def can_play(self, prompt_id: str) -> bool:
+        return False
 
 
 def card_failure_reason(error: CardReaderError) -> str:
@@ -153,6 +160,8 @@ class KioskController(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.window.touch_watcher)
+        # 再听一遍 on the welcome screen replays its greeting (a touch plays it).
+        self.window.set_replay_available(self.voice.can_play("screen.idle"))
         self.apply(self.flow.start())
         # The face models (~1.2 s, loaded by dlib holding the GIL: the GUI thread cannot run
         # meanwhile) load once the welcome screen is up, not before its first paint. A capture
@@ -247,6 +256,7 @@ class KioskController(QObject):
             self._show(c.step, c.view)
         elif isinstance(c, cmd.PlayPrompt):
             self.voice.play(c.prompt_id)
+            self.window.set_replay_available(self.voice.can_play(c.prompt_id))
         elif isinstance(c, cmd.StartTimer):
             self.timers.start(c.name, c.seconds)
         elif isinstance(c, cmd.CancelTimer):

@@ -184,6 +184,10 @@ class PromptPlayer(QObject):
     def last_prompt(self) -> str:
         return self._last_id
 
+    def can_play(self, prompt_id: str) -> bool:
+        """Whether `prompt_id` would be heard: voice on, an audio device, a file for it."""
+        return self.enabled and not self._no_device and self.resolve(prompt_id) is not None
+
     def resolve(self, prompt_id: str) -> Path | None:
         """The file that `prompt_id` plays: the recorded override, else the rendered default.
         A more specific id with no file of its own plays its parent's (face.retry.<reason>
