@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from tests.test_app_session import _runtime_with, tap, wait_for, walk_to_result
+from tests.test_case_schema import schema_problems
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
@@ -33,6 +34,7 @@ def test_an_expired_card_is_checked_as_usual_recorded_and_the_resident_told(
         [item] = [item for item in feed["items"] if item["case_id"] == case_id]
         resident = item["payload"]["resident"]
         assert (resident["card_valid_to"], resident["card_expired"]) == ("2020-06-30", True)
+        assert schema_problems(item["payload"]) == []
         tap(rt, "result_continue")
         wait_for(qtbot, rt, "rate")
     finally:

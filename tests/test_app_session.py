@@ -22,6 +22,7 @@ from kiosk.app import KioskRuntime
 from kiosk.flow.view import StepView
 from kiosk.qt.headless_demo import demo_settings
 from kiosk.technician.pin import hash_pin
+from tests.test_case_schema import schema_problems
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
@@ -87,6 +88,8 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
         f"{rt.platform.url}/api/v1/cases", headers=rt.platform.operator_headers("feed"), timeout=10
     ).json()
     assert [item["case_id"] for item in feed["items"]] == [case_id]
+    # The case as recorded (real liveness evidence, real match) is what the schema publishes.
+    assert schema_problems(feed["items"][0]["payload"]) == []
     # The printed QR token verifies offline with the terminal's key and on the platform's page.
     assert rt.jobs is not None
     [job] = rt.jobs.jobs()
@@ -354,6 +357,7 @@ def test_the_stored_assisted_case_records_who_assisted(
         assert rt.store.case_ids("acked") == []
         payload = rt.store.envelope(case_id)["payload"]
         assert payload["assisted_by"] == "0107"
+        assert schema_problems(payload) == []
         assert (payload["outcome"], payload["reason"]) == ("pending", "assisted_without_face")
     finally:
         rt.shutdown()

@@ -179,8 +179,9 @@ def face_guide(update: LivenessUpdate) -> FaceGuide:
 
 
 def evidence(update: LivenessUpdate) -> dict[str, Any]:
-    """Liveness evidence for the case record: JSON-able, no image."""
+    """Liveness evidence for the case record (docs/case-schema.json): JSON-able, no image."""
     return {
+        "passed": update.passed,
         "actions": [
             {"action": a.action, "passed": a.passed, "at_s": round(a.at_s, 2)}
             for a in update.actions
