@@ -51,6 +51,10 @@ class TerminalSettings:
 
 @dataclass(frozen=True)
 class UiSettings:
+    # How the panel stands. The kiosk fills the display as the compositor gives it; it does not
+    # rotate it (cage -r, xrandr --rotate: docs/deploy.md). This sets the window's size when not
+    # full screen (the demo, --windowed), and a full-screen start logs a warning when the
+    # display stands the other way.
     orientation: Literal["landscape", "portrait"] = "landscape"
     fullscreen: bool = True
     font_file: str = ""

@@ -350,6 +350,20 @@ def _controller(
     )
 
 
+def orientation_problem(orientation: str, width: int, height: int) -> str:
+    """What is wrong when the display the kiosk fills does not stand as `ui.orientation` says
+    ('' when it does). The kiosk does not rotate the display: the compositor does (cage -r,
+    xrandr --rotate; docs/deploy.md)."""
+    standing = "portrait" if height > width else "landscape"
+    if standing == orientation:
+        return ""
+    return (
+        f"ui.orientation is {orientation} but the display is {width}x{height} ({standing}): "
+        "the screens are laid out for the display as it is; to turn it, rotate the output in "
+        "the compositor (kiosk.service: cage -r; Xorg: xrandr --rotate), see docs/deploy.md"
+    )
+
+
 def screen_surroundings(settings: Settings) -> Surroundings:
     """What the screens say beyond the flow's view: where and from when a pending case can be
     asked about (as the pending slip prints it)."""
