@@ -56,7 +56,13 @@ class SyncNow:
 
 @dataclass(frozen=True)
 class ExportBundle:
-    """Write the diagnostics bundle (logs, config, status; no personal data)."""
+    """Write the cases not yet synced, signed and sealed for the platform (导出待同步数据)."""
+
+
+@dataclass(frozen=True)
+class ExportDiagnostics:
+    """Write the diagnostics bundle for support (logs, config, self-test, queue status; no
+    personal data)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,8 @@ class ExitToDesktop:
 
 
 Intent = (
-    TestCardRead | TestPrint | SyncNow | ExportBundle | RegisterTerminal | ReprintJob
-    | ReprintAll | LeaveTechnician | ExitToDesktop
+    TestCardRead | TestPrint | SyncNow | ExportBundle | ExportDiagnostics | RegisterTerminal
+    | ReprintJob | ReprintAll | LeaveTechnician | ExitToDesktop
 )  # fmt: skip
 
 # action name (objectName of its button) -> intent class, button text
@@ -97,6 +103,7 @@ ACTIONS: dict[str, tuple[type, str]] = {
     "test_print": (TestPrint, "测试打印"),
     "sync_now": (SyncNow, "立即同步"),
     "export_bundle": (ExportBundle, "导出待同步数据"),
+    "export_diagnostics": (ExportDiagnostics, "导出诊断包"),
     "register_terminal": (RegisterTerminal, "注册终端"),
 }
 

@@ -234,17 +234,32 @@
             <translation>Export failed: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="102" />
+            <location filename="../../screens/pin_entry.py" line="42" />
+            <source>正在生成诊断包……</source>
+            <translation>Writing the diagnostics bundle…</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="43" />
+            <source>诊断包已导出到 {path}</source>
+            <translation>Diagnostics bundle written to {path}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="44" />
+            <source>诊断包导出失败：{error}</source>
+            <translation>Diagnostics bundle failed: {error}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="105" />
             <source>取消</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="122" />
+            <location filename="../../screens/pin_entry.py" line="125" />
             <source>技术员登录</source>
             <translation>Technician sign-in</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="163" />
+            <location filename="../../screens/pin_entry.py" line="166" />
             <source>请输入技术员密码</source>
             <translation>Enter the technician PIN</translation>
         </message>
@@ -519,287 +534,292 @@
             <translation>Finish</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="96" />
+            <location filename="../../screens/technician.py" line="102" />
             <source>测试读卡</source>
             <translation>Test card read</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="97" />
+            <location filename="../../screens/technician.py" line="103" />
             <source>测试打印</source>
             <translation>Test print</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="98" />
+            <location filename="../../screens/technician.py" line="104" />
             <source>立即同步</source>
             <translation>Sync now</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="99" />
+            <location filename="../../screens/technician.py" line="105" />
             <source>导出待同步数据</source>
             <translation>Export pending cases</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="104" />
+            <location filename="../../screens/technician.py" line="106" />
+            <source>导出诊断包</source>
+            <translation>Export diagnostics</translation>
+        </message>
+        <message>
+            <location filename="../../screens/technician.py" line="111" />
             <source>读卡器</source>
             <translation>Card reader</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="105" />
+            <location filename="../../screens/technician.py" line="112" />
             <source>摄像头</source>
             <translation>Camera</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="106" />
+            <location filename="../../screens/technician.py" line="113" />
             <source>人脸模型</source>
             <translation>Face models</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="107" />
+            <location filename="../../screens/technician.py" line="114" />
             <source>打印机</source>
             <translation>Printer</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="108" />
+            <location filename="../../screens/technician.py" line="115" />
             <source>平台</source>
             <translation>Platform</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="112" />
+            <location filename="../../screens/technician.py" line="119" />
             <source>正常</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="113" />
+            <location filename="../../screens/technician.py" line="120" />
             <source>有卡</source>
             <translation>Card present</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="114" />
+            <location filename="../../screens/technician.py" line="121" />
             <source>未连接</source>
             <translation>Not connected</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="115" />
+            <location filename="../../screens/technician.py" line="122" />
             <source>服务停止</source>
             <translation>Service stopped</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="116" />
+            <location filename="../../screens/technician.py" line="123" />
             <source>故障</source>
             <translation>Fault</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="117" />
+            <location filename="../../screens/technician.py" line="124" />
             <source>有画面</source>
             <translation>Streaming</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="118" />
+            <location filename="../../screens/technician.py" line="125" />
             <source>空闲</source>
             <translation>Idle</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="119" />
+            <location filename="../../screens/technician.py" line="126" />
             <source>无画面</source>
             <translation>No picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="120" />
+            <location filename="../../screens/technician.py" line="127" />
             <source>不可用</source>
             <translation>Unavailable</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="121" />
+            <location filename="../../screens/technician.py" line="128" />
             <source>加载中</source>
             <translation>loading</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="122" />
+            <location filename="../../screens/technician.py" line="129" />
             <source>纸将用完</source>
             <translation>Paper low</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="123" />
+            <location filename="../../screens/technician.py" line="130" />
             <source>缺纸</source>
             <translation>Paper out</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="124" />
+            <location filename="../../screens/technician.py" line="131" />
             <source>盖子打开</source>
             <translation>Cover open</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="125" />
+            <location filename="../../screens/technician.py" line="132" />
             <source>离线</source>
             <translation>Offline</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="126" />
+            <location filename="../../screens/technician.py" line="133" />
             <source>未知</source>
             <translation>Unknown</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="127" />
+            <location filename="../../screens/technician.py" line="134" />
             <source>在线</source>
             <translation>Online</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="128" />
+            <location filename="../../screens/technician.py" line="135" />
             <source>未配置</source>
             <translation>Not configured</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="132" />
+            <location filename="../../screens/technician.py" line="139" />
             <source>认证凭证</source>
             <translation>Certificate</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="133" />
+            <location filename="../../screens/technician.py" line="140" />
             <source>未通过告知单</source>
             <translation>Failure notice</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="134" />
+            <location filename="../../screens/technician.py" line="141" />
             <source>受理回执</source>
             <translation>Acceptance slip</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="135" />
+            <location filename="../../screens/technician.py" line="142" />
             <source>测试页</source>
             <translation>Test page</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="139" />
+            <location filename="../../screens/technician.py" line="146" />
             <source>已发送 {n} 张到打印机补打</source>
             <translation>Sent {n} to the printer for a reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="141" />
+            <location filename="../../screens/technician.py" line="148" />
             <source>补打完成：已打印 {printed} 张</source>
             <translation>Reprint done: {printed} printed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="142" />
+            <location filename="../../screens/technician.py" line="149" />
             <source>已打印 {printed} 张，{kept} 张仍保留（打印机：{status}）</source>
             <translation>{printed} printed, {kept} still kept (printer: {status})</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="143" />
+            <location filename="../../screens/technician.py" line="150" />
             <source>读取待补打凭证失败：{error}</source>
             <translation>Could not read the kept receipts: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="200" />
+            <location filename="../../screens/technician.py" line="207" />
             <source>{n} 小时</source>
             <translation>{n} h</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="202" />
+            <location filename="../../screens/technician.py" line="209" />
             <source>{n} 分钟</source>
             <translation>{n} min</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="211" />
+            <location filename="../../screens/technician.py" line="218" />
             <source>凭证号 {no}</source>
             <translation>No. {no}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="212" />
+            <location filename="../../screens/technician.py" line="219" />
             <source>{when}  打印机：{state}  已试 {n} 次</source>
             <translation>{when}  printer: {state}  tries: {n}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="220" />
+            <location filename="../../screens/technician.py" line="227" />
             <source>补打未成功：{state}</source>
             <translation>Reprint failed: {state}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="248" />
+            <location filename="../../screens/technician.py" line="255" />
             <source>没有数据</source>
             <translation>No data</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="314" />
+            <location filename="../../screens/technician.py" line="321" />
             <source>返回服务界面</source>
             <translation>Back to service</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="315" />
+            <location filename="../../screens/technician.py" line="322" />
             <source>退出到桌面</source>
             <translation>Exit to desktop</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="322" />
+            <location filename="../../screens/technician.py" line="329" />
             <source>摄像头画面</source>
             <translation>Camera picture</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="355" />
+            <location filename="../../screens/technician.py" line="362" />
             <source>最近日志</source>
             <translation>Recent logs</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="356" />
+            <location filename="../../screens/technician.py" line="363" />
             <source>当前配置</source>
             <translation>Effective config</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="370" />
+            <location filename="../../screens/technician.py" line="377" />
             <source>全部补打</source>
             <translation>Reprint all</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="385" />
+            <location filename="../../screens/technician.py" line="392" />
             <source>技术员模式</source>
             <translation>Technician mode</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="426" />
+            <location filename="../../screens/technician.py" line="433" />
             <source>待同步 {pending} 件，发送中 {sending} 件，失败 {failed} 件，最早的已等 {age}</source>
             <translation>Waiting {pending}, sending {sending}, failed {failed}, oldest waiting {age}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="434" />
+            <location filename="../../screens/technician.py" line="441" />
             <source>从未同步</source>
             <translation>never</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="435" />
+            <location filename="../../screens/technician.py" line="442" />
             <source>上次同步：{when}</source>
             <translation>Last sync: {when}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="437" />
+            <location filename="../../screens/technician.py" line="444" />
             <source>错误：{error}</source>
             <translation>Error: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="443" />
+            <location filename="../../screens/technician.py" line="450" />
             <source>待补打（{n}）</source>
             <translation>To reprint ({n})</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="445" />
+            <location filename="../../screens/technician.py" line="452" />
             <source>没有待补打的凭证</source>
             <translation>No receipts waiting for a reprint</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="447" />
+            <location filename="../../screens/technician.py" line="454" />
             <source>待补打 {n} 张，下面是最新的 {shown} 张</source>
             <translation>{n} to reprint; the newest {shown} are listed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="479" />
+            <location filename="../../screens/technician.py" line="486" />
             <source>正在补打</source>
             <translation>Printing…</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="479" />
+            <location filename="../../screens/technician.py" line="486" />
             <source>已打印</source>
             <translation>Printed</translation>
         </message>
         <message>
-            <location filename="../../screens/technician.py" line="480" />
+            <location filename="../../screens/technician.py" line="487" />
             <source>补打</source>
             <translation>Reprint</translation>
         </message>
