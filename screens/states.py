@@ -42,6 +42,7 @@ def _where() -> Surroundings:
 # name -> (step, view), in the order a resident meets them
 STATES: dict[str, tuple[Step, StepView]] = {
     "welcome": (Step.IDLE, StepView()),
+    "welcome_printer_fault": (Step.IDLE, StepView(faults=("printer",))),
     "read_card": (Step.READ_CARD, READER),
     "read_card_error": (Step.READ_CARD, replace(READER, card_error="torn_read")),
     "read_card_wrong_card": (Step.READ_CARD, replace(READER, wrong_card=True)),
@@ -66,6 +67,16 @@ STATES: dict[str, tuple[Step, StepView]] = {
     "result_verified": (
         Step.RESULT,
         replace(PENSION, step_no=5, outcome=Outcome.VERIFIED, valid_until="2027-11-24"),
+    ),
+    "result_verified_card_expired": (
+        Step.RESULT,
+        replace(
+            PENSION,
+            step_no=5,
+            outcome=Outcome.VERIFIED,
+            valid_until="2027-11-24",
+            card_expired=True,
+        ),
     ),
     "result_not_verified": (
         Step.RESULT,
@@ -104,12 +115,11 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
     result_step, result = STATES["result_not_verified"]
     help_step, help_view = STATES["help"]
     fault_step, fault = STATES["device_fault"]
-    verified_step, verified = STATES["result_verified"]
     return {
-        "result_verified_card_expired": (verified_step, replace(verified, card_expired=True)),
         **{
             f"welcome_{device}_fault": (Step.IDLE, StepView(faults=(device,)))
             for device in WELCOME_FAULT_TEXT
+            if device != "printer"  # in STATES
         },
         "welcome_faults": (Step.IDLE, StepView(faults=("camera", "printer"))),
         **{
