@@ -6,6 +6,7 @@ such as `config/terminal.example.toml` overrides them key by key.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,8 @@ class TerminalSettings:
     service_point: str = "示范村便民服务站"
     locale: Literal["zh_CN", "en"] = "zh_CN"
     data_dir: Path = Path("var")
+    # Synced cases' metadata, and printed notices and slips for 补打; a printed certificate
+    # stays for 补打 (sealed, masked, no face) until its validity ends when that is later.
     retention_days: int = _range(30, 0, 3650)
 
     def problems(self) -> list[tuple[str, str, str]]:
@@ -48,6 +51,10 @@ class TerminalSettings:
 
 @dataclass(frozen=True)
 class UiSettings:
+    # How the panel stands. The kiosk fills the display as the compositor gives it; it does not
+    # rotate it (cage -r, xrandr --rotate: docs/deploy.md). This sets the window's size when not
+    # full screen (the demo, --windowed), and a full-screen start logs a warning when the
+    # display stands the other way.
     orientation: Literal["landscape", "portrait"] = "landscape"
     fullscreen: bool = True
     font_file: str = ""
@@ -110,6 +117,21 @@ class SimulatedCardSettings:
     fault: Literal["none", "unreadable", "unplugged", "slow", "pcscd_gone"] = "none"
     insert_after_s: float = _range(1.0, 0.0, 600.0)
     slow_delay_s: float = _range(3.0, 0.0, 60.0)
+    valid_to: str = "长期"  # the card's validity: 长期 (long-term) or its last day, YYYY-MM-DD
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        if self.valid_to == "长期" or _iso_date(self.valid_to):
+            return []
+        fix = 'Use "长期" or the card\'s last valid day as "YYYY-MM-DD", e.g. "2020-06-30".'
+        return [("valid_to", f"{self.valid_to!r} is no date", fix)]
+
+
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 @dataclass(frozen=True)
@@ -196,19 +218,48 @@ class PrinterSettings:
     qr_mode: Literal["native", "image"] = "native"
     timeout_s: float = _range(5.0, 0.5, 60.0)
     status_timeout_s: float = _range(0.5, 0.05, 10.0)
+    # Between jobs, ask the printer's status this often (0: only when printing).
+    watch_interval_s: float = _range(10.0, 0.0, 3600.0)
     font_file: str = ""
     fault: Literal["none", "paper_out", "offline", "cover_open"] = "none"
+
+
+# The longest public base URL a certificate's QR code may carry before the token: with the
+# longest token (299 characters) the link stays within QR version 15 at error correction M.
+VERIFY_URL_MAX_CHARS = 60
 
 
 @dataclass(frozen=True)
 class PlatformSettings:
     url: str = ""
+    # The platform's public address as a phone reaches it: the certificate's QR code opens
+    # <verify_url>/verify/<token>. Empty: the URL this terminal registered with, else `url`.
+    verify_url: str = ""
     embedded: bool = True
     ca_bundle: str = ""
     timeout_s: float = _range(10.0, 1.0, 120.0)
     sync_interval_s: int = _range(60, 5, 86400)
     batch_size: int = _range(20, 1, 500)
     max_backoff_s: int = _range(3600, 10, 86400)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        url = self.verify_url
+        if not url:
+            return []
+        fix = (
+            f"Use the platform's public base URL, http(s)://host[/path], at most "
+            f"{VERIFY_URL_MAX_CHARS} characters and without ? or #, e.g. "
+            '"https://yanglao.example.gov.cn": the QR code adds /verify/<token> to it.'
+        )
+        scheme, _, rest = url.partition("://")
+        good = (
+            scheme in ("http", "https")
+            and rest.strip("/")
+            and url.isascii()
+            and not any(c in url for c in "?# ")
+            and len(url) <= VERIFY_URL_MAX_CHARS
+        )
+        return [] if good else [("verify_url", f"{url!r} is not such a URL", fix)]
 
 
 @dataclass(frozen=True)

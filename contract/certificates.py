@@ -25,6 +25,11 @@ The signer takes a plain `CertificateFields`: the terminal makes one from its ce
 and nothing here knows how a certificate is issued or printed.
 
 `verify_token` is the one verifier: the CLI and the central platform's /verify page call it.
+
+What a printed QR code carries is `verify_link(base, token)`: the platform's public verify page
+with the token in its path (`<base>/verify/<token>`), so a phone's scanner opens the verdict; a
+terminal that knows no platform prints the bare token. `token_in` reads the token back out of
+either, for the offline verifier.
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ _FIELDS = (
     "outcome",
 )
 _PAYLOAD_LENGTH = 1 + len(_FIELDS) + 2  # the version, and a length for each masked field
+VERIFY_PATH = "/verify/"  # the platform's public page: <base>/verify/<token>
 
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")  # the time zone of every printed date
@@ -284,6 +290,24 @@ def verify_token(
     if dt.date.fromisoformat(fields["valid_until"]) < today:
         return Verification(False, f"certificate expired on {fields['valid_until']}", fields)
     return Verification(True, "signature valid; certificate current", fields)
+
+
+def verify_link(base_url: str, token: str) -> str:
+    """What a certificate's QR code carries: the verify page of the platform at `base_url`
+    with the token in its path, or the bare token when no base is known ('')."""
+    base = base_url.strip().rstrip("/")
+    return f"{base}{VERIFY_PATH}{token}" if base else token
+
+
+def token_in(scanned: str) -> str:
+    """The token in what a QR code carries: a verify link (`.../verify/<token>`, any query or
+    fragment dropped) or the bare token. Anything else comes back as it is, for
+    `verify_token` to reject with its reason."""
+    text = scanned.strip()
+    head, found, tail = text.rpartition(VERIFY_PATH)
+    if found and "://" in head:
+        return re.split(r"[?#]", tail, maxsplit=1)[0]
+    return text
 
 
 def load_public_keys(path: Path) -> dict[str, Ed25519PublicKey]:

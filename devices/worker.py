@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -22,6 +23,10 @@ THREAD_PREFIX = "device-"
 BACKGROUND_PREFIXES = (THREAD_PREFIX, "kiosk-")
 
 
+def _nothing() -> None:
+    """The job that wakes a stopping worker."""
+
+
 class DeviceWorker:
     """Runs `idle()` in a loop and queued jobs in between, on one named thread."""
 
@@ -31,10 +36,15 @@ class DeviceWorker:
         idle: Callable[[], None] | None = None,
         idle_pause_s: float = 0.05,
         thread_prefix: str = THREAD_PREFIX,
+        idle_every_s: float = 0.0,
     ) -> None:
+        """`idle_every_s`: run `idle` at most this often, waiting for jobs in between (a
+        printer's status asked every few seconds); 0: whenever no job waits (a backend whose
+        idle step blocks on its own, like a card reader's wait for an event)."""
         self.name = name
         self._idle = idle
         self._idle_pause_s = idle_pause_s
+        self._idle_every_s = idle_every_s
         self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]]]
         self._jobs = queue.SimpleQueue()
         self._stopping = threading.Event()
@@ -54,6 +64,7 @@ class DeviceWorker:
     def stop(self, timeout_s: float = 5.0) -> bool:
         """Ask the thread to finish its current job and exit; True once it has."""
         self._stopping.set()
+        self._jobs.put((_nothing, (), Future()))  # wakes a thread waiting for the next job
         if self._thread.is_alive():
             self._thread.join(timeout_s)
         alive = self._thread.is_alive()
@@ -75,12 +86,17 @@ class DeviceWorker:
         return self._thread.is_alive()
 
     def _run(self) -> None:
+        next_idle = 0.0  # monotonic time of the next idle step (idle_every_s)
         while not self._stopping.is_set():
             pause = self._idle_pause_s if self._idle is None else 0.0
+            if self._idle is not None and self._idle_every_s:
+                pause = min(self._idle_every_s, max(0.0, next_idle - time.monotonic()))
             try:
                 fn, args, future = self._jobs.get(timeout=pause or 0.001)
             except queue.Empty:
-                self._run_idle()
+                if time.monotonic() >= next_idle:
+                    self._run_idle()
+                    next_idle = time.monotonic() + self._idle_every_s
                 continue
             if future.set_running_or_notify_cancel():
                 try:

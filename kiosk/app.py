@@ -40,7 +40,7 @@ from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.runner import Done, Failed, Result
 from kiosk.qt.technician.mode import TechnicianMode
 from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
-from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder
+from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder, verify_base_url
 from kiosk.records.recorder import CaseRecorder
 from kiosk.release import demo_clip
 from kiosk.technician.staff import StaffGate
@@ -76,8 +76,8 @@ STORE_FIXES: tuple[tuple[type[StoreError], str], ...] = (
     ),
 )
 PRINT_JOBS_FIX = (
-    "Do not delete it: it keeps the receipts for reprints; check the disk and that the file "
-    "belongs to the kiosk user, or call support"
+    "Do not delete it: it keeps the receipts for reprints (sealed with the storage key); check "
+    "the disk and that the file belongs to the kiosk user, or call support"
 )
 
 
@@ -130,9 +130,9 @@ def _case_store(settings: Settings, keys: TerminalKeys, data_dir: Path) -> CaseS
         raise StartupError(store_path(settings, data_dir), str(exc), fix) from exc
 
 
-def _print_jobs(data_dir: Path) -> PrintJobStore:
+def _print_jobs(data_dir: Path, keys: TerminalKeys) -> PrintJobStore:
     try:
-        return PrintJobStore.in_data_dir(data_dir)
+        return PrintJobStore.in_data_dir(data_dir, keys.storage_key)
     except PrintStoreError as exc:  # a newer release's schema, a full disk, a damaged file
         fix = NEWER_RELEASE_FIX if isinstance(exc, PrintStoreTooNew) else PRINT_JOBS_FIX
         raise StartupError(data_dir / DB_FILE, str(exc), fix) from exc
@@ -189,7 +189,7 @@ class KioskRuntime:
         keys = _terminal_keys(data_dir)
         store = _case_store(settings, keys, data_dir)
         try:
-            jobs = _print_jobs(data_dir)
+            jobs = _print_jobs(data_dir, keys)
         except BaseException:
             store.close()
             raise
@@ -227,13 +227,15 @@ class KioskRuntime:
             self.sync.start()
 
     def purge_print_jobs(self) -> None:
-        """Printed receipts (masked data) are kept for reprints no longer than retention."""
+        """Printed receipts (masked data, sealed) are kept for 补打 for `retention_days`, a
+        certificate for as long as it is valid (its keep_until) if that is longer."""
         jobs = self.jobs
         if jobs is None:
             return
         days = self.settings.terminal.retention_days
-        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-        self.controller.background.run(lambda: jobs.purge(cutoff), _log_purged)
+        now = dt.datetime.now(CHINA_TZ)
+        cutoff = now - dt.timedelta(days=days)
+        self.controller.background.run(lambda: jobs.purge(cutoff, now.date()), _log_purged)
 
     def shutdown(self) -> None:
         if self.technician is not None:
@@ -316,7 +318,11 @@ def _controller(
     face = FaceBridge(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
     records = RecordBridge(recorder.record, recorder.lookup)
-    printer = PrinterBridge(create_printer(settings.printer, data_dir), jobs)
+    printer = PrinterBridge(
+        create_printer(settings.printer, data_dir),
+        jobs,
+        watch_interval_s=settings.printer.watch_interval_s,
+    )
     voice = voice_for(settings)
     flow = SessionFlow(
         FlowConfig.from_limits(
@@ -336,9 +342,25 @@ def _controller(
         records,
         printer,
         voice,
-        ReceiptBuilder(settings, recorder.holder).build,
+        ReceiptBuilder(
+            settings, recorder.holder, lambda: verify_base_url(settings, data_dir)
+        ).build,
         staff_gate.identify,
         surroundings=lambda: screen_surroundings(settings),
+    )
+
+
+def orientation_problem(orientation: str, width: int, height: int) -> str:
+    """What is wrong when the display the kiosk fills does not stand as `ui.orientation` says
+    ('' when it does). The kiosk does not rotate the display: the compositor does (cage -r,
+    xrandr --rotate; docs/deploy.md)."""
+    standing = "portrait" if height > width else "landscape"
+    if standing == orientation:
+        return ""
+    return (
+        f"ui.orientation is {orientation} but the display is {width}x{height} ({standing}): "
+        "the screens are laid out for the display as it is; to turn it, rotate the output in "
+        "the compositor (kiosk.service: cage -r; Xorg: xrandr --rotate), see docs/deploy.md"
     )
 
 

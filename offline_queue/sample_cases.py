@@ -49,16 +49,22 @@ def fake_id_number(rng: random.Random) -> str:
 
 
 def demo_payload(rng: random.Random, terminal_id: str) -> dict[str, Any]:
-    """A pension-check case shaped as the flow records it (docs/case-schema.md), made up."""
+    """A pension-check case shaped as the flow records it (docs/case-schema.json), made up."""
     id_number = fake_id_number(rng)
     outcome = rng.choices(["verified", "not_verified", "pending"], [8, 1, 1])[0]
     verified = outcome == "verified"
     distance = round(rng.uniform(0.25, 0.45) if verified else rng.uniform(0.5, 0.8), 4)
     valid_until = f"{dt.date.today().year + 1}-01-31" if verified else None
+    reason = {
+        "verified": "",
+        "not_verified": rng.choice(["face_mismatch", "timeout"]),
+        "pending": "platform_unreachable",
+    }[outcome]
+    live = reason != "timeout"
     payload: dict[str, Any] = {
         "service": "pension_check",
         "outcome": outcome,
-        "reason": "" if verified else rng.choice(["no_match", "liveness_failed"]),
+        "reason": reason,
         "terminal_id": terminal_id,
         "service_point": "演示服务站 (test data)",
         "assisted_by": None,
@@ -68,16 +74,23 @@ def demo_payload(rng: random.Random, terminal_id: str) -> dict[str, Any]:
             "id_number": id_number,
             "sex": rng.choice(["1", "2"]),
             "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+            "card_valid_to": "long_term",
+            "card_expired": False,
         },
-        "match": {"distance": distance, "threshold": 0.51, "reference": "card_photo"},
+        "match": (
+            {"distance": distance, "threshold": 0.51, "reference": "card_photo"}
+            if reason in ("", "face_mismatch")
+            else {}
+        ),
         "liveness": {
-            "passed": outcome != "not_verified",
-            "reason": "passed",
+            "passed": live,
+            "reason": "passed" if live else "timeout",
             "restarts": 0,
             "actions": [
-                {"action": action, "passed": True, "at_s": round(rng.uniform(1, 12), 1)}
+                {"action": action, "passed": live, "at_s": round(rng.uniform(1, 12), 1)}
                 for action in rng.sample(["blink", "mouth_open", "turn_left", "turn_right"], 2)
             ],
+            "best_frame_s": round(rng.uniform(1, 12), 2) if live else None,
         },
         "valid_until": valid_until,
     }

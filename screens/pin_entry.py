@@ -39,6 +39,9 @@ TECH_TEXT = {
     "sync_off": "没有配置平台，不能同步",
     "export_done": "已导出 {n} 件到 {path}",
     "export_failed": "导出失败：{error}",
+    "diagnostics_running": "正在生成诊断包……",
+    "diagnostics_done": "诊断包已导出到 {path}",
+    "diagnostics_failed": "诊断包导出失败：{error}",
 }
 
 

@@ -10,7 +10,14 @@ from dataclasses import replace
 
 from kiosk.flow.model import Outcome, Service, Step
 from kiosk.flow.view import FaceGuide, StepView, Surroundings
-from screens.texts import GUIDANCE_TEXT
+from screens.texts import (
+    FAULT_TEXT,
+    GUIDANCE_TEXT,
+    HELP_TEXT,
+    LIVENESS_RETRY_TEXT,
+    NOT_VERIFIED_TEXT,
+    WELCOME_FAULT_TEXT,
+)
 
 
 def _resident() -> StepView:
@@ -35,6 +42,7 @@ def _where() -> Surroundings:
 # name -> (step, view), in the order a resident meets them
 STATES: dict[str, tuple[Step, StepView]] = {
     "welcome": (Step.IDLE, StepView()),
+    "welcome_printer_fault": (Step.IDLE, StepView(faults=("printer",))),
     "read_card": (Step.READ_CARD, READER),
     "read_card_error": (Step.READ_CARD, replace(READER, card_error="torn_read")),
     "read_card_wrong_card": (Step.READ_CARD, replace(READER, wrong_card=True)),
@@ -62,12 +70,22 @@ STATES: dict[str, tuple[Step, StepView]] = {
     ),
     "face_retry": (
         Step.FACE_CAPTURE,
-        replace(PENSION, step_no=4, can_go_back=True, liveness_failed="action_timeout"),
+        replace(PENSION, step_no=4, can_go_back=True, liveness_failed="timeout"),
     ),
     "matching": (Step.MATCHING, replace(PENSION, step_no=4)),
     "result_verified": (
         Step.RESULT,
         replace(PENSION, step_no=5, outcome=Outcome.VERIFIED, valid_until="2027-11-24"),
+    ),
+    "result_verified_card_expired": (
+        Step.RESULT,
+        replace(
+            PENSION,
+            step_no=5,
+            outcome=Outcome.VERIFIED,
+            valid_until="2027-11-24",
+            card_expired=True,
+        ),
     ),
     "result_not_verified": (
         Step.RESULT,
@@ -101,6 +119,36 @@ STATES: dict[str, tuple[Step, StepView]] = {
         replace(PENSION, step_no=3, can_go_back=True, more_time=True),
     ),
 }
+
+
+def reason_states() -> dict[str, tuple[Step, StepView]]:
+    """Every reason a screen has its own words for (a failed capture, a check not verified, a
+    call for staff, a faulty device, an expired card), for the audit: `<state>_<reason>`."""
+    retry_step, retry = STATES["face_retry"]
+    result_step, result = STATES["result_not_verified"]
+    help_step, help_view = STATES["help"]
+    fault_step, fault = STATES["device_fault"]
+    return {
+        **{
+            f"welcome_{device}_fault": (Step.IDLE, StepView(faults=(device,)))
+            for device in WELCOME_FAULT_TEXT
+            if device != "printer"  # in STATES
+        },
+        "welcome_faults": (Step.IDLE, StepView(faults=("camera", "printer"))),
+        **{
+            f"face_retry_{code}": (retry_step, replace(retry, liveness_failed=code))
+            for code in LIVENESS_RETRY_TEXT
+        },
+        **{
+            f"result_not_verified_{code}": (result_step, replace(result, reason=code))
+            for code in NOT_VERIFIED_TEXT
+        },
+        **{f"help_{code}": (help_step, replace(help_view, help_reason=code)) for code in HELP_TEXT},
+        **{
+            f"device_fault_{device}": (fault_step, replace(fault, fault_device=device))
+            for device in FAULT_TEXT
+        },
+    }
 
 
 def guidance_states() -> dict[str, tuple[Step, StepView]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome, Service
 from kiosk.flow.view import StepView
@@ -10,24 +12,32 @@ from screens.texts import (
     ACTION_TEXT,
     CARD_ERROR_DEFAULT,
     CARD_ERROR_TEXT,
+    CARD_EXPIRED_TEXT,
     FAULT_TEXT,
     GUIDANCE_TEXT,
     HELP_TEXT,
+    LIVENESS_RETRY_DEFAULT,
+    LIVENESS_RETRY_TEXT,
     NOT_VERIFIED_NEXT,
     NOT_VERIFIED_TEXT,
     PRINT_FAILED_TEXT,
     READER_DOWN_STATES,
     READER_STATE_TEXT,
+    WELCOME_FAULT_TEXT,
     tr,
 )
 
 View = StepView
 
 
-def idle(_view: View) -> Spec:
+def idle(view: View) -> Spec:
+    # The most serious known fault only (the table's order): one line, and staff know them all.
+    worst = next((d for d in WELCOME_FAULT_TEXT if d in view.faults), "")
     return Spec(
         title=tr("您好，欢迎使用自助服务"),
         body=tr("请点击您要办理的事情"),
+        status=tr(WELCOME_FAULT_TEXT[worst]) if worst else "",
+        status_tone="warning" if worst else "",
         actions=[
             Action(
                 tr("养老金资格认证"),
@@ -90,9 +100,10 @@ def consent(_view: View) -> Spec:
 
 def face_capture(view: View) -> Spec:
     if view.liveness_failed:
+        why = LIVENESS_RETRY_TEXT.get(view.liveness_failed, LIVENESS_RETRY_DEFAULT)
         return Spec(
             title=tr("没有完成，请再试一次"),
-            body=tr("请正对屏幕，按提示慢慢做动作。"),
+            body=tr(why),
             tone="warning",
             actions=[Action(tr("再试一次"), "face_retry", ev.Retry, "primary")],
         )
@@ -116,6 +127,13 @@ def lookup(view: View) -> Spec:
 
 
 def result(view: View) -> Spec:
+    spec = _result(view)
+    if view.card_expired:  # decided as usual (kiosk.flow.machine); the card needs renewing
+        return replace(spec, status=tr(CARD_EXPIRED_TEXT), status_tone="warning")
+    return spec
+
+
+def _result(view: View) -> Spec:
     outcome = view.outcome
     printing = view.service is Service.PENSION_CHECK
     next_text = tr("打印凭证") if printing else tr("继续")

@@ -56,7 +56,13 @@ class SyncNow:
 
 @dataclass(frozen=True)
 class ExportBundle:
-    """Write the diagnostics bundle (logs, config, status; no personal data)."""
+    """Write the cases not yet synced, signed and sealed for the platform (导出待同步数据)."""
+
+
+@dataclass(frozen=True)
+class ExportDiagnostics:
+    """Write the diagnostics bundle for support (logs, config, self-test, queue status; no
+    personal data)."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,8 @@ class ExitToDesktop:
 
 
 Intent = (
-    TestCardRead | TestPrint | SyncNow | ExportBundle | RegisterTerminal | ReprintJob
-    | ReprintAll | LeaveTechnician | ExitToDesktop
+    TestCardRead | TestPrint | SyncNow | ExportBundle | ExportDiagnostics | RegisterTerminal
+    | ReprintJob | ReprintAll | LeaveTechnician | ExitToDesktop
 )  # fmt: skip
 
 # action name (objectName of its button) -> intent class, button text
@@ -97,12 +103,14 @@ ACTIONS: dict[str, tuple[type, str]] = {
     "test_print": (TestPrint, "测试打印"),
     "sync_now": (SyncNow, "立即同步"),
     "export_bundle": (ExportBundle, "导出待同步数据"),
+    "export_diagnostics": (ExportDiagnostics, "导出诊断包"),
     "register_terminal": (RegisterTerminal, "注册终端"),
 }
 
 DEVICE_NAMES = {
     "card_reader": "读卡器",
     "camera": "摄像头",
+    "face_models": "人脸模型",
     "printer": "打印机",
     "platform": "平台",
 }
@@ -117,6 +125,7 @@ STATE_WORDS = {
     "idle": "空闲",
     "stalled": "无画面",
     "unavailable": "不可用",
+    "loading": "加载中",
     "paper_low": "纸将用完",
     "paper_out": "缺纸",
     "cover_open": "盖子打开",

@@ -58,7 +58,8 @@ class KeptJobs:
 
 @dataclass(frozen=True)
 class TechnicianView:
-    """The whole panel. `devices` keeps its order: card_reader, camera, printer, platform."""
+    """The whole panel. `devices` keeps its order: card_reader, camera, face_models, printer,
+    platform."""
 
     terminal_id: str = ""
     version: str = ""

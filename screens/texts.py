@@ -27,23 +27,40 @@ CARD_ERROR_TEXT = {
     "pin_required": "这张社保卡需要密码，请找工作人员帮忙。",
 }
 CARD_ERROR_DEFAULT = "没有读到卡片。请把卡拿起来，再重新放好。"
+# On the result screen when the card read had expired (the check counts all the same).
+CARD_EXPIRED_TEXT = "您的证件已过期，这次认证照常办理。请尽快换领新证件。"
 
+# Why a check was not verified (the flow's reason: the match's, or the liveness check's,
+# kiosk.face.liveness.Reason), for the result screen.
 NOT_VERIFIED_TEXT = {
     "face_mismatch": "照片比对没有通过。",
     "liveness_failed": "没有完成规定的动作。",
-    "action_timeout": "没有完成规定的动作。",
+    "timeout": "没有看到您做完规定的动作。",
     "no_face": "没有看清您的脸。",
-    "face_changed": "拍摄中换了人或出现了多张脸。",
+    "face_changed": "拍摄中换了人。",
+    "too_many_restarts": "拍摄中画面里的人多次变化。",
+    "poor_quality": "没有拍到清楚的正脸。",
     # A suspected photo, screen or video: neutral, never an accusation (a live resident may
     # be refused too, by odd light or a screen behind them); NOT_VERIFIED_NEXT adds the staff.
     "presentation_attack": "请您本人直接对着摄像头，不要使用照片、视频或手机。",
 }
+
+# The face capture's retry screen: what happened and what to do, by liveness reason.
+LIVENESS_RETRY_TEXT = {
+    "timeout": "没有看到您做完动作。请听提示，慢慢做每一个动作。",
+    "no_face": "没有看到您的脸。请正对屏幕，让脸在框里。",
+    "face_changed": "检测中换了人。请本人一个人站在屏幕前。",
+    "too_many_restarts": "画面里的人总在变化。请其他人让开，本人一个人站在屏幕前。",
+    "poor_quality": "没有拍到清楚的正脸。请正对屏幕，保持不动，站到亮一点的地方。",
+}
+LIVENESS_RETRY_DEFAULT = "请正对屏幕，按提示慢慢做动作。"
 NOT_VERIFIED_NEXT = "请联系工作人员帮您办理，或带上身份证到社保经办机构办理。"
 
 HELP_TEXT = {
     "consent_declined": "工作人员会帮您办理，不用拍照。请稍等。",
     "card_unreadable": "多次没有读到卡片，工作人员马上过来帮您。",
     "store_failed": "终端暂时不能保存记录，这次认证没有保存。工作人员马上过来帮您办理。",
+    "lookup_failed": "终端暂时查不到认证记录。工作人员马上过来帮您。",
     "resident": "工作人员马上过来帮您，请稍等。",
 }
 
@@ -60,7 +77,17 @@ READER_DOWN_STATES = frozenset({"no_reader", "service_down", "error"})
 FAULT_TEXT = {
     "card_reader": "读卡器暂时不能使用。",
     "camera": "摄像头暂时不能使用。",
+    "face_models": "人脸识别暂时不能使用。",
     "printer": "打印机暂时不能使用。",
+}
+
+# The welcome screen, when a device is known to be faulty before anyone starts; the most
+# serious first (the screen says only the first that applies).
+WELCOME_FAULT_TEXT = {
+    "card_reader": "读卡器暂时不能使用，请找工作人员帮忙。",
+    "camera": "摄像头暂时不能使用，养老金资格认证请找工作人员帮忙。",
+    "face_models": "人脸识别暂时不能使用，养老金资格认证请找工作人员帮忙。",
+    "printer": "打印机暂时不能打印。可以照常办理，凭证会保存，可以稍后补打。",
 }
 
 PRINT_FAILED_TEXT = {

@@ -90,6 +90,12 @@ class KioskWindow(QStackedWidget):
         self.setCurrentWidget(screen)
         return screen
 
+    def set_replay_available(self, available: bool) -> None:
+        """再听一遍 only where it does something: hidden while voice is off, there is no audio
+        device or the screen's prompt has no file (everything it would say is on screen)."""
+        for screen in self.screens.values():
+            screen.replay_button.setVisible(available)
+
     def current_screen(self) -> StepScreen:
         widget = self.currentWidget()
         assert isinstance(widget, StepScreen)

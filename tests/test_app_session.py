@@ -16,12 +16,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from config import load_settings
-from contract.certificates import verify_token
+from contract.certificates import token_in, verify_token
 from devices.printer.layout import KeyValue, QrCode
 from kiosk.app import KioskRuntime
 from kiosk.flow.view import StepView
 from kiosk.qt.headless_demo import demo_settings
 from kiosk.technician.pin import hash_pin
+from tests.test_case_schema import schema_problems
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 
@@ -87,10 +88,14 @@ def test_verified_check_prints_a_certificate_and_records_the_case(qtbot, runtime
         f"{rt.platform.url}/api/v1/cases", headers=rt.platform.operator_headers("feed"), timeout=10
     ).json()
     assert [item["case_id"] for item in feed["items"]] == [case_id]
+    # The case as recorded (real liveness evidence, real match) is what the schema publishes.
+    assert schema_problems(feed["items"][0]["payload"]) == []
     # The printed QR token verifies offline with the terminal's key and on the platform's page.
     assert rt.jobs is not None
     [job] = rt.jobs.jobs()
-    [token] = [b.data for b in job.receipt.blocks if isinstance(b, QrCode)]
+    [link] = [b.data for b in job.receipt.blocks if isinstance(b, QrCode)]
+    assert link.startswith(f"{rt.platform.url}/verify/")  # a phone's scanner opens the page
+    token = token_in(link)
     offline = verify_token(token, {rt.keys.key_id: rt.keys.public_key})
     assert offline.valid, offline.reason
     online = requests.get(f"{rt.platform.url}/api/v1/verify/{token}", timeout=10).json()
@@ -144,7 +149,7 @@ def test_consent_declined_goes_to_staff_and_pin_unlocks_assisted(qtbot, runtime)
     tap(rt, "pin_ok")
     view = wait_for(qtbot, rt, "result")
     assert view.outcome == "pending"
-    assert view.assisted is True
+    assert rt.controller.flow.session.assisted_by == "staff"
 
 
 def _verified_check(qtbot, rt: KioskRuntime) -> None:
@@ -345,13 +350,14 @@ def test_the_stored_assisted_case_records_who_assisted(
             tap(rt, f"pin_{digit}")
         tap(rt, "pin_ok")
         view = wait_for(qtbot, rt, "result")
-        assert (view.outcome, view.assisted) == ("pending", True)
+        assert view.outcome == "pending" and rt.controller.flow.session.assisted_by == "0107"
         case_id = rt.controller.flow.session.case_id
         assert case_id
         # The case as stored (encrypted at rest), decrypted through the store.
         assert rt.store.case_ids("acked") == []
         payload = rt.store.envelope(case_id)["payload"]
         assert payload["assisted_by"] == "0107"
+        assert schema_problems(payload) == []
         assert (payload["outcome"], payload["reason"]) == ("pending", "assisted_without_face")
     finally:
         rt.shutdown()
@@ -454,6 +460,9 @@ class RecordingVoice:
 
     def stop(self) -> None:
         """Nothing to stop."""
+
+    def can_play(self, prompt_id: str) -> bool:
+        return True
 
 
 def test_a_touch_anywhere_greets_on_welcome_and_keeps_the_session_alive(qtbot, runtime) -> None:

@@ -90,6 +90,14 @@ def test_settings_are_frozen() -> None:
         ("[printer]\nfullscreen = true\n", "printer.fullscreen", "Allowed keys"),
         ("ui = 3\n", "ui", "[ui]"),
         ('[face]\nactions = "blink"\n', "face.actions", "list"),
+        ('[platform]\nverify_url = "yanglao.example.gov.cn"\n', "platform.verify_url", "http(s)"),
+        (
+            '[card_reader.simulated]\nvalid_to = "2020/06/30"\n',
+            "card_reader.simulated.valid_to",
+            "YYYY-MM-DD",
+        ),
+        ('[platform]\nverify_url = "https://x.cn/?a=1"\n', "platform.verify_url", "without ?"),
+        (f'[platform]\nverify_url = "https://{"a" * 60}.cn"\n', "platform.verify_url", "60"),
     ],
 )
 def test_bad_values_name_file_key_and_fix(tmp_path: Path, text: str, key: str, fix: str) -> None:

@@ -210,17 +210,17 @@ def test_print_job_store_from_a_newer_release_is_shown_and_left_alone_exit_3(
 ) -> None:
     config = terminal_file(tmp_path)
     db = load_settings(config).terminal.data_dir / DB_FILE
-    PrintJobStore(db).close()
+    PrintJobStore(db, bytes(32)).close()
     with sqlite3.connect(db) as conn:  # what a newer release's migration leaves behind
-        conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (2, 'later')")
-        conn.execute("PRAGMA user_version = 2")
+        conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')")
+        conn.execute("PRAGMA user_version = 99")
     conn.close()
     before = db.read_bytes()
     code, shown = run_and_look(config)
     assert code == 3
     assert len(shown) == 1
     detail = shown[0].detail.text()
-    assert str(db) in detail and "print-job store schema 2 is newer" in detail
+    assert str(db) in detail and "print-job store schema 99 is newer" in detail
     assert "install that release" in detail
     assert "is newer" in stderr_line(capsys)
     assert db.read_bytes() == before

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 
 import pytest
 
@@ -56,3 +58,18 @@ def test_submit_after_stop_fails_cleanly() -> None:
     worker.stop()
     with pytest.raises(RuntimeError, match="stopped"):
         worker.submit(lambda: None).result(1)
+
+
+def test_an_idle_step_with_a_period_runs_no_more_often_and_jobs_still_run() -> None:
+    ran: list[float] = []
+    worker = DeviceWorker("watcher", idle=lambda: ran.append(time.monotonic()), idle_every_s=0.2)
+    worker.start()
+    try:
+        assert worker.submit(lambda: "done").result(5) == "done"
+        deadline = time.monotonic() + 10
+        while len(ran) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert worker.stop()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(ran)]
+    assert len(ran) >= 3 and min(gaps) >= 0.2  # once a period, not once a millisecond

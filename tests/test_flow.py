@@ -95,7 +95,9 @@ def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
         for event in events:
             out = flow.handle(event)
     else:
-        out = flow.handle(ev.Cancel())  # from anywhere: welcome, every timer stopped
+        assert flow.step is Step.IDLE  # a fresh flow: on the welcome screen
+        flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+        out = flow.handle(ev.Back())  # and back: welcome, every timer stopped
         for target, event in [
             (Step.READ_CARD, ev.ServiceChosen(Service.PENSION_CHECK)),
             (Step.CONFIRM_IDENTITY, ev.CardRead(RESIDENT)),
@@ -109,6 +111,13 @@ def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
             assert flow.step is target
     assert flow.step is step
     return out
+
+
+def end_visit(flow: SessionFlow) -> None:
+    """The resident walks away: no touch, no answer to "more time?", back to welcome."""
+    flow.handle(ev.TimerExpired(cmd.IDLE_TIMER))
+    flow.handle(ev.MoreTimeAnswered(False))
+    assert flow.step is Step.IDLE and flow.session.resident is None
 
 
 def started(commands: list[cmd.Command]) -> dict[str, float]:
@@ -238,7 +247,7 @@ def test_consent_declined_offers_assisted_check(flow: SessionFlow) -> None:
     assert record.reason == "assisted_without_face"
     flow.handle(ev.CaseRecorded(RecordedCase("c3")))
     assert flow.step is Step.RESULT
-    assert flow.view().assisted is True
+    assert flow.session.assisted_by == "staff-07"
 
 
 def test_staff_unlock_from_help_returns_assisted(flow: SessionFlow) -> None:
@@ -255,17 +264,18 @@ def test_staff_unlock_from_help_returns_assisted(flow: SessionFlow) -> None:
 
 def test_liveness_failure_retries_then_not_verified(flow: SessionFlow) -> None:
     to_step(flow, Step.FACE_CAPTURE)
-    out = flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    out = flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StopFaceCapture)
-    assert screen(out).view.liveness_failed == "action_timeout"
+    assert screen(out).view.liveness_failed == "timeout"
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["face.retry.timeout"]
     assert flow.handle(ev.LivenessDone(False, reason="again")) == []  # stale result ignored
     out = flow.handle(ev.Retry())
     assert of(out, cmd.StartFaceCapture)[0].attempt == 2
-    out = flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    out = flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
-    assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "action_timeout")
+    assert (record.outcome, record.reason) == (Outcome.NOT_VERIFIED, "timeout")
 
 
 def test_a_presentation_attack_is_recorded_at_once_without_a_retry(flow: SessionFlow) -> None:
@@ -295,7 +305,7 @@ def test_record_failure_asks_staff_and_loses_nothing_silently(flow: SessionFlow)
     out = flow.handle(ev.CaseRecordFailed("disk full"))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view().record_error == "disk full"
+    assert flow.view().help_reason == "store_failed"
 
 
 def test_print_failure_keeps_job_and_allows_retry_or_continue(flow: SessionFlow) -> None:
@@ -427,13 +437,6 @@ def test_no_back_from_matching(flow: SessionFlow) -> None:
     assert flow.handle(ev.Back()) == []
 
 
-def test_cancel_from_anywhere_wipes(flow: SessionFlow) -> None:
-    to_step(flow, Step.FACE_CAPTURE)
-    out = flow.handle(ev.Cancel())
-    assert flow.step is Step.IDLE
-    assert of(out, cmd.WipeSession) and of(out, cmd.StopFaceCapture)
-
-
 def test_events_in_the_wrong_step_are_ignored(flow: SessionFlow) -> None:
     assert flow.handle(ev.CardRead(RESIDENT)) == []
     assert flow.handle(ev.MatchDone(Outcome.VERIFIED)) == []
@@ -451,6 +454,19 @@ def test_reprint_service(flow: SessionFlow) -> None:
     assert flow.step is Step.PRINT
     job = of(out, cmd.PrintReceipt)[0]
     assert (job.kind, job.case_id) == ("reprint", "old-1")
+
+
+@pytest.mark.parametrize("outcome", [Outcome.NOT_VERIFIED, Outcome.PENDING])
+def test_reprint_prints_a_notice_or_slip_that_never_printed(
+    flow: SessionFlow, outcome: Outcome
+) -> None:
+    """The print-failed screen said 可以稍后补打 of it: 补打 finds it (the records' lookup)."""
+    to_step(flow, Step.CONFIRM_IDENTITY, Service.REPRINT)
+    flow.handle(ev.Confirmed(True))
+    out = flow.handle(ev.LookupDone(outcome, job_id="failure_notice-c7"))
+    assert flow.step is Step.PRINT
+    job = of(out, cmd.PrintReceipt)[0]
+    assert (job.kind, job.case_id) == ("reprint", "failure_notice-c7")
 
 
 def test_reprint_with_nothing_on_record(flow: SessionFlow) -> None:
@@ -490,6 +506,28 @@ class FakeCardHolder(FakeResident):
     id_number: str = "110101195001011239"
 
 
+@pytest.mark.parametrize("outcome", [Outcome.VERIFIED, Outcome.NOT_VERIFIED, Outcome.PENDING])
+def test_an_expired_card_is_decided_as_usual_recorded_and_told(
+    flow: SessionFlow, outcome: Outcome
+) -> None:
+    flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
+    flow.handle(ev.CardRead(RESIDENT, card_expired=True))
+    for event in (ev.Confirmed(True), ev.ConsentAnswered(True), ev.LivenessDone(True)):
+        flow.handle(event)
+    out = flow.handle(ev.MatchDone(outcome))
+    [record] = of(out, cmd.RecordCase)
+    assert (record.outcome, record.card_expired) == (outcome, True)  # the match decides
+    out = flow.handle(ev.CaseRecorded(RecordedCase("c1")))
+    assert flow.step is Step.RESULT and screen(out).view.card_expired
+    flow.handle(ev.Continue())
+    flow.handle(ev.PrintDone())
+    flow.handle(ev.Rated(None))
+    flow.handle(ev.Continue())
+    flow.handle(ev.ServiceChosen(Service.QUERY))
+    flow.handle(ev.CardRead(RESIDENT))  # the next visit, a valid card
+    assert flow.view().card_expired is False
+
+
 def test_view_never_holds_the_full_identity(flow: SessionFlow) -> None:
     holder = FakeCardHolder()
     flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
@@ -507,7 +545,7 @@ def test_a_touch_on_the_welcome_screen_greets_once_per_visit(flow: SessionFlow) 
     assert flow.handle(ev.Touched()) == []  # not again while the same person is there
     flow.handle(ev.ServiceChosen(Service.PENSION_CHECK))
     assert not of(flow.handle(ev.Touched()), cmd.PlayPrompt)  # only the welcome greets
-    flow.handle(ev.Cancel())
+    end_visit(flow)
     out = flow.handle(ev.Touched())
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.idle"]
 
@@ -603,7 +641,7 @@ def test_a_lost_record_calls_staff_and_coming_back_records_again(flow: SessionFl
     out = flow.handle(ev.TimerExpired(cmd.WAIT_TIMER))
     assert flow.step is Step.HELP
     assert of(out, cmd.CallStaff)[0].reason == "store_failed"
-    assert flow.view().record_error == "no_answer"
+    assert flow.view().help_reason == "store_failed"
     out = flow.handle(ev.HelpDismissed())
     assert flow.step is Step.MATCHING
     record = of(out, cmd.RecordCase)[0]
@@ -644,6 +682,25 @@ def test_a_lost_lookup_calls_staff_and_coming_back_asks_again(flow: SessionFlow)
     assert flow.step is Step.LOOKUP
     assert of(out, cmd.Lookup)[0].service is Service.REPRINT
     assert started(out) == {cmd.WAIT_TIMER: TIMEOUTS[Step.LOOKUP]}
+
+
+@pytest.mark.parametrize("service", [Service.REPRINT, Service.QUERY])
+def test_a_failed_lookup_calls_staff_and_says_nothing_about_the_check(
+    flow: SessionFlow, service: Service
+) -> None:
+    to_step(flow, Step.CONFIRM_IDENTITY, service)
+    flow.handle(ev.Confirmed(True))
+    assert flow.step is Step.LOOKUP
+    out = flow.handle(ev.LookupFailed("PrintStoreBroken"))
+    assert flow.step is Step.HELP
+    assert of(out, cmd.CallStaff)[0].reason == "lookup_failed"
+    view = screen(out).view
+    assert view.help_reason == "lookup_failed" and view.outcome is None
+    assert not of(out, cmd.PrintReceipt) and not of(out, cmd.PlayPrompt)[0].prompt_id.startswith(
+        "result."
+    )
+    out = flow.handle(ev.HelpDismissed())  # asks the records again
+    assert flow.step is Step.LOOKUP and of(out, cmd.Lookup)
 
 
 def test_a_print_job_without_answer_is_a_print_failure(flow: SessionFlow) -> None:
@@ -694,8 +751,10 @@ def test_a_reader_fault_at_the_welcome_screen_meets_the_resident_at_the_card_ste
 
 
 def test_a_recovery_before_the_resident_arrives_clears_the_fault(flow: SessionFlow) -> None:
-    flow.handle(ev.DeviceFailed("camera", "unplugged"))
-    assert flow.handle(ev.DeviceRecovered("camera")) == []
+    out = flow.handle(ev.DeviceFailed("camera", "unplugged"))
+    assert screen(out).view.faults == ("camera",)  # the welcome screen warns
+    out = flow.handle(ev.DeviceRecovered("camera"))
+    assert screen(out).view.faults == () and not of(out, cmd.CallStaff)
     reach(flow, Step.FACE_CAPTURE)  # asserts the step: no fault on the way
 
 
@@ -721,12 +780,42 @@ def test_retry_after_a_camera_fault_mid_capture_does_not_cost_an_attempt(
     out = flow.handle(ev.Retry())
     assert flow.step is Step.FACE_CAPTURE
     assert of(out, cmd.StartFaceCapture)[0].attempt == 1
-    flow.handle(ev.LivenessDone(False, reason="action_timeout"))
+    flow.handle(ev.LivenessDone(False, reason="timeout"))
     assert flow.step is Step.FACE_CAPTURE  # still a second try (max 2)
     flow.handle(ev.DeviceFailed("camera", "stalled"))  # still faulty after all
     assert flow.step is Step.DEVICE_FAULT
     flow.handle(ev.Continue())
     assert flow.step is Step.IDLE and flow.session.resident is None
+
+
+def test_face_models_that_cannot_load_are_a_device_fault_never_a_failed_check(
+    flow: SessionFlow,
+) -> None:
+    everything: list[cmd.Command] = []
+    # The face thread reports the failure at start-up, while the welcome screen is up.
+    everything += flow.handle(ev.DeviceFailed("face_models", "cannot load face models"))
+    assert [c.reason for c in of(everything, cmd.CallStaff)] == ["face_models_fault"]
+    to_step(flow, Step.CONSENT)
+    everything += flow.handle(ev.ConsentAnswered(True))
+    assert flow.step is Step.DEVICE_FAULT and flow.view().fault_device == "face_models"
+    assert not of(everything, cmd.StartFaceCapture)  # no check is tried without the models
+    everything += flow.handle(ev.Retry())  # try anyway: the face thread loads them again
+    assert flow.step is Step.FACE_CAPTURE and of(everything, cmd.StartFaceCapture)
+    everything += flow.handle(ev.DeviceFailed("face_models", "cannot load face models"))
+    assert flow.step is Step.DEVICE_FAULT  # still broken: back to the fault, not a retry
+    assert flow.session.capture_attempts == 0  # the machine's failure costs no attempt
+    everything += flow.handle(ev.Continue())
+    assert flow.step is Step.IDLE
+    assert not of(everything, cmd.RecordCase)  # nothing recorded against the resident
+
+
+def test_face_models_loaded_on_a_retry_go_on_with_the_check(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("face_models", "out of memory"))
+    to_step(flow, Step.CONSENT)
+    flow.handle(ev.ConsentAnswered(True))
+    flow.handle(ev.Retry())
+    out = flow.handle(ev.DeviceRecovered("face_models"))  # loaded this time
+    assert flow.step is Step.FACE_CAPTURE and "face_models" not in flow.faults and out == []
 
 
 def test_a_card_read_proves_the_reader_works(flow: SessionFlow) -> None:
@@ -739,34 +828,38 @@ def test_a_card_read_proves_the_reader_works(flow: SessionFlow) -> None:
     assert flow.step is Step.READ_CARD
 
 
-def test_a_printer_fault_met_at_printing(flow: SessionFlow) -> None:
+def test_a_printer_fault_known_at_the_welcome_screen_is_shown_and_staff_called(
+    flow: SessionFlow,
+) -> None:
+    out = flow.handle(ev.DeviceFailed("printer", "paper_out"))  # the watcher, between jobs
+    assert flow.step is Step.IDLE
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["printer_fault"]
+    assert screen(out).view.faults == ("printer",)
+    assert flow.handle(ev.DeviceFailed("printer", "paper_out")) == []  # said once
+    out = flow.handle(ev.DeviceRecovered("printer"))  # paper loaded
+    assert screen(out).view.faults == ()
+
+
+def test_a_printer_known_faulty_still_gets_the_job_so_it_is_kept(flow: SessionFlow) -> None:
+    flow.handle(ev.DeviceFailed("printer", "paper_out"))
     reach(flow, Step.RESULT)
-    flow.handle(ev.DeviceFailed("printer", "offline"))
-    assert flow.step is Step.RESULT
     out = flow.handle(ev.Continue())
-    assert flow.step is Step.DEVICE_FAULT and not of(out, cmd.PrintReceipt)
-    assert screen(out).view.fault_device == "printer"
-    out = flow.handle(ev.DeviceRecovered("printer"))
-    assert flow.step is Step.PRINT
-    assert of(out, cmd.PrintReceipt)[0].case_id == "c1"
-
-
-def test_a_printer_fault_retry_prints_anyway_and_a_print_clears_it(flow: SessionFlow) -> None:
-    flow.handle(ev.DeviceFailed("printer", "offline"))
-    reach(flow, Step.RESULT)
-    flow.handle(ev.Continue())
-    assert flow.step is Step.DEVICE_FAULT
+    assert flow.step is Step.PRINT and of(out, cmd.PrintReceipt)[0].case_id == "c1"
+    out = flow.handle(ev.PrintFailed("paper_out"))  # the printer bridge kept the job
+    assert screen(out).view.print_failed == "paper_out"
+    assert [c.reason for c in of(out, cmd.CallStaff)] == ["printer_paper_out"]
     out = flow.handle(ev.Retry())
-    assert flow.step is Step.PRINT and of(out, cmd.PrintReceipt)
-    flow.handle(ev.PrintDone())
+    assert of(out, cmd.PrintReceipt)
+    flow.handle(ev.PrintDone())  # paper loaded meanwhile
     assert flow.step is Step.RATE and "printer" not in flow.faults
 
 
-def test_giving_up_on_the_printer_still_rates_the_visit(flow: SessionFlow) -> None:
+def test_going_on_without_the_paper_still_rates_the_visit(flow: SessionFlow) -> None:
     flow.handle(ev.DeviceFailed("printer", "offline"))
     reach(flow, Step.RESULT)
     flow.handle(ev.Continue())
-    flow.handle(ev.Continue())  # 结束: the case is recorded, the certificate reprinted later
+    flow.handle(ev.PrintFailed("offline"))
+    flow.handle(ev.Continue())  # 先不打印: the job is kept, 补打 prints it later
     assert flow.step is Step.RATE
     assert flow.session.case_id == "c1"
 
@@ -804,7 +897,7 @@ def test_a_fault_while_in_help_meets_the_resident_on_return(flow: SessionFlow) -
 def test_faults_outlive_the_visit(flow: SessionFlow) -> None:
     to_step(flow, Step.CONSENT)
     flow.handle(ev.DeviceFailed("camera"))
-    flow.handle(ev.Cancel())
+    end_visit(flow)
     to_step(flow, Step.CONSENT)
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.DEVICE_FAULT
@@ -913,16 +1006,6 @@ def test_coming_back_from_help_after_declining_consent_asks_again(flow: SessionF
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.consent"]
     flow.handle(ev.ConsentAnswered(True))
     assert flow.step is Step.FACE_CAPTURE
-
-
-@pytest.mark.parametrize("step", list(Step))
-def test_cancel_from_every_step_wipes(flow: SessionFlow, step: Step) -> None:
-    reach(flow, step)
-    out = flow.handle(ev.Cancel())
-    assert flow.step is Step.IDLE and of(out, cmd.WipeSession)
-    assert flow.session.resident is None
-    cancelled = {c.name for c in of(out, cmd.CancelTimer)}
-    assert {cmd.IDLE_TIMER, cmd.WAIT_TIMER, cmd.MORE_TIME_TIMER, cmd.THANKS_TIMER} <= cancelled
 
 
 def test_every_prompt_the_flow_adds_has_a_text_in_every_locale() -> None:

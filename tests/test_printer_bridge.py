@@ -18,7 +18,7 @@ from kiosk.records.receipts import PrintJob
 
 def test_kept_then_failed_reprint_then_printed(qtbot, tmp_path: Path) -> None:
     printer = SimulatedPrinter.from_settings(PrinterSettings(fault="paper_out"), tmp_path)
-    jobs = PrintJobStore.in_data_dir(tmp_path)
+    jobs = PrintJobStore.in_data_dir(tmp_path, bytes(32))
     service = PrinterBridge(printer, jobs)
     service.start()
     try:

@@ -33,7 +33,8 @@ def id_number_check_char(first17: str) -> str:
 
 def validate_id_number(id_number: str) -> dt.date:
     """Check format, birth date and checksum; return the birth date it encodes."""
-    if len(id_number) != 18 or not id_number[:17].isdigit():
+    first17 = id_number[:17]
+    if len(id_number) != 18 or not (first17.isascii() and first17.isdigit()):  # not "¹", "١"
         raise InvalidIdentity("ID number must be 17 digits and a check character")
     if id_number[17] not in "0123456789X":
         raise InvalidIdentity("ID number check character must be a digit or X")

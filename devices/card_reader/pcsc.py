@@ -81,10 +81,14 @@ class PcscCardReader(CardReader):
         reader_filter: str = "",
         poll_interval_s: float = 0.5,
         max_read_attempts: int = 3,
+        read_timeout_s: float = 3.0,
     ) -> None:
         self._filter = reader_filter
         self._poll_s = poll_interval_s
         self._attempts = max_read_attempts
+        # One read attempt's time limit. PC/SC has no timeout per APDU: it is checked before
+        # each one, so a read overruns it by one APDU at most and then fails (and is retried).
+        self._read_timeout_s = read_timeout_s
         self._context: int | None = None
         self._reader: str | None = None
         self._known_state = scard.SCARD_STATE_UNAWARE
@@ -98,7 +102,12 @@ class PcscCardReader(CardReader):
 
     @classmethod
     def from_settings(cls, settings: CardReaderSettings) -> PcscCardReader:
-        return cls(settings.reader, settings.poll_interval_ms / 1000, settings.max_read_attempts)
+        return cls(
+            settings.reader,
+            settings.poll_interval_ms / 1000,
+            settings.max_read_attempts,
+            settings.read_timeout_s,
+        )
 
     # -- lifecycle --------------------------------------------------------------------
     def open(self) -> None:
@@ -290,10 +299,16 @@ class PcscCardReader(CardReader):
         )
         if rc != scard.SCARD_S_SUCCESS:
             raise self._card_error("connecting to the card", rc)
+        deadline = time.monotonic() + self._read_timeout_s
         try:
             scard.SCardBeginTransaction(handle)  # best effort: keep other apps out mid-read
 
             def transmit(command: bytes) -> bytes:
+                if time.monotonic() > deadline:
+                    raise CardReadError(
+                        f"the card did not finish within read_timeout_s "
+                        f"({self._read_timeout_s:g} s)"
+                    )
                 rc, response = scard.SCardTransmit(handle, protocol, list(command))
                 if rc != scard.SCARD_S_SUCCESS:
                     raise self._card_error("talking to the card", rc)

@@ -27,7 +27,7 @@ from devices.card_reader.base import (
     ReaderUnavailable,
     ReadFailed,
 )
-from devices.card_reader.identity import CardKind, Identity, InvalidIdentity
+from devices.card_reader.identity import LONG_TERM, CardKind, Identity, InvalidIdentity
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def identity_from_settings(sim: SimulatedCardSettings) -> Identity:
         address="示范省示范市示范县示范村1号",
         issuing_authority="示范县公安局",
         valid_from=dt.date(2016, 3, 1),
-        valid_to="长期",
+        valid_to=LONG_TERM if sim.valid_to == LONG_TERM else dt.date.fromisoformat(sim.valid_to),
         photo_bytes=photo,
         photo_format=fmt,
     )

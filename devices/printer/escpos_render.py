@@ -39,13 +39,15 @@ class RenderOptions:
     text_mode: Literal["gb18030", "raster"] = "gb18030"
     qr_mode: Literal["native", "image"] = "native"
     font_file: str = ""
+    margin_dots: int = 0  # the paper's unprinted white margin each side of the printable width
 
     @classmethod
     def from_settings(cls, settings: PrinterSettings) -> RenderOptions:
         # 58 mm paper prints 48 mm (384 dots) whatever dots_per_line says for 80 mm.
         width = settings.dots_per_line if settings.paper_width_mm == 80 else 384
         width = min(width, settings.dots_per_line)
-        return cls(width, settings.text_mode, settings.qr_mode, settings.font_file)
+        margin = max(0, (settings.paper_width_mm * DOTS_PER_MM - width) // 2)
+        return cls(width, settings.text_mode, settings.qr_mode, settings.font_file, margin)
 
 
 def encode_line(line: str) -> bytes:
@@ -102,7 +104,9 @@ class _EscposWriter:
 
     def image(self, blocks: Sequence[Block]) -> None:
         bitmap = to_print_bitmap(
-            paint_blocks(blocks, self.options.width_dots, self.options.font_file)
+            paint_blocks(
+                blocks, self.options.width_dots, self.options.font_file, self.options.margin_dots
+            )
         )
         self.printer.image(bitmap, impl="bitImageRaster", center=False)
 
@@ -110,8 +114,9 @@ class _EscposWriter:
         if self.options.qr_mode == "image":
             self.image([block])
             return
+        options = self.options
         module = qr_module_dots(
-            qr_side_modules(block.data), block.module_size, self.options.width_dots
+            qr_side_modules(block.data), block.module_size, options.width_dots, options.margin_dots
         )
         self.style("center")
         self.printer.qr(block.data, ec=QR_ECLEVEL_M, size=min(module, 16), native=True)

@@ -46,9 +46,17 @@ def qr_side_modules(data: str) -> int:
     return 17 + 4 * code.best_fit()
 
 
-def qr_module_dots(modules: int, wanted: int, width_dots: int) -> int:
-    """The module size: as asked, shrunk until the symbol and its quiet zone fit the paper."""
-    return max(1, min(wanted, width_dots // (modules + 2 * QR_QUIET_MODULES)))
+def qr_module_dots(modules: int, wanted: int, width_dots: int, margin_dots: int = 0) -> int:
+    """The module size: as asked, shrunk until the symbol fits the printable width with its
+    quiet zone. The paper's unprinted margin (`margin_dots` white dots each side of the
+    printable width) counts toward the quiet zone: on 58 mm paper it keeps a verify link's
+    symbol at 5 dots a module instead of 4, which a cheap phone reads far more surely."""
+    for module in range(max(1, wanted), 1, -1):
+        side = modules * module
+        quiet = (width_dots - side) // 2 + margin_dots
+        if side <= width_dots and quiet >= QR_QUIET_MODULES * module:
+            return module
+    return 1
 
 
 def _runs(text: str) -> list[str]:
@@ -63,8 +71,9 @@ def _runs(text: str) -> list[str]:
 
 
 class _Painter:
-    def __init__(self, width_dots: int, font_file: str) -> None:
+    def __init__(self, width_dots: int, font_file: str, margin_dots: int = 0) -> None:
         self.width = width_dots
+        self.margin = margin_dots  # the paper's white margin each side, outside the print
         self.regular = find_cjk_font(font_file)
         self.bold = find_cjk_font(font_file, bold=True) if not font_file else self.regular
         self.pieces: list[Image.Image] = []
@@ -91,7 +100,7 @@ class _Painter:
 
     def qr(self, block: QrCode) -> None:
         matrix = qr_matrix(block.data)
-        module = qr_module_dots(len(matrix), block.module_size, self.width)
+        module = qr_module_dots(len(matrix), block.module_size, self.width, self.margin)
         side = len(matrix) * module
         symbol = Image.new("L", (len(matrix), len(matrix)), WHITE)
         symbol.putdata([BLACK if dark else WHITE for row in matrix for dark in row])
@@ -127,9 +136,12 @@ class _Painter:
         return canvas
 
 
-def paint_blocks(blocks: Iterable[Block], width_dots: int, font_file: str = "") -> Image.Image:
-    """Grey-scale image of the blocks, `width_dots` wide."""
-    painter = _Painter(width_dots, font_file)
+def paint_blocks(
+    blocks: Iterable[Block], width_dots: int, font_file: str = "", margin_dots: int = 0
+) -> Image.Image:
+    """Grey-scale image of the blocks, `width_dots` wide (`margin_dots`: the paper's white
+    margin each side, which QR codes may count as quiet zone)."""
+    painter = _Painter(width_dots, font_file, margin_dots)
     for block in blocks:
         painter.block(block)
     return painter.image()
@@ -140,10 +152,13 @@ def to_print_bitmap(image: Image.Image) -> Image.Image:
     return image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
 
 
-def render_png(receipt: Receipt, width_dots: int, font_file: str = "") -> bytes:
-    """The receipt as a PNG, margins included, as the screen and the docs show it."""
-    body = paint_blocks(receipt.blocks, width_dots, font_file)
-    margin = CELL_DOTS * 2
+def render_png(
+    receipt: Receipt, width_dots: int, font_file: str = "", margin_dots: int = 0
+) -> bytes:
+    """The receipt as a PNG, margins included, as the screen and the docs show it: with the
+    paper's margin (`margin_dots` each side) the PNG is as wide as the paper."""
+    body = paint_blocks(receipt.blocks, width_dots, font_file, margin_dots)
+    margin = margin_dots or CELL_DOTS * 2
     page = Image.new("L", (body.width + 2 * margin, body.height + 2 * margin), WHITE)
     page.paste(body, (margin, margin))
     out = io.BytesIO()

@@ -82,7 +82,8 @@ class SimulatedPrinter(Printer):
             raise PrinterNotReady(f"simulated printer is {state}", state)
         data = render_escpos(receipt, self.options)
         _write_atomically(self.out_dir / f"{receipt.job_id}.bin", data)
-        png = render_png(receipt, self.options.width_dots, self.options.font_file)
+        options = self.options
+        png = render_png(receipt, options.width_dots, options.font_file, options.margin_dots)
         _write_atomically(self.out_dir / f"{receipt.job_id}.png", png)
         log.info("simulated print of %s job %s (%d bytes)", receipt.kind, receipt.job_id, len(data))
         return data

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "kiosk.cli.queue_cmd",
     "kiosk.cli.face_cmd",
     "kiosk.cli.selftest_cmd",
+    "kiosk.cli.diagnostics_cmd",
 ]
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 from config import load_settings
 from config.settings import PrinterSettings, Settings
-from contract.certificates import TokenError, load_public_keys, sign_certificate, verify_token
+from contract.certificates import (
+    TokenError,
+    load_public_keys,
+    sign_certificate,
+    token_in,
+    verify_token,
+)
 from devices.card_reader.simulated import identity_from_settings
 from devices.printer import create_printer
 from devices.printer.base import Printer, PrinterError
@@ -43,6 +49,7 @@ from kiosk.records.print_jobs import (
     record_unstarted_reprint,
     reprint,
 )
+from kiosk.records.receipts import verify_base_url
 from offline_queue import keys as terminal_keys
 
 
@@ -57,7 +64,7 @@ def register(subparsers: Any) -> None:
     _common(demo)
     demo.set_defaults(handler=_demo)
     verify = sub.add_parser("verify", help="check a certificate token offline")
-    verify.add_argument("token")
+    verify.add_argument("token", help="the token, or the verify link its QR code carries")
     verify.add_argument(
         "--keys",
         type=Path,
@@ -143,13 +150,15 @@ def _print_kept(
     receipt: Receipt,
     holder: str = "",
     certificate_no: str = "",
+    keep_until: str = "",
 ) -> PrintAttempt:
+    tags = {"holder": holder, "certificate_no": certificate_no, "keep_until": keep_until}
     try:
         printer.open()
     except PrinterError as exc:
-        return keep_unprinted(store, receipt, exc, holder=holder, certificate_no=certificate_no)
+        return keep_unprinted(store, receipt, exc, **tags)
     try:
-        return print_or_keep(printer, store, receipt, holder=holder, certificate_no=certificate_no)
+        return print_or_keep(printer, store, receipt, **tags)
     finally:
         printer.close()
 
@@ -167,14 +176,15 @@ def _demo(args: argparse.Namespace) -> int:
     )
     token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     printer = _make_printer(settings, args.printer)
-    store = PrintJobStore.in_data_dir(data_dir)
+    store = PrintJobStore.in_data_dir(data_dir, keys.storage_key)
     try:
         outcome = _print_kept(
             printer,
             store,
-            certificate_receipt(cert, token),
+            certificate_receipt(cert, token, verify_base_url(settings, data_dir)),
             holder_ref(identity.id_number, keys.storage_key),
             cert.certificate_no,
+            cert.valid_until.isoformat(),
         )
     finally:
         store.close()
@@ -203,7 +213,7 @@ def _verify(args: argparse.Namespace) -> int:
             public_keys = {own.key_id: own.public_key}
     except (TokenError, terminal_keys.TerminalKeyError) as exc:
         raise UsageError(f"{exc} (pass --keys PATH)") from None
-    result = verify_token(args.token, public_keys)
+    result = verify_token(token_in(args.token), public_keys)  # a scanned link or the token
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
@@ -215,9 +225,19 @@ def _verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _job_store(settings: Settings) -> PrintJobStore:
+    """The terminal's kept print jobs, opened with its storage key (they are sealed with it)."""
+    data_dir = _data_dir(settings)
+    try:
+        keys = terminal_keys.load(data_dir)
+    except terminal_keys.TerminalKeyError as exc:
+        raise UsageError(f"{exc} (is {data_dir} this terminal's data folder?)") from None
+    return PrintJobStore.in_data_dir(data_dir, keys.storage_key)
+
+
 def _jobs(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    store = PrintJobStore.in_data_dir(_data_dir(settings))
+    store = _job_store(settings)
     try:
         jobs = store.jobs("kept" if args.kept else None)
     finally:
@@ -248,7 +268,7 @@ def _reprint_kept(printer: Printer, store: PrintJobStore, job_id: str) -> PrintA
 def _reprint(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     printer = _make_printer(settings, args.printer)
-    store = PrintJobStore.in_data_dir(_data_dir(settings))
+    store = _job_store(settings)
     try:
         outcome = _reprint_kept(printer, store, args.job_id)
     except PrintJobError as exc:
@@ -274,12 +294,12 @@ def _reprint(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def sample_receipts(cert: Certificate, token: str) -> list[Receipt]:
+def sample_receipts(cert: Certificate, token: str, verify_base: str = "") -> list[Receipt]:
     """One receipt of each kind for a certificate's (masked) holder, as the docs show them."""
     point, terminal, when = cert.service_point, cert.terminal_id, cert.verified_at
     name, id_number = cert.masked_name, cert.masked_id_number
     return [
-        certificate_receipt(cert, token),
+        certificate_receipt(cert, token, verify_base),
         failure_notice_receipt(
             "face_mismatch",
             job_id="failure-notice",
@@ -318,8 +338,11 @@ def _previews(args: argparse.Namespace) -> int:
     token = sign_certificate(cert.token_fields(), keys.signing_key, keys.key_id)
     options = RenderOptions.from_settings(settings.printer)
     args.out.mkdir(parents=True, exist_ok=True)
-    for receipt in sample_receipts(cert, token):
+    base = verify_base_url(settings, _data_dir(settings))
+    for receipt in sample_receipts(cert, token, base):
         path = args.out / f"{receipt.kind}.png"
-        path.write_bytes(render_png(receipt, options.width_dots, options.font_file))
+        path.write_bytes(
+            render_png(receipt, options.width_dots, options.font_file, options.margin_dots)
+        )
         print(path)
     return EXIT_OK

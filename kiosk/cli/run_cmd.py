@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -86,12 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     except StartupError as exc:
         return _show_startup_error(app, exc)
     setup_file_logging(settings, runtime.data_dir)
-    width, height = _size("", settings.ui.orientation)
-    runtime.window.resize(width, height)
-    if settings.ui.fullscreen and not args.windowed:
-        runtime.window.showFullScreen()
-    else:
-        runtime.window.show()
+    show_window(runtime.window, settings.ui, windowed=args.windowed)
     runtime.start()
     watchdog = _systemd_watchdog(Notifier.from_environment())
     try:
@@ -104,6 +100,25 @@ def _run(args: argparse.Namespace) -> int:
     if notifier is not None:
         notifier.stopping()
     return EXIT_OK
+
+
+def show_window(window: Any, ui: Any, *, windowed: bool = False) -> str:
+    """Show the kiosk window as `[ui]` says: full screen (the display as the compositor turns
+    it; a display standing the other way than `ui.orientation` is logged, and returned), or
+    windowed at the orientation's size."""
+    from kiosk.app import orientation_problem
+
+    width, height = _size("", ui.orientation)
+    window.resize(width, height)
+    if windowed or not ui.fullscreen:
+        window.show()
+        return ""
+    window.showFullScreen()
+    display = window.screen().geometry()
+    problem = orientation_problem(ui.orientation, display.width(), display.height())
+    if problem:  # the technician panel's log shows it too
+        logging.getLogger("kiosk.run").warning("%s", problem)
+    return problem
 
 
 def _show_config_error(error: ConfigError) -> int:

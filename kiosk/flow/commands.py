@@ -81,6 +81,7 @@ class RecordCase:
     liveness: dict[str, Any] | None = None  # the liveness evidence (JSON-able)
     match: MatchEvidence = field(default_factory=MatchEvidence)
     valid_until: str = ""  # ISO date, when the match computed one
+    card_expired: bool = False  # the card was past its validity when read (decided on as usual)
 
 
 @dataclass(frozen=True)

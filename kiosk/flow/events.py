@@ -63,11 +63,6 @@ class Back:
 
 
 @dataclass(frozen=True)
-class Cancel:
-    pass
-
-
-@dataclass(frozen=True)
 class MoreTimeAnswered:
     more: bool
 
@@ -83,6 +78,7 @@ class StaffUnlocked:
 @dataclass(frozen=True)
 class CardRead:
     identity: Resident
+    card_expired: bool = False  # the card's validity ended before today (the driver's clock)
 
 
 @dataclass(frozen=True)
@@ -97,7 +93,7 @@ class CardRemoved:
 
 @dataclass(frozen=True)
 class DeviceFailed:
-    device: str  # card_reader | camera | printer | store
+    device: str  # card_reader | camera | face_models | printer
     detail: str = ""
 
 
@@ -155,6 +151,14 @@ class LookupDone:
 
 
 @dataclass(frozen=True)
+class LookupFailed:
+    """The records could not be read for "reprint" / "query" (their store failed): nothing is
+    known about the resident's checks, so nothing may be said about them."""
+
+    reason: str  # for the log: the error's kind
+
+
+@dataclass(frozen=True)
 class PrintDone:
     pass
 
@@ -180,7 +184,6 @@ Event = (
     | HelpRequested
     | HelpDismissed
     | Back
-    | Cancel
     | MoreTimeAnswered
     | StaffUnlocked
     | CardRead
@@ -194,6 +197,7 @@ Event = (
     | CaseRecorded
     | CaseRecordFailed
     | LookupDone
+    | LookupFailed
     | PrintDone
     | PrintFailed
     | TimerExpired

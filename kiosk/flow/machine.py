@@ -7,16 +7,28 @@ Each step runs one timer, its length from FlowConfig.timeouts_s:
 - the resident is waited on (card, confirm, consent, face, result, a failed print, rate, help,
   device fault): IDLE_TIMER, then "还需要更多时间吗?" (MORE_TIME_TIMER) before giving up;
 - the machine is waited on (matching, lookup, a print job in flight): WAIT_TIMER, then the way
-  on: a lost match is recorded as pending, a lost record or lookup calls staff (dismissing help
-  asks again), a lost print job is a print failure (kept, retry or skip);
+  on: a lost match is recorded as pending, a lost or failed record or lookup calls staff
+  (dismissing help asks again), a lost print job is a print failure (kept, retry or skip);
 - thanks: THANKS_TIMER, then welcome.
 
 Devices: the machine remembers every device reported faulty (DeviceFailed, at any step and
-across visits) until DeviceRecovered, or until the device just worked (a card read, a print).
-A resident who reaches the step that needs a faulty device (card reader: read_card, camera:
-face_capture, printer: print) goes to DEVICE_FAULT instead, with the way back: the device's
-recovery returns there by itself; Retry tries the device anyway; Continue ends the visit (after
-a printer fault: goes on to rating, the certificate can be reprinted later).
+across visits: the printer's status is watched between jobs too) until DeviceRecovered, or
+until the device just worked (a card read, a print). The welcome screen's view lists them
+(StepView.faults), so a resident knows before starting. A resident who reaches the step that
+needs a faulty device (card reader: read_card; camera and face models: face_capture) goes to
+DEVICE_FAULT instead, with the way back: the device's recovery returns there by itself; Retry
+tries the device anyway; Continue ends the visit. The face models that could not load are such
+a device: the check is never tried without them, so no case records a resident's failure for
+the machine's. A printer known faulty still gets the receipt: the job is kept before it is
+sent, the printer's answer (PrintFailed) shows the print-failed screen (retry, or go on: 补打
+later), so a check done while the paper is out loses nothing.
+
+An expired card (CardRead.card_expired: its validity ended before the day it is read) still
+identifies its holder: the card's data are the issuer's, and the face is matched as for any
+card. So the check is decided as any other (verified, not verified or pending); the case
+records that the card had expired (RecordCase.card_expired, the payload's resident.card_*)
+for the platform, which decides what it means for the pension, and the result screen asks
+the resident to renew the card.
 
 The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
 nothing (the read is done). On the thanks screen the reader watches again: a card still lying
@@ -48,8 +60,12 @@ log = logging.getLogger(__name__)
 # Steps where the machine, not the resident, is working: no "more time?" question there.
 BUSY_STEPS = frozenset({Step.MATCHING, Step.LOOKUP})
 UNTIMED_BY_RESIDENT = BUSY_STEPS | {Step.IDLE, Step.THANKS}
-# Steps that use a device, and which device.
-DEVICE_OF_STEP = {Step.READ_CARD: "card_reader", Step.FACE_CAPTURE: "camera", Step.PRINT: "printer"}
+# Steps that cannot start without their devices ("face_models": the face engine, loaded on its
+# thread). Printing is not one of them: the job is kept whatever the printer's state.
+DEVICES_OF_STEP: dict[Step, tuple[str, ...]] = {
+    Step.READ_CARD: ("card_reader",),
+    Step.FACE_CAPTURE: ("camera", "face_models"),
+}
 # Steps left for DEVICE_FAULT when their device fails mid-step (a print job in flight gets its
 # own answer, PrintFailed, which keeps the job and offers retry or skip).
 LEFT_ON_FAULT = frozenset({Step.READ_CARD, Step.FACE_CAPTURE})
@@ -104,6 +120,7 @@ class SessionFlow:
             ev.CaseRecorded: self._on_recorded,
             ev.CaseRecordFailed: self._on_record_failed,
             ev.LookupDone: self._on_lookup,
+            ev.LookupFailed: self._on_lookup_failed,
             ev.PrintDone: self._on_print_done,
             ev.PrintFailed: self._on_print_failed,
             ev.Continue: self._on_continue,
@@ -113,7 +130,6 @@ class SessionFlow:
             ev.HelpDismissed: self._on_help_dismissed,
             ev.StaffUnlocked: self._on_staff_unlocked,
             ev.Back: self._on_back,
-            ev.Cancel: lambda _e: self._reset(),
             ev.MoreTimeAnswered: self._on_more_time,
             ev.TimerExpired: self._on_timer,
             ev.DeviceFailed: self._on_device_failed,
@@ -140,14 +156,15 @@ class SessionFlow:
 
     def view(self) -> StepView:
         """What the screen of the current step shows: masked values only."""
-        return step_view(self.step, self.session, self.config, self._news)
+        return step_view(self.step, self.session, self._news, self.faults)
 
     # -- moving between steps ----------------------------------------------------------
     def _go(
         self, step: Step, *, despite_fault: bool = False, news: StepNews | None = None
     ) -> list[cmd.Command]:
-        if DEVICE_OF_STEP.get(step) in self.faults and not despite_fault:
-            return self._fault_at(step)
+        faulty = self._faulty_device(step)
+        if faulty and not despite_fault:
+            return self._fault_at(step, faulty)
         out = self._leave(self.step)
         self.step = step
         self.session.asking_more_time = False
@@ -280,8 +297,7 @@ class SessionFlow:
         return []
 
     def _give_up_on_fault(self) -> list[cmd.Command]:
-        if self._leave_fault() is Step.PRINT:
-            return self._go(Step.RATE)  # recorded; the certificate can be reprinted (补打)
+        self._leave_fault()
         return self._reset()
 
     def _on_retry(self, _event: ev.Retry) -> list[cmd.Command]:
@@ -353,7 +369,7 @@ class SessionFlow:
         if step is Step.LOOKUP:
             return self._lookup()
         if step is Step.PRINT:
-            return self._start_print(despite_fault=despite_fault)
+            return self._start_print()
         if step is Step.DEVICE_FAULT and s.fault_device not in self.faults:
             return self._resume(self._leave_fault())  # it recovered meanwhile
         return self._go(step, despite_fault=despite_fault)
@@ -375,6 +391,7 @@ class SessionFlow:
         if self.step is not Step.READ_CARD:
             return []
         self.session.resident = event.identity
+        self.session.card_expired = event.card_expired  # decided on as usual: see the doc
         self.faults.pop("card_reader", None)  # it just read a card
         return self._go(Step.CONFIRM_IDENTITY)
 
@@ -412,11 +429,15 @@ class SessionFlow:
         if event.passed:
             out = self._go(Step.MATCHING)
             return [*out, cmd.StartMatching(self.session.resident, dict(event.evidence))]
-        final = event.reason in FINAL_LIVENESS_REASONS
+        # The liveness reason (timeout, no_face, ...) travels on: the retry screen, its prompt
+        # (face.retry.<reason>), the result screen and the printed notice each say it. A
+        # suspected presentation attack is final: no retry to probe the detector with.
+        reason = event.reason or "liveness_failed"
+        final = reason in FINAL_LIVENESS_REASONS
         if self.session.capture_attempts < self.config.max_capture_attempts and not final:
-            failed = replace(self._news, liveness_failed=event.reason)
-            return [cmd.StopFaceCapture(), *self._show("face.retry", failed)]
-        return self._record(Outcome.NOT_VERIFIED, event.reason or "liveness_failed")
+            failed = replace(self._news, liveness_failed=reason)
+            return [cmd.StopFaceCapture(), *self._show(f"face.retry.{reason}", failed)]
+        return self._record(Outcome.NOT_VERIFIED, reason)
 
     def _on_match(self, event: ev.MatchDone) -> list[cmd.Command]:
         if self.step is not Step.MATCHING or self.session.outcome is not None:
@@ -443,6 +464,7 @@ class SessionFlow:
             liveness=s.liveness,
             match=s.match,
             valid_until=s.valid_until,
+            card_expired=s.card_expired,
         )
         return [*out, record]
 
@@ -461,7 +483,7 @@ class SessionFlow:
     def _on_record_failed(self, event: ev.CaseRecordFailed) -> list[cmd.Command]:
         if self.step is not Step.MATCHING:
             return []
-        self.session.record_error = event.reason
+        log.warning("the case could not be recorded: %s", event.reason)
         return self._enter_help("store_failed")
 
     def _lookup(self) -> list[cmd.Command]:
@@ -473,22 +495,30 @@ class SessionFlow:
         self.session.outcome = event.outcome
         self.session.case_id = event.job_id
         self.session.valid_until = event.valid_until
-        if self.session.service is Service.REPRINT and event.outcome is Outcome.VERIFIED:
-            return self._start_print()
+        if self.session.service is Service.REPRINT and event.job_id:
+            return self._start_print()  # a certificate, or a receipt that never printed
         return self._go(Step.RESULT)
 
+    def _on_lookup_failed(self, event: ev.LookupFailed) -> list[cmd.Command]:
+        """An error is no answer: staff are called, nothing is said about the resident's checks
+        (dismissing help asks the records again)."""
+        if self.step is not Step.LOOKUP:
+            return []
+        log.warning("lookup failed: %s", event.reason)
+        return self._enter_help("lookup_failed")
+
     # -- printing ------------------------------------------------------------------------
-    def _start_print(self, *, despite_fault: bool = False) -> list[cmd.Command]:
+    def _start_print(self) -> list[cmd.Command]:
+        """Send the receipt, whatever the printer's known state: it is kept first (the
+        printer's answer, PrintFailed, offers retry or going on; 补打 prints it later)."""
         s = self.session
-        if "printer" in self.faults and not despite_fault:
-            return self._fault_at(Step.PRINT)
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
         reprint = s.service is Service.REPRINT
         kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
-        return [*self._go(Step.PRINT, despite_fault=True), job]
+        return [*self._go(Step.PRINT), job]
 
     def _on_print_done(self, _event: ev.PrintDone) -> list[cmd.Command]:
         if self.step is not Step.PRINT:
@@ -533,20 +563,25 @@ class SessionFlow:
             return self._enter_help("lookup_failed")
         if s.outcome is None:  # the match: pending, decided later from the recorded evidence
             return self._record(Outcome.PENDING, "match_timeout")
-        s.record_error = "no_answer"
         return self._enter_help("store_failed")
 
     def _on_device_failed(self, event: ev.DeviceFailed) -> list[cmd.Command]:
         known = event.device in self.faults
         self.faults[event.device] = event.detail
-        if self.step in LEFT_ON_FAULT and DEVICE_OF_STEP[self.step] == event.device:
-            return self._fault_at(self.step)
+        if self.step in LEFT_ON_FAULT and event.device in DEVICES_OF_STEP[self.step]:
+            return self._fault_at(self.step, event.device)
+        if known or (event.device == "printer" and self.step is Step.PRINT):
+            return []  # told already, or the job's own answer (PrintFailed) tells it
         # Not in use now: remembered for the step that needs it; staff hear of it at once.
-        return [] if known else [cmd.CallStaff(f"{event.device}_fault")]
+        out: list[cmd.Command] = [cmd.CallStaff(f"{event.device}_fault")]
+        return [*out, *self._show()] if self.step is Step.IDLE else out  # the welcome says it
 
-    def _fault_at(self, step: Step) -> list[cmd.Command]:
-        """DEVICE_FAULT instead of `step`, whose device is faulty; `step` is the way back."""
-        device = DEVICE_OF_STEP[step]
+    def _faulty_device(self, step: Step) -> str:
+        """The first of the step's devices known to be faulty ('' : none)."""
+        return next((d for d in DEVICES_OF_STEP.get(step, ()) if d in self.faults), "")
+
+    def _fault_at(self, step: Step, device: str) -> list[cmd.Command]:
+        """DEVICE_FAULT instead of `step`, whose `device` is faulty; `step` is the way back."""
         self.session.fault_device, self.session.fault_return = device, step
         if self.step is Step.FACE_CAPTURE:
             self.session.capture_attempts -= 1  # the camera broke the attempt off: not counted
@@ -560,7 +595,9 @@ class SessionFlow:
         return target
 
     def _on_device_recovered(self, event: ev.DeviceRecovered) -> list[cmd.Command]:
-        self.faults.pop(event.device, None)
+        known = self.faults.pop(event.device, None) is not None
+        if self.step is Step.IDLE and known:
+            return self._show()  # the welcome screen no longer warns of it
         if self.step is not Step.DEVICE_FAULT or self.session.fault_device != event.device:
             return []
         return self._resume(self._leave_fault())

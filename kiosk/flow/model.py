@@ -173,4 +173,4 @@ class Session:
     liveness: dict[str, Any] | None = None  # the liveness evidence, for the case record
     match: MatchEvidence = field(default_factory=MatchEvidence)
     valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
-    record_error: str = ""  # why the case could not be recorded
+    card_expired: bool = False  # the card read has expired: recorded, and the resident told

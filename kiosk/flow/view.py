@@ -7,12 +7,12 @@ the screens render it (`screens.steps`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kiosk.flow.model import (
     BACK,
     STEP_NUMBERS,
-    FlowConfig,
     MatchEvidence,
     Outcome,
     Service,
@@ -71,18 +71,13 @@ class StepView:
     # the visit so far
     outcome: Outcome | None = None
     reason: str = ""  # a reason code for not_verified / pending
-    case_id: str = ""
     valid_until: str = ""  # ISO date
+    card_expired: bool = False  # the card has expired: the result screen asks to renew it
     match: MatchEvidence = field(default_factory=MatchEvidence)
-    record_error: str = ""
-    card_attempts: int = 0
-    max_card_attempts: int = 0
-    capture_attempts: int = 0
-    max_capture_attempts: int = 0
-    assisted: bool = False  # a staff member unlocked the assisted check
     print_failed: str = ""  # the printer's status when the job was kept
     help_reason: str = ""
     fault_device: str = ""
+    faults: tuple[str, ...] = ()  # devices known to be faulty now (the welcome screen warns)
     # this step's news (StepNews)
     wrong_card: bool = False
     card_error: str = ""
@@ -94,8 +89,14 @@ class StepView:
     around: Surroundings = field(default_factory=Surroundings)
 
 
-def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) -> StepView:
-    """The view of `step` for this session and what happened on the step so far."""
+def step_view(
+    step: Step,
+    session: Session,
+    news: StepNews,
+    faults: Iterable[str] = (),
+) -> StepView:
+    """The view of `step` for this session, what happened on the step so far and the devices
+    known to be faulty."""
     s = session
     numbers = STEP_NUMBERS.get(s.service, {}) if s.service else {}
     resident = s.resident
@@ -109,15 +110,9 @@ def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) 
         masked_id_number=resident.masked_id_number if resident is not None else "",
         outcome=s.outcome,
         reason=s.reason,
-        case_id=s.case_id,
         valid_until=s.valid_until,
+        card_expired=s.card_expired,
         match=s.match,
-        record_error=s.record_error,
-        card_attempts=s.card_attempts,
-        max_card_attempts=config.max_card_attempts,
-        capture_attempts=s.capture_attempts,
-        max_capture_attempts=config.max_capture_attempts,
-        assisted=bool(s.assisted_by),
         print_failed=s.print_failed,
         help_reason=s.help_reason,
         fault_device=s.fault_device,
@@ -127,4 +122,5 @@ def step_view(step: Step, session: Session, config: FlowConfig, news: StepNews) 
         liveness_failed=news.liveness_failed,
         staff_called=news.staff_called,
         card_left=news.card_left,
+        faults=tuple(sorted(faults)),
     )

@@ -6,6 +6,7 @@ on the GUI thread and only ever posts work to the services' threads.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +15,7 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from contract.certificates import CHINA_TZ
 from devices.camera.base import Frame
 from devices.card_reader.base import (
     CardInserted,
@@ -26,6 +28,7 @@ from devices.card_reader.base import (
     ReaderStateChanged,
     ReadFailed,
 )
+from devices.printer.base import PRINTABLE, PrinterStatus
 from kiosk.flow import SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
@@ -49,6 +52,8 @@ log = logging.getLogger(__name__)
 
 FACE_START_AFTER_MS = 0  # after the events queued now: the welcome screen's first paint
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
+# What the printer may say that keeps it from printing (paper out, cover open, offline).
+PRINTER_FAULTS = frozenset(str(s) for s in PrinterStatus if s not in PRINTABLE)
 
 
 class Voice(Protocol):
@@ -59,6 +64,10 @@ class Voice(Protocol):
     def replay(self) -> None: ...
 
     def stop(self) -> None: ...
+
+    def can_play(self, prompt_id: str) -> bool:
+        """Whether `prompt_id` would be heard (voice on, a device, a file): 再听一遍 shows then."""
+        ...
 
 
 class SilentVoice:
@@ -72,6 +81,9 @@ class SilentVoice:
 
     def stop(self) -> None:
         """Nothing playing."""
+
+    def can_play(self, prompt_id: str) -> bool:
+        return False
 
 
 def card_failure_reason(error: CardReaderError) -> str:
@@ -125,14 +137,20 @@ class KioskController(QObject):
         self.camera.frame.connect(self._on_frame)
         self.camera.fault.connect(lambda detail: self.dispatch(ev.DeviceFailed("camera", detail)))
         self.camera.recovered.connect(lambda: self.dispatch(ev.DeviceRecovered("camera")))
+        self.face.engine_failed.connect(
+            lambda detail: self.dispatch(ev.DeviceFailed("face_models", detail))
+        )
+        self.face.engine_ready.connect(lambda: self.dispatch(ev.DeviceRecovered("face_models")))
         self.face.progress.connect(self._on_face_progress)
         self.face.liveness_done.connect(self.dispatch)  # an ev.LivenessDone
         self.face.match_done.connect(self.dispatch)  # an ev.MatchDone
         self.records.recorded.connect(lambda case: self.dispatch(ev.CaseRecorded(case)))
         self.records.record_failed.connect(lambda why: self.dispatch(ev.CaseRecordFailed(why)))
         self.records.lookup_done.connect(self.dispatch)  # an ev.LookupDone
+        self.records.lookup_failed.connect(lambda why: self.dispatch(ev.LookupFailed(why)))
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
+        self.printer.status_changed.connect(self._on_printer_status)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -142,6 +160,8 @@ class KioskController(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.window.touch_watcher)
+        # 再听一遍 on the welcome screen replays its greeting (a touch plays it).
+        self.window.set_replay_available(self.voice.can_play("screen.idle"))
         self.apply(self.flow.start())
         # The face models (~1.2 s, loaded by dlib holding the GIL: the GUI thread cannot run
         # meanwhile) load once the welcome screen is up, not before its first paint. A capture
@@ -191,7 +211,9 @@ class KioskController(QObject):
 
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):
-            self.dispatch(ev.CardRead(event.identity))
+            today = dt.datetime.now(CHINA_TZ).date()
+            expired = event.identity.expired_on(today)
+            self.dispatch(ev.CardRead(event.identity, card_expired=expired))
         elif isinstance(event, ReadFailed):
             self.dispatch(ev.CardReadFailed(card_failure_reason(event.error)))
         elif isinstance(event, CardRemoved):
@@ -204,6 +226,13 @@ class KioskController(QObject):
                 self.dispatch(ev.DeviceRecovered("card_reader"))
             if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
                 self._show(Step.READ_CARD, self.flow.view())
+
+    def _on_printer_status(self, status: str) -> None:
+        """What the printer says between (and after) jobs: a fault or its end, for the flow."""
+        if status in PRINTER_FAULTS:
+            self.dispatch(ev.DeviceFailed("printer", status))
+        else:
+            self.dispatch(ev.DeviceRecovered("printer"))
 
     def _on_face_progress(self, guide: FaceGuide) -> None:
         self.dispatch(ev.FaceProgress(guide))  # the action's prompt, if any, is queued first
@@ -227,6 +256,7 @@ class KioskController(QObject):
             self._show(c.step, c.view)
         elif isinstance(c, cmd.PlayPrompt):
             self.voice.play(c.prompt_id)
+            self.window.set_replay_available(self.voice.can_play(c.prompt_id))
         elif isinstance(c, cmd.StartTimer):
             self.timers.start(c.name, c.seconds)
         elif isinstance(c, cmd.CancelTimer):

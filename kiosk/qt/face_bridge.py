@@ -5,6 +5,10 @@ loaded once, on this thread, at start-up; if either fails to load (a model file 
 altered), no check runs at all: the kiosk fails closed rather than check without PAD.
 Frames come from the camera's latest-frame mailbox, so analysis runs at its own rate
 (`face.analysis_fps`) while the preview shows every frame.
+
+An engine that cannot load is a device fault, never the resident's: `engine_failed` says so at
+start-up, and again for every capture asked for without an engine (each tries to load it once
+more first; `engine_ready` when one does). No capture is run, so no liveness answer is made up.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ class FaceBridge(QObject):
     progress = Signal(object)  # FaceGuide
     liveness_done = Signal(object)  # ev.LivenessDone
     match_done = Signal(object)  # ev.MatchDone
-    engine_failed = Signal(str)
+    engine_failed = Signal(str)  # the models could not load (why, for the technician)
+    engine_ready = Signal()  # the models are loaded (at start-up, or on a later try)
 
     def __init__(
         self,
@@ -107,13 +112,7 @@ class FaceBridge(QObject):
         # OpenCV's worker pool would spread the PAD network over both of the terminal's cores,
         # the GUI's too: the face work keeps to this thread (bench/pad.py measures it so).
         cv2.setNumThreads(1)
-        try:
-            engine = self._engine_loader()
-            self._pad = self._load_pad()
-            self._engine = engine  # only with its PAD stage: no check may skip PAD
-        except Exception as exc:  # model files missing or broken: the technician must know
-            log.exception("face engine failed to load")
-            self.engine_failed.emit(str(exc))
+        self._load_engine()
         while not self._stop.is_set():
             kind, arg = self._jobs.get()
             if kind == "capture":
@@ -123,10 +122,22 @@ class FaceBridge(QObject):
             elif kind == "wipe":
                 self._set_best(None)
 
+    def _load_engine(self) -> bool:
+        """Load the models; False (and `engine_failed`) when they cannot be loaded."""
+        try:
+            engine = self._engine_loader()
+            self._pad = self._load_pad()
+            self._engine = engine  # only with its PAD stage: no check may skip PAD
+        except Exception as exc:  # model files missing or broken: the technician must know
+            log.exception("face engine failed to load")
+            self.engine_failed.emit(str(exc))
+            return False
+        self.engine_ready.emit()
+        return True
+
     def _capture(self) -> None:
-        if self._engine is None:
-            self.liveness_done.emit(ev.LivenessDone(False, "engine_unavailable"))
-            return
+        if self._engine is None and not self._load_engine():
+            return  # a device fault (engine_failed), not a failed check
         self._set_best(None)
         self.challenge = random_challenge(self._settings, self._rng)
         session = LivenessSession(
@@ -197,7 +208,7 @@ def face_guide(update: LivenessUpdate) -> FaceGuide:
 
 
 def evidence(update: LivenessUpdate) -> dict[str, Any]:
-    """Liveness evidence for the case record (docs/case-schema.md): JSON-able, no image; the
+    """Liveness evidence for the case record (docs/case-schema.json): JSON-able, no image; the
     PAD stage's scores per signal when it ran."""
     evidence: dict[str, Any] = {
         "passed": update.passed,

@@ -284,9 +284,12 @@ def render_states(
     """Show every screen state on `window`, save `NN-<state>.png` in `out_dir` and audit it.
 
     The face screen shows a stand-in camera frame (the texts over a picture must stay
-    readable). Returns the audit figures, one dict per state, in STATES order.
+    readable). 再听一遍 shows as on a kiosk whose prompts play (the demo has no speaker, and the
+    audit measures the full footer). Returns the audit figures, one dict per state, in STATES
+    order.
     """
     preview = stand_in_frame()
+    window.set_replay_available(True)
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.png"):
         old.unlink()

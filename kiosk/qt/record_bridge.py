@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from devices.worker import DeviceWorker
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import Outcome, RecordedCase, Resident, Service
+from kiosk.flow.model import RecordedCase, Resident, Service
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ class RecordBridge(QObject):
     recorded = Signal(object)  # RecordedCase
     record_failed = Signal(str)
     lookup_done = Signal(object)  # ev.LookupDone
+    lookup_failed = Signal(str)  # the error's kind: the records could not be read
 
     def __init__(self, recorder: Recorder, lookup: LookupFn, parent: QObject | None = None):
         super().__init__(parent)
@@ -59,7 +60,8 @@ class RecordBridge(QObject):
     def _look(self, service: Service, resident: Resident | None) -> None:
         try:
             found = self._lookup(service, resident)
-        except Exception:
+        except Exception as exc:  # an error is no answer: never "pending" or "not found"
             log.exception("lookup failed")
-            found = ev.LookupDone(Outcome.PENDING)
+            self.lookup_failed.emit(type(exc).__name__)
+            return
         self.lookup_done.emit(found)

@@ -24,7 +24,7 @@ def case_payload(command: cmd.RecordCase, settings: Settings) -> dict[str, Any]:
         "terminal_id": settings.terminal.id,
         "service_point": settings.terminal.service_point,
         "assisted_by": command.assisted_by or None,
-        "resident": _resident_fields(resident),
+        "resident": _resident_fields(resident, command.card_expired),
         "match": _match_fields(command.match),
         "liveness": command.liveness,
         "valid_until": command.valid_until or None,
@@ -39,7 +39,7 @@ def _match_fields(match: MatchEvidence) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _resident_fields(resident: Resident | None) -> dict[str, Any] | None:
+def _resident_fields(resident: Resident | None, card_expired: bool) -> dict[str, Any] | None:
     if resident is None:
         return None
     holder = card_holder(resident)
@@ -50,4 +50,13 @@ def _resident_fields(resident: Resident | None) -> dict[str, Any] | None:
         "id_number": holder.id_number,
         "sex": holder.sex,
         "birth_date": born.isoformat() if isinstance(born, dt.date) else None,
+        "card_valid_to": _card_valid_to(holder.valid_to),
+        "card_expired": card_expired,
     }
+
+
+def _card_valid_to(valid_to: dt.date | str | None) -> str | None:
+    """The card's last valid day (ISO), "long_term" (长期), or None when the card has none."""
+    if isinstance(valid_to, dt.date):
+        return valid_to.isoformat()
+    return "long_term" if valid_to else None

@@ -34,6 +34,11 @@ class CardHolder(Resident, Protocol):
     def birth_date(self) -> dt.date | None: ...
 
     @property
+    def valid_to(self) -> dt.date | str | None:
+        """The card's last valid day, "长期" (long-term), or None."""
+        ...
+
+    @property
     def photo_bytes(self) -> bytes | None: ...
 
     @property

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contract.certificates import CHINA_TZ, CertificateOutcome
+from contract.certificates import CHINA_TZ, CertificateOutcome, token_in, verify_link
 from devices.printer.layout import Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.flow.model import ReceiptKind
 from kiosk.records.certificate import SERVICES, Certificate
@@ -39,8 +39,9 @@ def _header(title: str, service: str) -> tuple[Text | Rule, ...]:
     )
 
 
-def certificate_receipt(cert: Certificate, token: str) -> Receipt:
-    """认证凭证: the fields, and a QR code with the signed token anyone can verify."""
+def certificate_receipt(cert: Certificate, token: str, verify_base: str = "") -> Receipt:
+    """认证凭证: the fields, and a QR code anyone can verify: the platform's verify page at
+    `verify_base` with the signed token in the link (the bare token without a base)."""
     return Receipt(
         kind=ReceiptKind.CERTIFICATE,
         job_id=cert.job_id,
@@ -55,7 +56,7 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
             KeyValue("服务网点", cert.service_point),
             KeyValue("终端编号", cert.terminal_id),
             Rule(),
-            QrCode(token, caption="手机扫码核验凭证真伪"),
+            QrCode(verify_link(verify_base, token), caption="手机扫码核验凭证真伪"),
             Text(f"下次认证：{cert.valid_until.year}年{cert.valid_until.month}月内", bold=True),
             Text("请妥善保管本凭证。如需补打，可在本机“补打凭证”或请工作人员帮助。"),
             Feed(1),
@@ -65,11 +66,12 @@ def certificate_receipt(cert: Certificate, token: str) -> Receipt:
 
 def certificate_token(receipt: Receipt) -> str:
     """The signed token a certificate receipt carries in its one QR code ('' for any other
-    receipt): the certificate itself, as `certificate_receipt` printed it."""
+    receipt): the certificate itself, as `certificate_receipt` printed it (in a verify link,
+    or bare)."""
     if receipt.kind != ReceiptKind.CERTIFICATE:
         return ""
     codes = [block.data for block in receipt.blocks if isinstance(block, QrCode)]
-    return codes[0] if len(codes) == 1 else ""
+    return token_in(codes[0]) if len(codes) == 1 else ""
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,38 @@ class FailureReason:
     next_steps: tuple[str, ...]
 
 
+_ASSISTED = "也可以请工作人员帮您办理（帮办认证）。"
+
+# By the flow's reason: the match's (face_mismatch), the liveness check's (kiosk.face.liveness
+# Reason: timeout, no_face, ...), the card's; "liveness" for a liveness failure without one.
 FAILURE_REASONS: dict[str, FailureReason] = {
     "face_mismatch": FailureReason(
         "现场人脸与证件照片不一致。",
-        (
-            "摘下帽子、口罩和眼镜，正对屏幕，在光线明亮处再试一次。",
-            "也可以请工作人员帮您办理（帮办认证）。",
-        ),
+        ("摘下帽子、口罩和眼镜，正对屏幕，在光线明亮处再试一次。", _ASSISTED),
     ),
     "liveness": FailureReason(
         "没有按提示完成眨眼、转头等动作。",
-        ("再试一次，听到提示后慢慢做动作。", "也可以请工作人员帮您办理（帮办认证）。"),
+        ("再试一次，听到提示后慢慢做动作。", _ASSISTED),
+    ),
+    "timeout": FailureReason(
+        "规定的时间内没有看到您做完眨眼、转头等动作。",
+        ("再试一次，听到提示后慢慢做每一个动作。", _ASSISTED),
+    ),
+    "no_face": FailureReason(
+        "摄像头没有看到您的脸。",
+        ("再试一次，正对屏幕，让脸在屏幕上的框里。", _ASSISTED),
+    ),
+    "face_changed": FailureReason(
+        "认证过程中，镜头前换了人。",
+        ("请本人一个人站在屏幕前再试一次。", _ASSISTED),
+    ),
+    "too_many_restarts": FailureReason(
+        "认证过程中，镜头前的人多次变化（有人走过或站在旁边）。",
+        ("请其他人让开，本人一个人站在屏幕前再试一次。", _ASSISTED),
+    ),
+    "poor_quality": FailureReason(
+        "没有拍到清楚的正脸（光线太暗、太亮或脸在动）。",
+        ("再试一次，正对屏幕，保持不动，站到亮一点的地方。", _ASSISTED),
     ),
     # A suspected photo, screen or video (presentation-attack detection): neutral wording, a
     # live resident may be refused too. A notice, never a certificate: no QR code.

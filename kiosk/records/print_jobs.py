@@ -2,14 +2,19 @@
 
 Every receipt goes through `print_or_keep`: it is written to the store first, then printed,
 then marked printed. A job the printer refused (paper out, cover open, offline) stays
-"kept" for the technician's list or the resident's "reprint my certificate". Printed
-certificates stay too (a resident may lose the paper) until `purge`.
+"kept" for the technician's list or the resident's 补打 (whatever its kind). Printed receipts
+stay too (a resident may lose the paper) until `purge`: a certificate for as long as it is
+valid (`keep_until`, its 有效期至), so its "如需补打，可在本机补打" holds for its whole year;
+the other kinds for `terminal.retention_days`.
 
 Storage: SQLite in the data dir through `offline_queue.sqlite_db` (WAL, synchronous=FULL,
 file 0600, every write in `atomic()`, versioned migrations recorded in `schema_migrations`
-with `PRAGMA user_version` kept in step), receipts as JSON. Receipts hold masked data only;
-the resident is found again by `holder_ref`, an HMAC of the ID number under the terminal's
-storage key. A store made before `schema_migrations` (user_version only) is adopted as it is.
+with `PRAGMA user_version` kept in step). Receipts are JSON sealed with AES-256-GCM under the
+terminal's storage key, as the case store seals its payloads (associated data
+`print-job/<job_id>`): they hold masked data only, but a year of them is a list of who
+came. The resident is found again by `holder_ref`, an HMAC of the ID number under the same
+key. A store made before `schema_migrations` (user_version only) is adopted as it is; rows
+written before sealing (schema 1) are sealed when the store is opened.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from contract import wire
+from contract.certificates import CHINA_TZ
+from contract.wire import WireError
 from devices.printer.base import Printer, PrinterError, PrinterStatus
 from devices.printer.layout import Block, Feed, KeyValue, QrCode, Receipt, Rule, Text
 from kiosk.errors import KioskError, ResidentNotice
@@ -78,12 +86,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     CREATE INDEX jobs_holder ON jobs (holder_ref, kind, created_at);
     """,
     ),
+    (
+        2,
+        # keep_until: the ISO date a printed job is kept to at least (a certificate's
+        # validity, read here from the 有效期至 line of the receipts schema 1 stored as JSON);
+        # sealed: 1 once `receipt` holds the sealed JSON (schema 1 rows are sealed on open).
+        """
+    ALTER TABLE jobs ADD COLUMN keep_until TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET keep_until = COALESCE((
+        SELECT json_extract(block.value, '$.value') FROM json_each(jobs.receipt, '$.blocks')
+        AS block WHERE json_extract(block.value, '$.key') = '有效期至'), '')
+        WHERE kind = 'certificate' AND json_valid(receipt);
+    CREATE INDEX jobs_printed ON jobs (state, printed_at)
+    """,
+    ),
 )
 
 
 _SELECT = (
-    "SELECT job_id, kind, receipt, state, printer_status, attempts, created_at,"
-    " printed_at, certificate_no FROM jobs "
+    "SELECT job_id, kind, receipt, sealed, state, printer_status, attempts, created_at,"
+    " printed_at, certificate_no, keep_until FROM jobs "
 )
 
 
@@ -112,6 +135,10 @@ SCHEMA = Schema(
     MIGRATIONS,
     ErrorKinds(full=PrintStoreFull, broken=PrintStoreBroken, too_new=PrintStoreTooNew),
 )
+
+
+def _aad(job_id: str) -> bytes:
+    return f"print-job/{job_id}".encode()
 
 
 def holder_ref(id_number: str, storage_key: bytes) -> str:
@@ -145,6 +172,7 @@ class KeptJob:
     created_at: str
     printed_at: str | None
     certificate_no: str
+    keep_until: str = ""  # ISO date: kept at least this long once printed ('' : retention)
 
     def summary(self) -> dict[str, Any]:
         """For the technician's list and `--json` output (no receipt content)."""
@@ -162,14 +190,37 @@ class PrintJobStore:
     failure is a PrintStoreFull or PrintStoreBroken; PrintJobError is a job that is not there.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, storage_key: bytes) -> None:
         self.path = path
+        self._key = storage_key
         self._lock = threading.Lock()
         self._db = open_database(path, SCHEMA)
+        try:
+            self._seal_plain_rows()
+        except BaseException:
+            self._db.close()
+            raise
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> PrintJobStore:
-        return cls(data_dir / DB_FILE)
+    def in_data_dir(cls, data_dir: Path, storage_key: bytes) -> PrintJobStore:
+        return cls(data_dir / DB_FILE, storage_key)
+
+    def _seal(self, job_id: str, receipt: Receipt) -> bytes:
+        return wire.seal(self._key, receipt_to_json(receipt).encode(), _aad(job_id))
+
+    def _seal_plain_rows(self) -> None:
+        """Seal the receipts a schema-1 store kept as plain JSON (once, on the first open)."""
+        with self._lock, translated("reading the print-job store", SCHEMA.errors):
+            rows = self._db.execute("SELECT job_id, receipt FROM jobs WHERE sealed = 0").fetchall()
+        for job_id, text in rows:
+            sealed = self._seal(job_id, receipt_from_json(text))
+            with self._transaction("sealing a kept receipt") as db:
+                db.execute(
+                    "UPDATE jobs SET receipt = ?, sealed = 1 WHERE job_id = ? AND sealed = 0",
+                    (sealed, job_id),
+                )
+        if rows:
+            log.info("sealed %d print job(s) kept by an earlier release", len(rows))
 
     def close(self) -> None:
         with self._lock:
@@ -182,21 +233,27 @@ class PrintJobStore:
         with self._lock, translated(what, SCHEMA.errors), self._db.atomic() as db:
             yield db
 
-    def add(self, receipt: Receipt, *, holder: str = "", certificate_no: str = "") -> None:
-        """Store a job as kept (before it is sent); a second add of the same job is a no-op."""
+    def add(
+        self,
+        receipt: Receipt,
+        *,
+        holder: str = "",
+        certificate_no: str = "",
+        keep_until: str = "",
+    ) -> None:
+        """Store a job as kept (before it is sent); a second add of the same job is a no-op.
+        `keep_until` (ISO date): once printed, keep it at least until then (a certificate's
+        validity), however short the retention."""
         now = _now()
+        sealed = self._seal(receipt.job_id, receipt)
         with self._transaction("keeping a print job") as db:
             db.execute(
-                "INSERT OR IGNORE INTO jobs (job_id, kind, receipt, holder_ref, certificate_no,"
-                " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'kept', ?, ?)",
+                "INSERT OR IGNORE INTO jobs (job_id, kind, receipt, sealed, holder_ref,"
+                " certificate_no, keep_until, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, 1, ?, ?, ?, 'kept', ?, ?)",
                 (
-                    receipt.job_id,
-                    receipt.kind,
-                    receipt_to_json(receipt),
-                    holder,
-                    certificate_no,
-                    now,
-                    now,
+                    *(receipt.job_id, receipt.kind, sealed),
+                    *(holder, certificate_no, keep_until, now, now),
                 ),
             )
 
@@ -239,12 +296,23 @@ class PrintJobStore:
         )
         return rows[0] if holder and rows else None
 
-    def purge(self, printed_before: dt.datetime) -> int:
-        """Forget printed jobs older than the cut-off; kept jobs wait for their reprint."""
+    def latest_for_reprint(self, holder: str) -> KeptJob | None:
+        """What 补打 prints for the resident: their newest receipt when it is a certificate or
+        never printed (whatever its kind: the print-failed screen promised it), else their
+        newest certificate."""
+        newest = self.latest_for_holder(holder)
+        if newest is None or newest.kind is ReceiptKind.CERTIFICATE or newest.state == "kept":
+            return newest
+        return self.latest_certificate(holder)
+
+    def purge(self, printed_before: dt.datetime, today: dt.date | None = None) -> int:
+        """Forget printed jobs older than the cut-off, unless kept longer (`keep_until`, a
+        certificate's validity, on or after `today`); kept jobs wait for their reprint."""
+        today = today or dt.datetime.now(CHINA_TZ).date()
         with self._transaction("purging printed jobs") as db:
             cursor = db.execute(
-                "DELETE FROM jobs WHERE state = 'printed' AND printed_at < ?",
-                (printed_before.astimezone(dt.UTC).isoformat(),),
+                "DELETE FROM jobs WHERE state = 'printed' AND printed_at < ? AND keep_until < ?",
+                (printed_before.astimezone(dt.UTC).isoformat(), today.isoformat()),
             )
             return cursor.rowcount
 
@@ -252,12 +320,15 @@ class PrintJobStore:
         # `where` is one of this class's own constant clauses; values go in as parameters.
         with self._lock, translated("reading the print-job store", SCHEMA.errors):
             rows = self._db.execute(_SELECT + where, params).fetchall()
-        return [_kept_job(row) for row in rows]
+        return [self._kept_job(row) for row in rows]
 
-
-def _kept_job(row: tuple[Any, ...]) -> KeptJob:
-    job_id, kind, receipt, *rest = row  # in _SELECT's order
-    return KeptJob(job_id, ReceiptKind(kind), receipt_from_json(receipt), *rest)
+    def _kept_job(self, row: tuple[Any, ...]) -> KeptJob:
+        job_id, kind, stored, sealed, *rest = row  # in _SELECT's order
+        try:
+            text = wire.unseal(self._key, stored, _aad(job_id)).decode() if sealed else stored
+        except WireError as exc:  # another terminal's key, or a damaged row
+            raise PrintStoreBroken(f"print job {job_id}: {exc}") from None
+        return KeptJob(job_id, ReceiptKind(kind), receipt_from_json(text), *rest)
 
 
 KEPT_NOTICE = ResidentNotice(
@@ -298,9 +369,10 @@ def print_or_keep(
     *,
     holder: str = "",
     certificate_no: str = "",
+    keep_until: str = "",
 ) -> PrintAttempt:
     """Store the job, then print it; on a printer failure it stays kept for a reprint."""
-    store.add(receipt, holder=holder, certificate_no=certificate_no)
+    store.add(receipt, holder=holder, certificate_no=certificate_no, keep_until=keep_until)
     return _attempt(printer, store, receipt)
 
 
@@ -319,9 +391,10 @@ def keep_unprinted(
     *,
     holder: str = "",
     certificate_no: str = "",
+    keep_until: str = "",
 ) -> PrintAttempt:
     """Keep a job the printer could not even take (open() failed)."""
-    store.add(receipt, holder=holder, certificate_no=certificate_no)
+    store.add(receipt, holder=holder, certificate_no=certificate_no, keep_until=keep_until)
     store.record_attempt(receipt.job_id, error.status, printed=False)
     log.info("print job %s kept: %s (%s)", receipt.job_id, error.status, error)
     return PrintAttempt(receipt.job_id, False, error.status, reason=str(error))

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from config.settings import Settings
 from contract.certificates import CHINA_TZ
@@ -19,6 +20,8 @@ from kiosk.records.layouts import (
     failure_notice_receipt,
     pending_slip_receipt,
 )
+from offline_queue.errors import NotRegistered
+from offline_queue.registration import load_registration
 
 log = logging.getLogger(__name__)
 PENDING_CHECK_AFTER_DAYS = 3
@@ -29,12 +32,13 @@ class ReceiptError(Exception):
 
 
 def failure_reason(reason: str) -> str:
-    """The flow's reason code as one of the failure notice's reasons."""
+    """The flow's reason code as one of the failure notice's reasons (each liveness reason has
+    its own; one the notice does not know reads as a liveness failure)."""
     if reason in FAILURE_REASONS:
         return reason
-    if reason in ("invalid_card", "card_invalid"):
+    if reason == "invalid_card":
         return "card_invalid"
-    return "liveness"  # timeout, no face, face changed, too many restarts
+    return "liveness"
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,35 @@ class PrintJob:
     reprint_job_id: str = ""
     holder: str = ""  # keyed hash of the ID number: finds the job for "reprint"/"query"
     certificate_no: str = ""
+    keep_until: str = ""  # ISO date: a certificate is kept for 补打 while it is valid
+
+
+def verify_base_url(settings: Settings, data_dir: Path) -> str:
+    """Where a phone checks a certificate: `platform.verify_url`, else the platform this
+    terminal registered with (platform.json), else `platform.url`; '' when none is known (the
+    QR code then carries the bare token, which only the offline verifier reads)."""
+    if settings.platform.verify_url:
+        return settings.platform.verify_url
+    try:
+        return load_registration(data_dir).platform_url
+    except NotRegistered:
+        return settings.platform.url
 
 
 class ReceiptBuilder:
     """The print job for the flow's PrintReceipt. A certificate comes with the command (the
-    recorded case carried it there); `holder_of` finds the resident's jobs again."""
+    recorded case carried it there); `holder_of` finds the resident's jobs again;
+    `verify_base` says where its QR code sends a phone (verify_base_url)."""
 
-    def __init__(self, settings: Settings, holder_of: Callable[[Resident | None], str]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        holder_of: Callable[[Resident | None], str],
+        verify_base: Callable[[], str] = str,
+    ) -> None:
         self.settings = settings
         self._holder_of = holder_of
+        self._verify_base = verify_base
 
     def build(self, command: cmd.PrintReceipt) -> PrintJob:
         if command.kind is ReceiptKind.REPRINT:
@@ -61,8 +85,13 @@ class ReceiptBuilder:
         holder = self._holder_of(command.resident)
         if command.kind is ReceiptKind.CERTIFICATE:
             signed = _signed_certificate(command)
-            receipt = certificate_receipt(signed.certificate, signed.token)
-            return PrintJob(receipt, holder=holder, certificate_no=signed.certificate_no)
+            receipt = certificate_receipt(signed.certificate, signed.token, self._verify_base())
+            return PrintJob(
+                receipt,
+                holder=holder,
+                certificate_no=signed.certificate_no,
+                keep_until=signed.certificate.valid_until.isoformat(),
+            )
         return PrintJob(self._notice(command), holder=holder)
 
     def _notice(self, command: cmd.PrintReceipt) -> Receipt:

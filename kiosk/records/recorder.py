@@ -115,10 +115,12 @@ class CaseRecorder:
         return SignedCertificate(cert, token), ""
 
     def lookup(self, service: Service, resident: Resident | None) -> ev.LookupDone:
-        """The resident's last receipt on this terminal: for reprint, its certificate."""
+        """The resident's last receipt on this terminal; for reprint, what 补打 prints (their
+        newest receipt never printed, else their certificate: PrintJobStore.latest_for_reprint).
+        Raises the store's error when the records cannot be read."""
         holder = self.holder(resident)
         if service is Service.REPRINT:
-            job = self.jobs.latest_certificate(holder)
+            job = self.jobs.latest_for_reprint(holder)
         else:
             job = self.jobs.latest_for_holder(holder)
         if job is None:

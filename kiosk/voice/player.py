@@ -2,8 +2,9 @@
 
 A recorded `<override_dir>/<prompt-id>.wav` (a local dialect, a familiar voice) wins over the
 rendered `kiosk/voice/prompts/<locale>/<voice>/<prompt-id>.wav` (`voice` female or male, see
-render.py). A voice that was not rendered plays the default voice's files (said once); a
-prompt with no file at all is skipped (logged once): everything a prompt says is on screen too.
+render.py). A voice that was not rendered plays the default voice's files (said once); a more
+specific id with no file plays its parent's (`face.retry.timeout` -> `face.retry`); a prompt
+with no file at all is skipped (logged once): everything a prompt says is on screen too.
 
 QSoundEffect loads and plays without blocking the GUI thread, and with no audio device (or
 a device that refuses the format) it only reports an error status: the kiosk goes on silently.
@@ -183,14 +184,25 @@ class PromptPlayer(QObject):
     def last_prompt(self) -> str:
         return self._last_id
 
+    def can_play(self, prompt_id: str) -> bool:
+        """Whether `prompt_id` would be heard: voice on, an audio device, a file for it."""
+        return self.enabled and not self._no_device and self.resolve(prompt_id) is not None
+
     def resolve(self, prompt_id: str) -> Path | None:
-        """The file that `prompt_id` plays: the recorded override, else the rendered default."""
+        """The file that `prompt_id` plays: the recorded override, else the rendered default.
+        A more specific id with no file of its own plays its parent's (face.retry.<reason>
+        without a recording: face.retry)."""
         if not PROMPT_ID.match(prompt_id):
             raise VoiceError(f"bad prompt id {prompt_id!r}")
-        name = f"{prompt_id}.wav"
-        for folder in (self._override, *self._rendered):
-            if folder is not None and (folder / name).is_file():
-                return folder / name
+        candidate = prompt_id
+        while True:
+            name = f"{candidate}.wav"
+            for folder in (self._override, *self._rendered):
+                if folder is not None and (folder / name).is_file():
+                    return folder / name
+            if "." not in candidate:
+                break
+            candidate = candidate.rsplit(".", 1)[0]
         if prompt_id not in self._missing:
             self._missing.add(prompt_id)
             log.warning("no voice file for prompt %s (locale %s)", prompt_id, self.locale)

@@ -38,6 +38,12 @@ PROMPTS_ZH: dict[str, str] = {
         "这次认证没有通过。请您本人直接对着摄像头，不要使用照片、视频或手机。"
         "需要帮助，请找工作人员。"
     ),
+    # face.retry.<liveness reason>: what went wrong and what to do (kiosk.face.liveness.Reason)
+    "face.retry.timeout": "没有看到您做完动作。请再试一次，听到提示后慢慢做。",
+    "face.retry.no_face": "没有看到您的脸。请正对屏幕，再试一次。",
+    "face.retry.face_changed": "检测中换了人。请本人一个人站在屏幕前，再试一次。",
+    "face.retry.too_many_restarts": "画面里的人总在变化。请其他人让开，再试一次。",
+    "face.retry.poor_quality": "没有拍清楚您的脸。请正对屏幕，保持不动，再试一次。",
     "screen.matching": "正在核对，请稍等。",
     "screen.lookup": "正在查询，请稍等。",
     "screen.result": "结果出来了，请看屏幕。",
@@ -93,6 +99,19 @@ PROMPTS_EN: dict[str, str] = {
     "face.presentation_attack": (
         "This check was not verified. Please face the camera yourself, "
         "without a photo, a video or a phone. If you need help, please ask a staff member."
+    ),
+    "face.retry.timeout": (
+        "The movements were not seen in time. Please try again, slowly, after each instruction."
+    ),
+    "face.retry.no_face": "Your face was not seen. Please face the screen and try again.",
+    "face.retry.face_changed": (
+        "Someone else came in front of the camera. Only the card holder, please. Try again."
+    ),
+    "face.retry.too_many_restarts": (
+        "The people in the picture kept changing. Please ask others to step aside. Try again."
+    ),
+    "face.retry.poor_quality": (
+        "Your face was not clear. Please face the screen, keep still, and try again."
     ),
     "screen.matching": "Checking. Please wait.",
     "screen.lookup": "Looking it up. Please wait.",

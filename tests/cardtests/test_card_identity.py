@@ -22,6 +22,7 @@ from devices.card_reader.identity import (
     Identity,
     InvalidIdentity,
     id_number_check_char,
+    validate_id_number,
 )
 from devices.card_reader.ssc_layouts import GENERATION_1
 
@@ -94,3 +95,10 @@ def test_an_expired_social_security_card_stays_readable() -> None:
     read = ssc_codec.identity_from_records(GENERATION_1, first_generation_records(holder))
     assert read.ssc_expiry == dt.date(2016, 3, 1)
     assert read.expired_on(TODAY)
+
+
+@pytest.mark.parametrize("digit", ["¹", "١", "５"])  # superscript, Arabic-Indic, full-width
+def test_a_digit_that_is_not_ascii_is_a_clear_error_not_a_crash(digit: str) -> None:
+    number = digit + "10101195001011239"
+    with pytest.raises(InvalidIdentity, match="17 digits"):
+        validate_id_number(number)

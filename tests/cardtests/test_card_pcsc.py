@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -11,6 +13,7 @@ from cardtests.helpers import collect
 from cardtests.pcscd import VPCD_READER, Pcscd
 from cardtests.ssc_card import Holder, OtherCard, gen1_card, gen2_card
 from cardtests.vpcd_card import VpcdCardEmulator
+from config.settings import CardReaderSettings
 from devices.card_reader.base import (
     CardEvent,
     CardInserted,
@@ -206,3 +209,47 @@ def test_no_matching_reader_reports_no_reader(pcscd: Pcscd) -> None:
         assert "No Such Reader" in events[-1].detail  # type: ignore[union-attr]
     finally:
         card_reader.close()
+
+
+class SlowCard:
+    """A card that takes `delay_s` for every APDU (a worn chip, a weak contact)."""
+
+    def __init__(self, card: object, delay_s: float) -> None:
+        self._card, self._delay_s = card, delay_s
+        self.atr = card.atr  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        self._card.reset()  # type: ignore[attr-defined]
+
+    def apdu(self, command: bytes) -> bytes:
+        time.sleep(self._delay_s)
+        return self._card.apdu(command)  # type: ignore[attr-defined,no-any-return]
+
+
+def test_read_timeout_s_bounds_a_read_and_a_patient_setting_reads_the_slow_card(
+    pcscd: Pcscd, vpcd: VpcdCardEmulator
+) -> None:
+    settings = CardReaderSettings(
+        backend="pcsc", reader=VPCD_READER, read_timeout_s=0.3, max_read_attempts=1
+    )
+    impatient = PcscCardReader.from_settings(settings)
+    impatient.open()
+    try:
+        collect(impatient, _state(ReaderState.READY))
+        vpcd.insert(SlowCard(gen1_card(), delay_s=0.1))
+        event = collect(impatient, _card_event)[-1]
+        gave_up_after = vpcd.apdu_count
+    finally:
+        impatient.close()
+    assert isinstance(event, ReadFailed), event
+    assert "read_timeout_s (0.3 s)" in str(event.error)
+    vpcd.remove()
+    patient = PcscCardReader.from_settings(replace(settings, read_timeout_s=30.0))
+    patient.open()
+    try:
+        collect(patient, _state(ReaderState.READY))
+        vpcd.insert(SlowCard(gen1_card(), delay_s=0.1))
+        assert isinstance(collect(patient, _card_event, timeout_s=30)[-1], CardInserted)
+    finally:
+        patient.close()
+    assert gave_up_after < vpcd.apdu_count  # the impatient read stopped part-way

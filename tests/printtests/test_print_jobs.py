@@ -57,7 +57,7 @@ def test_receipts_round_trip_through_json(certificate: Certificate) -> None:
 def test_a_jobs_kind_is_stored_as_its_old_word_and_read_back_typed(
     tmp_path: Path, certificate: Certificate
 ) -> None:
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         store.add(certificate_receipt(certificate, "tok"))
         store.add(Receipt("failure_notice", "f1"))
@@ -80,7 +80,7 @@ def test_a_jobs_kind_is_stored_as_its_old_word_and_read_back_typed(
 
 
 def test_jobs_survive_reopening_in_wal_mode(tmp_path: Path, certificate: Certificate) -> None:
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     receipt = certificate_receipt(certificate, "tok")
     store.add(
         receipt,
@@ -93,14 +93,17 @@ def test_jobs_survive_reopening_in_wal_mode(tmp_path: Path, certificate: Certifi
     raw = sqlite3.connect(tmp_path / "print_jobs.sqlite3")
     try:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
-        stored = raw.execute("SELECT receipt, holder_ref FROM jobs").fetchall()
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        stored = raw.execute("SELECT receipt, holder_ref, sealed FROM jobs").fetchall()
     finally:
         raw.close()
     assert len(stored) == 1
-    assert "110101195001011239" not in stored[0][0] + stored[0][1]  # only masked data, an HMAC
+    sealed, holder, flag = stored[0]
+    assert isinstance(sealed, bytes) and flag == 1  # sealed with the storage key
+    for plain in ("110101195001011239", certificate.masked_name, certificate.certificate_no):
+        assert plain.encode() not in sealed and plain not in holder  # an HMAC, a ciphertext
 
-    again = PrintJobStore.in_data_dir(tmp_path)
+    again = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         job = again.get(receipt.job_id)
         assert job is not None
@@ -115,7 +118,7 @@ def test_jobs_survive_reopening_in_wal_mode(tmp_path: Path, certificate: Certifi
 def test_a_resident_finds_their_latest_certificate(
     tmp_path: Path, certificate: Certificate
 ) -> None:
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         mine, other = holder_ref("110101195001011239", KEY), holder_ref("11010119500101123X", KEY)
         assert mine != other and len(mine) == 32
@@ -131,7 +134,7 @@ def test_a_resident_finds_their_latest_certificate(
 
 
 def test_purge_forgets_printed_jobs_only(tmp_path: Path) -> None:
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         store.add(Receipt("test_page", "printed"))
         store.record_attempt("printed", PrinterStatus.READY, printed=True)
@@ -144,7 +147,7 @@ def test_purge_forgets_printed_jobs_only(tmp_path: Path) -> None:
 
 
 def test_unknown_jobs_are_errors(tmp_path: Path) -> None:
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         with pytest.raises(PrintJobError):
             store.record_attempt("nope", PrinterStatus.READY, printed=True)
@@ -160,7 +163,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     raw.execute("PRAGMA user_version = 99")
     raw.close()
     with pytest.raises(PrintStoreTooNew, match="newer"):
-        PrintJobStore(path)
+        PrintJobStore(path, KEY)
 
 
 def legacy_store(path: Path, receipt: Receipt) -> None:
@@ -206,29 +209,36 @@ def test_a_store_from_the_user_version_release_is_adopted_without_loss(
     receipt = certificate_receipt(certificate, "tok")
     legacy_store(path, receipt)
     path.chmod(0o644)  # that release left the umask's mode
-    store = PrintJobStore(path)
+    store = PrintJobStore(path, KEY)
     try:
         job = store.get(receipt.job_id)
         assert job is not None and job.receipt == receipt
         assert (job.state, job.printer_status, job.attempts) == ("kept", "paper_out", 2)
         assert store.latest_certificate("holder") == job
+        # Schema 2 read the certificate's validity out of the stored JSON, then sealed it.
+        assert job.keep_until == certificate.valid_until.isoformat()
     finally:
         store.close()
-    assert recorded_versions(path) == ([1], 1)  # recorded, not run again
+    assert recorded_versions(path) == ([1, 2], 2)  # 1 recorded (not run again), 2 run
     assert path.stat().st_mode & 0o777 == 0o600
-    assert not older_release_refuses(path)  # a rollback to that release still opens it
+    raw = sqlite3.connect(path)
+    try:
+        [(stored, sealed)] = raw.execute("SELECT receipt, sealed FROM jobs").fetchall()
+    finally:
+        raw.close()
+    assert sealed == 1 and certificate.certificate_no.encode() not in stored
 
 
 def test_a_store_a_newer_release_migrated_is_refused_by_both_releases(tmp_path: Path) -> None:
     path = tmp_path / "print_jobs.sqlite3"
-    PrintJobStore(path).close()
-    later = Schema(SCHEMA.name, (*MIGRATIONS, (2, "ALTER TABLE jobs ADD COLUMN later TEXT")))
+    PrintJobStore(path, KEY).close()
+    later = Schema(SCHEMA.name, (*MIGRATIONS, (3, "ALTER TABLE jobs ADD COLUMN later TEXT")))
     open_database(path, later).close()  # what a newer release does to it
-    assert recorded_versions(path) == ([1, 2], 2)
+    assert recorded_versions(path) == ([1, 2, 3], 3)
     assert older_release_refuses(path)
     before = path.read_bytes()
-    with pytest.raises(PrintStoreTooNew, match=r"print-job store schema 2 is newer .*\(1\)"):
-        PrintJobStore(path)
+    with pytest.raises(PrintStoreTooNew, match=r"print-job store schema 3 is newer .*\(2\)"):
+        PrintJobStore(path, KEY)
     assert path.read_bytes() == before
 
 
@@ -236,13 +246,13 @@ def test_a_damaged_store_is_a_print_store_error_not_a_missing_job(tmp_path: Path
     path = tmp_path / "print_jobs.sqlite3"
     path.write_bytes(b"this is not a database" * 500)
     with pytest.raises(PrintStoreBroken, match="opening the print-job store: database failure"):
-        PrintJobStore(path)
+        PrintJobStore(path, KEY)
 
 
 def test_new_store_files_are_owner_only(tmp_path: Path) -> None:
     before = os.umask(0o022)
     try:
-        store = PrintJobStore.in_data_dir(tmp_path / "data")
+        store = PrintJobStore.in_data_dir(tmp_path / "data", KEY)
         store.add(Receipt("test_page", "j1"))
     finally:
         os.umask(before)

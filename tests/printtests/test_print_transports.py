@@ -27,6 +27,7 @@ from kiosk.records.print_jobs import PrintJobStore, keep_unprinted, print_or_kee
 from printtests.fake_printer import FakeNetworkPrinter
 
 NOW = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)
+KEY = bytes(range(32))  # the terminal's storage key, which seals the kept receipts
 
 
 def make_printer(target: str, **options: object) -> EscposPrinter:
@@ -143,7 +144,7 @@ def test_paper_out_keeps_the_job_and_reprint_works_after_refill(
     tmp_path: Path,
 ) -> None:
     token = token_for(certificate, signing_key)
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     network_printer.state = PrinterStatus.PAPER_OUT
     printer = make_printer(network_printer.target)
     printer.open()
@@ -169,7 +170,7 @@ def test_paper_out_keeps_the_job_and_reprint_works_after_refill(
         store.close()
     assert again.printed and again.bytes_sent > 0
     assert token.encode() in wait_for(network_printer, token.encode())
-    reopened = PrintJobStore.in_data_dir(tmp_path)  # the state survived on disk
+    reopened = PrintJobStore.in_data_dir(tmp_path, KEY)  # the state survived on disk
     try:
         job = reopened.get(certificate.job_id)
         assert job is not None and job.state == "printed" and job.attempts == 2
@@ -187,7 +188,7 @@ def test_paper_running_out_mid_job_keeps_the_job_and_reprint_prints_it_whole(
     token = token_for(certificate, signing_key)
     receipt = certificate_receipt(certificate, token)
     name = certificate.masked_name.encode("gb18030") + CHINESE_OFF  # 姓名 ... 张*英, framed
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     printer = make_printer(network_printer.target)
     printer.open()
     try:
@@ -212,7 +213,7 @@ def test_paper_running_out_mid_job_keeps_the_job_and_reprint_prints_it_whole(
     assert again.printed and again.bytes_sent > 0
     reprinted = wait_for(network_printer, b"\x1dV\x00")
     assert name in reprinted and token.encode() in reprinted and b"\x1dV\x00" in reprinted
-    reopened = PrintJobStore.in_data_dir(tmp_path)
+    reopened = PrintJobStore.in_data_dir(tmp_path, KEY)
     try:
         job = reopened.get(certificate.job_id)
         assert job is not None and (job.state, job.attempts) == ("printed", 2)
@@ -224,7 +225,7 @@ def test_refused_connection_is_offline_and_the_job_is_kept_until_the_printer_is_
     refused_port: int, certificate: Certificate, signing_key: Ed25519PrivateKey, tmp_path: Path
 ) -> None:
     receipt = certificate_receipt(certificate, token_for(certificate, signing_key))
-    store = PrintJobStore.in_data_dir(tmp_path)
+    store = PrintJobStore.in_data_dir(tmp_path, KEY)
     printer = make_printer(f"tcp://127.0.0.1:{refused_port}")
     with pytest.raises(PrinterNotReady) as refused:
         printer.open()

@@ -6,6 +6,7 @@ SQLite stores)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from config.settings import Settings, TerminalSettings
 from contract.certificates import sign_certificate, verify_token
 from devices.card_reader.identity import CardKind, Identity
+from devices.printer.base import PrinterStatus
 from devices.printer.layout import QrCode, Receipt
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
@@ -34,7 +36,7 @@ ID_NUMBER = "110101195001011239"
 def recorder(tmp_path: Path) -> Iterator[CaseRecorder]:
     keys = load_or_create(tmp_path)
     store = CaseStore.open(tmp_path / "queue.db", keys)
-    jobs = PrintJobStore.in_data_dir(tmp_path)
+    jobs = PrintJobStore.in_data_dir(tmp_path, keys.storage_key)
     settings = dataclasses.replace(Settings(), terminal=TerminalSettings(id="SIM-0001"))
     yield CaseRecorder(store, jobs, settings, keys)
     jobs.close()
@@ -111,12 +113,14 @@ def test_reprint_and_query_find_the_kept_receipt_and_its_validity(
     assert recorder.lookup(Service.QUERY, resident) == found
     stranger = holder("李四", "110101196001011233")
     assert recorder.lookup(Service.QUERY, stranger) == ev.LookupDone(Outcome.NOT_FOUND)
-    # A newer failure notice is what "query" finds; it has no validity. Reprint still finds
-    # the certificate.
+    # A newer failure notice is what "query" finds; it has no validity. While it has not
+    # printed, 补打 prints it (the print-failed screen promised so); once printed, 补打 finds
+    # the certificate again.
     recorder.jobs.add(Receipt("failure_notice", "failure_notice-c2"), holder=mine)
-    assert recorder.lookup(Service.QUERY, resident) == ev.LookupDone(
-        Outcome.NOT_VERIFIED, "failure_notice-c2"
-    )
+    notice = ev.LookupDone(Outcome.NOT_VERIFIED, "failure_notice-c2")
+    assert recorder.lookup(Service.QUERY, resident) == notice
+    assert recorder.lookup(Service.REPRINT, resident) == notice
+    recorder.jobs.record_attempt("failure_notice-c2", PrinterStatus.READY, printed=True)
     assert recorder.lookup(Service.REPRINT, resident) == found
 
 
@@ -160,3 +164,24 @@ def test_a_token_that_cannot_be_made_fails_clearly_and_keeps_the_check(
     assert "certificate" not in envelope["payload"]
     assert "a token carries 99" in envelope["payload"]["certificate_error"]
     assert envelope["attachments"]["face.jpg"]["size"] == len(FACE)
+
+
+@pytest.mark.parametrize(
+    ("valid_to", "expired", "recorded"),
+    [
+        (dt.date(2020, 6, 30), True, "2020-06-30"),
+        ("长期", False, "long_term"),
+        (None, False, None),
+    ],
+)
+def test_the_case_records_the_cards_validity_and_whether_it_had_expired(
+    recorder: CaseRecorder, valid_to: dt.date | str | None, expired: bool, recorded: str | None
+) -> None:
+    card = Identity(CardKind.ID_CARD, "张秀英", ID_NUMBER, valid_to=valid_to).validated()
+    command = cmd.RecordCase(
+        Service.PENSION_CHECK, Outcome.VERIFIED, card, card_expired=card.expired_on(dt.date.today())
+    )
+    case = recorder.record(command, lambda: FACE)
+    resident = recorder.store.envelope(case.case_id)["payload"]["resident"]
+    assert (resident["card_valid_to"], resident["card_expired"]) == (recorded, expired)
+    assert isinstance(case.certificate, SignedCertificate)  # decided as any other check

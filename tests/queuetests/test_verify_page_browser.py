@@ -3,47 +3,20 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.queuetests.phone_browser import PHONE_WIDTH, open_phone_browser
 from tests.queuetests.platform_proc import Kiosk, central, enrol, serving
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-PHONE_WIDTH = 390
-
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("chromium and chromium-driver are missing: run ./dev setup")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    # A phone: 390 CSS px wide, 3 device pixels per CSS pixel, touch.
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": PHONE_WIDTH, "height": 844, "deviceScaleFactor": 3, "mobile": True},
-    )
+    driver = open_phone_browser(tmp_path / "chromium-profile")
     yield driver
     driver.quit()
 

@@ -17,14 +17,14 @@ from kiosk.flow.model import Step
 from kiosk.i18n import build, install_translator, locales
 from kiosk.i18n.extract import I18N_DIR
 from screens.audit import TARGET_CONTRAST, TARGET_FONT_PX, TARGET_TOUCH_PX, audit
-from screens.states import STATES, guidance_states
+from screens.states import STATES, guidance_states, reason_states
 from screens.theme import BUTTON_PX as GUIDANCE_PX
 from screens.theme import install_font
 from screens.window import KioskWindow
 
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 LOCALES = locales()  # zh_CN and every translation file
-AUDITED = {**STATES, **guidance_states()}
+AUDITED = {**STATES, **guidance_states(), **reason_states()}
 
 
 @pytest.fixture(scope="module")

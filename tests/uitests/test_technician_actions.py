@@ -10,7 +10,9 @@ conditions through pytest-qt, never sleeps.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +20,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from central.embedded import EmbeddedPlatform
-from config.settings import PrinterSettings, Settings
+from config.settings import PrinterSettings, Settings, TerminalSettings
 from devices.printer.base import PrinterNotReady, PrinterStatus
 from devices.printer.simulated import SimulatedPrinter
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.runner import OffGuiRunner
 from kiosk.qt.technician.actions import (
+    DiagnosticsAction,
     ExportAction,
     FactsReader,
     SyncNowAction,
@@ -40,7 +43,8 @@ from offline_queue.keys import TerminalKeys, load_or_create
 from offline_queue.registration import register_local_terminal
 from offline_queue.sample_cases import demo_payload, face_jpeg
 from offline_queue.store import CaseStore
-from screens.technician import ExportBundle, ReprintAll, SyncNow, TestPrint
+from screens.technician import ExportBundle, ExportDiagnostics, ReprintAll, SyncNow, TestPrint
+from screens.technician_view import DeviceLine
 
 WAIT_MS = 30_000
 ID_NUMBER = "110101195001011239"
@@ -77,8 +81,8 @@ def store(tmp_path: Path, keys: TerminalKeys) -> Iterator[CaseStore]:
 
 
 @pytest.fixture
-def jobs(tmp_path: Path) -> Iterator[PrintJobStore]:
-    jobs = PrintJobStore.in_data_dir(tmp_path / "data")
+def jobs(tmp_path: Path, keys: TerminalKeys) -> Iterator[PrintJobStore]:
+    jobs = PrintJobStore.in_data_dir(tmp_path / "data", keys.storage_key)
     yield jobs
     jobs.close()
 
@@ -254,3 +258,25 @@ def test_collect_reads_the_stores_and_the_log_as_typed_facts(
         1,
     )
     assert collect(store, None, data_dir, "logs/kiosk.log").kept_count == 0
+
+
+def test_the_diagnostics_bundle_goes_out_with_the_panels_device_states(
+    qtbot: QtBot, tmp_path: Path, runner: OffGuiRunner
+) -> None:
+    data_dir = tmp_path / "data"
+    settings = Settings(terminal=TerminalSettings(data_dir=data_dir))
+    renders = Renders()
+    states = {"printer": DeviceLine("paper_out", False, "待补打 1 张")}
+    action = DiagnosticsAction(renders, runner, settings, lambda: states)
+    action.handle(ExportDiagnostics())
+    assert action.busy and action.message == text("diagnostics_running")
+    qtbot.waitUntil(lambda: not action.busy, timeout=WAIT_MS)
+    [bundle] = (data_dir / "exports").glob("kiosk-diagnostics-*.zip")
+    assert action.message == text("diagnostics_done", path=bundle)
+    with zipfile.ZipFile(bundle) as archive:
+        report = json.loads(archive.read("report.json"))
+    assert report["devices"]["printer"]["state"] == "paper_out"
+    parts = {check["part"] for check in report["selftest"]["checks"]}
+    # What the running kiosk holds is not opened a second time: its states come from the panel.
+    assert parts and not parts & {"card_reader", "camera", "printer", "face_models"}
+    assert renders.count == 1

@@ -83,6 +83,17 @@ def test_locale_picks_its_own_folder(tmp_path: Path) -> None:
     assert PromptPlayer("zh_CN", "", prompts_root=tmp_path).resolve("screen.idle") is None
 
 
+def test_a_specific_prompt_without_a_file_plays_its_parents(tmp_path: Path) -> None:
+    folder = tmp_path / "zh_CN" / "female"
+    folder.mkdir(parents=True)
+    write_tone(folder / "face.retry.wav", 440, 0.1)
+    write_tone(folder / "face.retry.timeout.wav", 660, 0.1)
+    player = PromptPlayer("zh_CN", "", prompts_root=tmp_path)
+    assert player.resolve("face.retry.timeout") == folder / "face.retry.timeout.wav"
+    assert player.resolve("face.retry.presentation_attack") == folder / "face.retry.wav"
+    assert player.resolve("screen.idle") is None  # no "screen.wav" to fall back to
+
+
 def test_the_chosen_voice_plays_its_own_files(tmp_path: Path) -> None:
     for voice in ("female", "male"):
         (tmp_path / "zh_CN" / voice).mkdir(parents=True)

@@ -10,11 +10,12 @@ Reprints and registration are in reprint.py and register.py; the view's reading 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -28,6 +29,11 @@ from kiosk.qt.technician.facts import Facts, SyncMark, sync_mark
 from kiosk.qt.technician.view import text
 from kiosk.records.layouts import technician_test_page
 from kiosk.records.receipts import PrintJob
+from kiosk.selftest.diagnostics import (
+    DiagnosticsBundle,
+    checks_beside_a_running_kiosk,
+    write_bundle,
+)
 from kiosk.technician import status
 from offline_queue.export import ExportResult, export_bundle
 from offline_queue.keys import TerminalKeys
@@ -36,6 +42,7 @@ from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
 from screens import technician as panel
 from screens.technician import scrub
+from screens.technician_view import DeviceLine
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -293,6 +300,51 @@ class ExportAction(Action):
             case Done(bundle):
                 log.info("technician exported %d case(s) to %s", bundle.count, bundle.path)
                 self._say(text("export_done", n=bundle.count, path=bundle.path))
+        self._changed()
+
+
+class DiagnosticsAction(Action):
+    """导出诊断包: the bundle for support (kiosk.selftest.diagnostics), to a USB stick (or the
+    data folder): the self-test's checks that do not open what the kiosk holds, and the
+    device states this panel shows for the rest."""
+
+    name = "export_diagnostics"
+    intents = (panel.ExportDiagnostics,)
+
+    def __init__(
+        self,
+        changed: Callable[[], None],
+        runner: OffGuiRunner,
+        settings: Settings,
+        devices: Callable[[], Mapping[str, DeviceLine]],
+    ) -> None:
+        super().__init__(changed)
+        self._runner, self._settings, self._devices = runner, settings, devices
+
+    def handle(self, intent: object) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._say(text("diagnostics_running"))
+        settings = self._settings
+        devices = {name: dataclasses.asdict(line) for name, line in self._devices().items()}
+
+        def write() -> DiagnosticsBundle:
+            folder = status.export_folder(settings.terminal.data_dir)
+            return write_bundle(
+                settings, folder, checks=checks_beside_a_running_kiosk(), devices=devices
+            )
+
+        self._runner.run(write, self._done)
+
+    def _done(self, result: Result[DiagnosticsBundle]) -> None:
+        self._busy = False
+        match result:
+            case Failed(error):
+                log.warning("technician diagnostics bundle failed: %s", error)
+                self._say(text("diagnostics_failed", error=scrub(str(error))))
+            case Done(bundle):
+                self._say(text("diagnostics_done", path=bundle.path))
         self._changed()
 
 

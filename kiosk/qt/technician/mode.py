@@ -29,6 +29,7 @@ from kiosk.qt.runner import OffGuiRunner
 from kiosk.qt.technician.actions import (
     Action,
     CardReadAction,
+    DiagnosticsAction,
     ExitAction,
     ExportAction,
     FactsReader,
@@ -73,6 +74,7 @@ class TechnicianActions:
     test_print: TestPrintAction
     sync_now: SyncNowAction
     export: ExportAction
+    diagnostics: DiagnosticsAction
     register: RegisterAction
     reprint: ReprintAction
     leave: LeaveAction
@@ -84,6 +86,7 @@ class TechnicianActions:
             self.test_print,
             self.sync_now,
             self.export,
+            self.diagnostics,
             self.register,
             self.reprint,
             self.leave,
@@ -176,6 +179,9 @@ class TechnicianMode(QObject):
             test_print=TestPrintAction(changed, self.settings, printer, self._version),
             sync_now=SyncNowAction(changed, sync, store, runner),
             export=ExportAction(changed, runner, data_dir, store, keys),
+            diagnostics=DiagnosticsAction(
+                changed, runner, self.settings, lambda: self.devices.view(self.facts or Facts())
+            ),
             register=RegisterAction(changed, self.registration, self._on_registration_done),
             reprint=ReprintAction(changed, runner, jobs, printer),
             leave=LeaveAction(changed, self.leave),

@@ -27,6 +27,7 @@ PREVIEW_INTERVAL_S = 0.1  # the panel's preview needs no more than 10 frames a s
 FRAME_STALE_S = 2.0
 READER_OK = frozenset({ReaderState.READY, ReaderState.CARD_PRESENT})
 PLATFORM_STATE = {True: "online", False: "offline", None: "unknown"}  # SyncWorker.online
+DETAIL_CHARS = 120  # a reason (a model file's path, say) stays one or two lines on the panel
 
 
 MESSAGES = {**TECH_TEXT, **REPRINT_TEXT, **REGISTER_TEXT}
@@ -52,9 +53,13 @@ class DeviceStates(QObject):
         self._printer_status = ""
         self._camera_state, self._camera_detail, self._frame_at = "idle", "", 0.0
         self._preview_at = 0.0
+        self._face = DeviceLine("loading", False)  # the face models load once the kiosk is up
         controller.camera.fault.connect(self._on_camera_fault)
+        controller.face.engine_failed.connect(self._on_face_failed)
+        controller.face.engine_ready.connect(self._on_face_ready)
         controller.printer.printed.connect(self._on_printed)
         controller.printer.failed.connect(self._on_print_failed)
+        controller.printer.status_changed.connect(self._on_printer_status)
 
     def camera_starting(self) -> None:
         self._camera_state, self._camera_detail, self._frame_at = "starting", "", 0.0
@@ -76,8 +81,17 @@ class DeviceStates(QObject):
     def _on_print_failed(self, _job_id: str, printer_status: str) -> None:
         self._printer_status = printer_status
 
+    def _on_printer_status(self, printer_status: str) -> None:  # watched between jobs
+        self._printer_status = printer_status
+
     def _on_camera_fault(self, detail: str) -> None:
         self._camera_state, self._camera_detail = "fault", scrub(detail)
+
+    def _on_face_failed(self, detail: str) -> None:
+        self._face = DeviceLine("error", False, scrub(detail)[:DETAIL_CHARS])
+
+    def _on_face_ready(self) -> None:
+        self._face = DeviceLine("ready", True)
 
     def view(self, facts: Facts) -> dict[str, DeviceLine]:
         reader = self._card.state
@@ -87,6 +101,7 @@ class DeviceStates(QObject):
         return {
             "card_reader": DeviceLine(str(reader), reader in READER_OK),
             "camera": self._camera_line(),
+            "face_models": self._face,
             "printer": DeviceLine(
                 printer,
                 printer in {str(s) for s in PRINTABLE},
