@@ -24,6 +24,7 @@ from kiosk.face.liveness import ActionResult, BestFace, LivenessUpdate, Reason
 from kiosk.flow import FlowConfig, Outcome, Service, SessionFlow, Step
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
+from kiosk.flow.machine import FINAL_LIVENESS_REASONS
 from kiosk.flow.model import MatchEvidence
 from kiosk.qt.face_bridge import evidence
 from kiosk.records.print_jobs import PrintJobStore
@@ -137,7 +138,10 @@ def the_flows_cases() -> dict[str, cmd.RecordCase]:
         if reason is Reason.PASSED:
             continue
         flow = at_face_capture(card())
-        flow.handle(ev.LivenessDone(False, reason.value, liveness(reason)))
+        first = flow.handle(ev.LivenessDone(False, reason.value, liveness(reason)))
+        if reason.value in FINAL_LIVENESS_REASONS:  # recorded at once, no second try
+            cases[reason.value] = record_command(first)
+            continue
         flow.handle(ev.Retry())
         cases[reason.value] = record_command(
             flow.handle(ev.LivenessDone(False, reason.value, liveness(reason)))
