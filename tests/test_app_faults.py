@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
+from contract import face_templates
 from kiosk.app import KioskRuntime
 from kiosk.face.engine import ModelPaths
 from kiosk.flow import Step
@@ -34,7 +35,8 @@ def broken_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModelPaths
     )
     for path in (paths.landmarks68, paths.landmarks5, paths.encoder):
         path.write_bytes(b"not a model\n" * 64)
-    monkeypatch.setattr(ModelPaths, "from_package", classmethod(lambda _cls: paths))
+    # The engine (contract.face_templates) and the self-test both find the models here.
+    monkeypatch.setattr(face_templates.ModelPaths, "from_package", classmethod(lambda _cls: paths))
     return paths
 
 
