@@ -58,9 +58,11 @@ def test_a_damaged_pad_model_fails_closed_no_check_runs(
         assert FR_LIVENESS.file in message and "sha256" in message
         # The dlib engine itself loaded fine, yet no liveness check runs without PAD: a capture
         # asked for tries the load again and reports the device fault, with no made-up answer.
-        with qtbot.assertNotEmitted(bridge.liveness_done, wait=500):
-            with qtbot.waitSignal(bridge.engine_failed, timeout=30_000) as again:
-                bridge.start_capture(1)
+        with (
+            qtbot.assertNotEmitted(bridge.liveness_done, wait=500),
+            qtbot.waitSignal(bridge.engine_failed, timeout=30_000) as again,
+        ):
+            bridge.start_capture(1)
         assert FR_LIVENESS.file in again.args[0]
     finally:
         bridge.shutdown()
