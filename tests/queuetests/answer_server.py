@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 # (status, headers, body) for the request's query
 Reply = tuple[int, dict[str, str], bytes]
+# A reply with this header has no Content-Length: its end is the connection's end.
+OMIT_LENGTH = "X-Test-Omit-Length"
 Route = Callable[[dict[str, str]], Reply]
 
 
@@ -36,8 +38,9 @@ def scripted_platform() -> Iterator[ScriptedPlatform]:
             status, headers, body = route(query) if route else (404, {}, b"")
             self.send_response(status)
             for name, value in headers.items():
-                self.send_header(name, value)
-            if "Content-Length" not in headers and status != 304:
+                if name != OMIT_LENGTH:
+                    self.send_header(name, value)
+            if "Content-Length" not in headers and OMIT_LENGTH not in headers and status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if status != 304:
