@@ -2,7 +2,8 @@
 
 Every command takes `--config`, `--data-dir DIR` and `--platform URL` to override the config
 (technicians test against another platform or a copied data folder). Exit codes: 0 ok,
-1 gave up in time (cases still pending), 2 bad argument, 3 store/peer failure (reason on stderr).
+1 gave up in time (cases still pending), 2 bad argument, 3 store/peer failure (reason on stderr;
+for `sync` also when the platform's answers were refused: the cases went up all the same).
 """
 
 from __future__ import annotations
@@ -192,7 +193,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
             f"kiosk: the platform's answers were not taken: {report.answers_error}", file=sys.stderr
         )
     if status["pending"] == 0 and status["sending"] == 0:
-        return EXIT_OK
+        # The cases are up; answers refused (asked again next time) still fail the command.
+        return EXIT_FAILED if report.answers_error else EXIT_OK
     reason = report.error or "cases are still pending (scheduled for a later retry)"
     print(f"kiosk: {reason}", file=sys.stderr)
     return EXIT_FAILED if report.error_kind in ("unreachable", "busy", "refused") else EXIT_TIMEOUT

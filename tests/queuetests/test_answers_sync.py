@@ -15,12 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.embedded import EmbeddedPlatform
+from contract import wire
+from contract.keys import public_key_raw
 from kiosk.cli import main as kiosk_main
 from kiosk.face.roster import Roster
 from offline_queue.answers import read_answers_status
+from offline_queue.client import PlatformClient
 from offline_queue.registration import register_local_terminal
+from offline_queue.runtime import answer_puller
 from offline_queue.store import CaseStore
 from tests.queuetests.conftest import REPO_ROOT
 from tests.queuetests.decide_helpers import (
@@ -165,3 +170,60 @@ def test_decisions_without_a_store_or_without_keys(
     (tmp_path / "keys" / "storage.key").unlink()  # a copied data folder without its keys
     code, out, err = kiosk(capsys, "queue", "decisions", "--data-dir", str(tmp_path), "--json")
     assert (code, out) == (3, "") and "storage.key" in err
+
+
+def test_decisions_signed_by_a_key_other_than_the_registered_one_are_refused(
+    platform: EmbeddedPlatform, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real platform's decisions, but the registration trusts another key (a swapped
+    platform, a tampered platform.json): the cases still go up, no decision is taken, the
+    command fails and says why; with the right key back, the same sync takes them all."""
+    db = platform.db_path
+    data = tmp_path / "kiosk"
+    keys = register_local_terminal(platform, data, TERMINAL_ID, SERVICE_POINT)
+    assert central("users", "add", "li", "--role", "reviewer", "--db", str(db)).returncode == 0
+    with CaseStore.open(data / "queue.db", keys) as store:
+        case_id = store.enqueue(
+            "pension_check", pending_payload(TERMINAL_ID, RESIDENT_A, HELPER), {}
+        )
+    sync = ("queue", "sync", "--data-dir", str(data), "--platform", platform.url)
+    assert kiosk(capsys, *sync)[0] == 0
+    review(db, case_id, "verified", "reviewer_approved")
+
+    registration = data / "platform.json"
+    genuine = registration.read_text(encoding="utf-8")
+    table = json.loads(genuine)
+    other = Ed25519PrivateKey.generate().public_key()
+    table["platform_signing_key"] = wire.b64e(public_key_raw(other))
+    registration.write_text(json.dumps(table), encoding="utf-8")
+    code, out, err = kiosk(capsys, *sync)
+    assert code == 3 and "pending 0" in out and "new decisions 0" in out
+    assert "signature does not verify" in err
+    assert kiosk(capsys, "queue", "decisions", "--data-dir", str(data), "--json")[1] == (
+        '{"decisions": []}\n'
+    )
+
+    registration.write_text(genuine, encoding="utf-8")
+    code, out, err = kiosk(capsys, *sync)
+    assert code == 0 and "new decisions 1" in out, err
+    with CaseStore.open(data / "queue.db", keys) as store:
+        answer = store.latest_decision_for(RESIDENT_A)
+    assert answer is not None and (answer.case_id, answer.verdict) == (case_id, "verified")
+
+
+def test_a_registration_without_the_decision_key_fetches_no_answers(
+    platform: EmbeddedPlatform, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A terminal registered before the platform had a decision key: nothing it could not
+    check is fetched, and the log says how to get the key."""
+    data = tmp_path / "kiosk"
+    keys = register_local_terminal(platform, data, TERMINAL_ID, SERVICE_POINT)
+    registration = data / "platform.json"
+    table = json.loads(registration.read_text(encoding="utf-8"))
+    table["platform_signing_key"] = ""
+    registration.write_text(json.dumps(table), encoding="utf-8")
+    with CaseStore.open(data / "queue.db", keys) as store:
+        client = PlatformClient(platform.url, keys)
+        assert answer_puller(store, client, data, None) is None
+        client.close()
+    assert "kiosk register" in caplog.text
