@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +34,7 @@ from contract.decisions import (
     sign_roster,
 )
 from contract.face_templates import roster_document
+from contract.ids import uuid7
 from contract.keys import public_key_raw
 from kiosk.face.roster import RosterCache, roster_sink
 from offline_queue import answers
@@ -40,6 +46,7 @@ from offline_queue.registration import REGISTRATION_FILE, Registration
 from offline_queue.runtime import answer_puller
 from offline_queue.store import CaseStore
 from tests.queuetests.answer_server import OMIT_LENGTH, Reply, ScriptedPlatform, scripted_platform
+from tests.queuetests.conftest import REPO_ROOT
 from tests.queuetests.decide_helpers import RESIDENT_A, RESIDENT_B, pending_payload
 
 TERMINAL_ID = "GD0106-031"
@@ -333,3 +340,54 @@ def test_a_refused_roster_leaves_the_one_held(
         kiosk.puller.pull_roster()
     assert kiosk.roster_path.read_bytes() == blob
     assert kiosk.store.get_meta("roster_etag") == "a" * 32
+
+
+def test_a_kill_9_while_decisions_are_stored_loses_and_doubles_nothing(
+    kiosk: Kiosk, server: ScriptedPlatform
+) -> None:
+    """A real crash: the child pulls 600 decisions two per page and is SIGKILLed at random
+    moments; after each kill the decisions held and the cursor agree (one transaction), and a
+    last run takes the rest, each decision once."""
+    signed = [
+        (n, sign_decision(kiosk.platform_key, decision(uuid7(), minute=n % 60)))
+        for n in range(1, 601)
+    ]
+    serve_decisions(server, signed)
+    kiosk.store.close()  # the child is the writer now
+    rng = random.Random(15)
+    path = kiosk.data / "queue.db"
+    counts = []
+    for _ in range(6):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.queuetests.answers_crash_child", str(kiosk.data)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.02, 0.4))
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
+        with sqlite3.connect(path) as conn:
+            held = conn.execute("SELECT COUNT(*), MAX(cursor) FROM decisions").fetchone()
+            cursor = conn.execute(
+                "SELECT value FROM meta WHERE key = ?", [answers.CURSOR_KEY]
+            ).fetchone()
+        count, highest = held
+        assert (cursor is None and count == 0) or (int(cursor[0]) == highest == count)
+        counts.append(count)
+    assert any(0 < count < len(signed) for count in counts), counts  # killed mid-way
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.queuetests.answers_crash_child", str(kiosk.data)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(path) as conn:
+        ids = [row[0] for row in conn.execute("SELECT case_id FROM decisions")]
+    assert sorted(ids) == sorted(d["case_id"] for _, d in signed)
+    kiosk.store = CaseStore.open(path, kiosk.keys)  # for the fixture to close
