@@ -8,6 +8,9 @@ sealed with the terminal's storage key (the case id and field name as associated
 blob cannot be moved to another case); each case is signed with the terminal's Ed25519 key
 when it is stored, so every resend is byte-identical.
 
+The platform's answers (`offline_queue.answers`) live here too: its signed decisions, sealed
+like payloads, and per case a keyed pseudonym of the ID number that outlives the payload.
+
 Status: pending -> sending -> acked (personal data deleted at once), or rejected (dead letter,
 kept for the technician until the retention ends). A crash leaves cases "sending"; opening the
 store puts them back to pending.
@@ -393,7 +396,8 @@ class CaseStore:
         return [answers.unsealed(self._keys.storage_key, cid, blob) for cid, blob in rows]
 
     def latest_decision_for(self, id_number: str) -> SyncedDecision | None:
-        """The newest decision on a (non-test) case of this card, from what was synced."""
+        """The newest decision on a (non-test) case of this card, from what was synced; None
+        when there is none. Raises StoreError when the store cannot be read."""
         tag = answers.resident_tag(self._tag_key, id_number)
         rows = self._read(answers.LATEST_SQL, [tag])
         return answers.unsealed(self._keys.storage_key, *rows[0]) if rows else None
