@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from contract.decisions import DecisionError, read_decision, read_roster
 from offline_queue.answers import VerifiedDecision
 from offline_queue.client import PlatformClient
-from offline_queue.errors import BadReply, StoreBroken
+from offline_queue.errors import BadReply, StoreBroken, StoreError, SyncError
 from offline_queue.store import CaseStore
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ RosterSink = Callable[[dict[str, Any]], tuple[int, int]]
 @dataclass
 class AnswersReport:
     decisions: int = 0  # new decisions stored
-    roster: str = ""  # "" not asked | "current" | "updated"
+    roster: str = ""  # "" not asked or failed | "current" | "updated"
+    errors: list[str] = field(default_factory=list)  # each part's failure, asked again later
 
 
 class AnswerPuller:
@@ -69,12 +70,20 @@ class AnswerPuller:
         self.page_size = page_size
 
     def pull(self) -> AnswersReport:
-        """Decisions, then the roster. SyncError / StoreError on the first failure; what was
-        stored before it stays stored."""
+        """Decisions, then the roster, each on its own: a decision refused does not hold up
+        a new roster, nor the other way round. What was stored before a failure stays."""
         report = AnswersReport()
-        report.decisions = self.pull_decisions()
+        try:
+            report.decisions = self.pull_decisions()
+        except (SyncError, StoreError) as exc:
+            report.errors.append(f"decisions: {exc}")
         if self.roster_sink is not None:
-            report.roster = "updated" if self.pull_roster() else "current"
+            try:
+                report.roster = "updated" if self.pull_roster() else "current"
+            except (SyncError, StoreError) as exc:
+                report.errors.append(f"roster: {exc}")
+        for error in report.errors:
+            log.warning("the platform's answers: %s", error)
         return report
 
     # --- decisions ----------------------------------------------------------------------

@@ -202,11 +202,9 @@ class SyncWorker:
         """The platform's answers, once the cases are up; a failure waits for the next sync."""
         if self.answers is None:
             return
-        try:
-            report.decisions = self.answers.pull().decisions
-        except (SyncError, StoreError) as exc:
-            report.answers_error = str(exc)
-            log.warning("fetching the platform's answers failed: %s", exc)
+        answered = self.answers.pull()
+        report.decisions = answered.decisions
+        report.answers_error = "; ".join(answered.errors) or None
 
     def _check_link(self, report: SyncReport) -> None:
         if self.client.probe():

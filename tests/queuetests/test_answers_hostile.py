@@ -391,3 +391,19 @@ def test_a_kill_9_while_decisions_are_stored_loses_and_doubles_nothing(
         ids = [row[0] for row in conn.execute("SELECT case_id FROM decisions")]
     assert sorted(ids) == sorted(d["case_id"] for _, d in signed)
     kiosk.store = CaseStore.open(path, kiosk.keys)  # for the fixture to close
+
+
+def test_a_refused_decision_does_not_hold_up_a_new_roster(
+    kiosk: Kiosk, server: ScriptedPlatform
+) -> None:
+    (case_id,) = pending_cases(kiosk, 1)
+    forged = sign_decision(Ed25519PrivateKey.generate(), decision(case_id))
+    serve_decisions(server, [(1, forged)])
+    serve_roster(server, "a" * 32, signed_roster(kiosk.platform_key, {RESIDENT_A: template(1)}))
+    report = kiosk.puller.pull()
+    assert (report.decisions, report.roster) == (0, "updated")
+    (error,) = report.errors
+    assert error.startswith("decisions: decision at cursor 1 refused")
+    assert (
+        RosterCache(kiosk.roster_path, kiosk.keys.storage_key).template_for(RESIDENT_A) is not None
+    )
