@@ -204,7 +204,7 @@ class FaceSettings:
     analysis_fps: float = _range(10.0, 1.0, 30.0)
     face_lost_s: float = _range(2.0, 0.2, 10.0)
     max_restarts: int = _range(3, 0, 20)
-    roster_file: str = ""
+    roster_file: str = "face_roster.sealed"  # fetched from the platform on each sync
     pad: PadSettings = field(default_factory=PadSettings)
 
 

@@ -28,6 +28,7 @@ from devices.card_reader import create_card_reader
 from devices.printer import create_printer
 from kiosk.face.engine import FaceEngine
 from kiosk.face.holder_match import HolderMatcher
+from kiosk.face.roster import roster_sink
 from kiosk.flow import FlowConfig, SessionFlow
 from kiosk.flow.view import Surroundings
 from kiosk.qt.camera_bridge import CameraBridge
@@ -44,6 +45,7 @@ from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder, ver
 from kiosk.records.recorder import CaseRecorder
 from kiosk.release import demo_clip
 from kiosk.technician.staff import StaffGate
+from offline_queue.answers_sync import RosterSink
 from offline_queue.client import PlatformClient
 from offline_queue.errors import StoreBroken, StoreError, StoreFull, StoreTooNew
 from offline_queue.keys import TerminalKeyError, TerminalKeys, load_or_create
@@ -194,7 +196,13 @@ class KioskRuntime:
             store.close()
             raise
         platform, url = _platform(settings, data_dir)
-        sync = make_worker(settings, store, keys, url) if url else None
+        sync = (
+            make_worker(
+                settings, store, keys, url, data_dir, _roster_sink(settings, data_dir, keys)
+            )
+            if url
+            else None
+        )
         client = sync.client if sync is not None else None
         window = KioskWindow()
         controller = _controller(
@@ -260,6 +268,13 @@ def _log_purged(result: Result[int]) -> None:
             log.error("purging old print jobs failed: %s", error)
         case Done(purged) if purged:
             log.info("purged %s printed jobs past retention", purged)
+
+
+def _roster_sink(settings: Settings, data_dir: Path, keys: TerminalKeys) -> RosterSink | None:
+    """The sync worker (its own thread) reseals each new roster into face.roster_file."""
+    if not settings.face.roster_file:
+        return None
+    return roster_sink(data_dir / settings.face.roster_file, keys.storage_key)
 
 
 def _platform(settings: Settings, data_dir: Path) -> tuple[Any, str]:

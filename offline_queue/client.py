@@ -13,6 +13,7 @@ import email.utils
 import ipaddress
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ import requests
 
 from contract import wire
 from offline_queue.errors import (
+    BadReply,
     InvalidPlatformURL,
     PlatformBusy,
     PlatformRefused,
@@ -30,6 +32,11 @@ from offline_queue.keys import TerminalKeys
 log = logging.getLogger(__name__)
 
 BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Answers are read only up to these sizes: a hostile or broken reply cannot fill the memory.
+MAX_DECISIONS_REPLY_BYTES = 4 * 1024 * 1024
+MAX_ROSTER_REPLY_BYTES = 64 * 1024 * 1024
+_CURSOR = re.compile(r"^[0-9]{1,18}$")
+_ETAG = re.compile(r"^[0-9a-f]{32}$")
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -114,6 +121,7 @@ class PlatformClient:
         signed: bool = False,
         timeout: float | None = None,
         content_type: str = "application/json",
+        max_bytes: int = 0,
     ) -> requests.Response:
         headers = {"Content-Type": content_type} if body else {}
         if signed:
@@ -131,7 +139,10 @@ class PlatformClient:
                 headers=headers,
                 timeout=timeout or self.timeout_s,
                 verify=self.verify,
+                stream=bool(max_bytes),
             )
+            if max_bytes:
+                _read_bounded(response, max_bytes)
             response.content  # noqa: B018 - read the whole body now, so a cut-off reply fails here
         except requests.exceptions.SSLError as exc:
             raise PlatformUnreachable(f"TLS verification failed: {_short(exc)}") from None
@@ -191,6 +202,52 @@ class PlatformClient:
             raise PlatformUnreachable("the platform's reply does not answer every case")
         return results
 
+    def decisions(self, after: str | None, limit: int) -> tuple[list[tuple[int, Any]], str | None]:
+        """One page of the platform's decisions on this terminal's cases after the cursor
+        `after`: ([(cursor, signed document)], next cursor or None). Documents unchecked."""
+        query = f"?limit={int(limit)}" + (f"&after={after}" if after else "")
+        response = self._request(
+            "GET", "/api/v1/decisions" + query, signed=True, max_bytes=MAX_DECISIONS_REPLY_BYTES
+        )
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no decisions endpoint", 404)
+        answer = self._json_reply(response)
+        items, following = answer.get("items"), answer.get("next")
+        if not isinstance(items, list) or not (following is None or _is_cursor(following)):
+            raise BadReply("the platform's decisions reply is malformed")
+        page = []
+        for item in items:
+            if not isinstance(item, dict) or not _is_cursor(item.get("cursor")):
+                raise BadReply("the platform's decisions reply is malformed")
+            page.append((int(item["cursor"]), item.get("document")))
+        return page, following
+
+    def roster(self, have: str | None) -> tuple[str, Any] | None:
+        """(etag, signed roster document) of this terminal's roster; None while `have` is
+        still current (304). The document is unchecked."""
+        query = f"?have={have}" if have and _ETAG.match(have) else ""
+        response = self._request(
+            "GET", "/api/v1/roster" + query, signed=True, max_bytes=MAX_ROSTER_REPLY_BYTES
+        )
+        if response.status_code == 304:
+            return None
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no roster endpoint", 404)
+        answer = self._json_reply(response)
+        etag = answer.get("etag")
+        if not isinstance(etag, str) or not _ETAG.match(etag):
+            raise BadReply("the platform's roster reply is malformed")
+        return etag, answer.get("document")
+
+    def _json_reply(self, response: requests.Response) -> dict[str, Any]:
+        try:
+            answer = json.loads(response.content)
+        except (ValueError, RecursionError):
+            raise BadReply("the platform's reply is not JSON") from None
+        if not isinstance(answer, dict):
+            raise BadReply("the platform's reply is not a JSON object")
+        return answer
+
     def reference_face(self, id_number: str) -> bytes | None:
         """The enrolled reference face JPEG, None if there is none; PlatformUnreachable offline.
 
@@ -204,6 +261,25 @@ class PlatformClient:
         if not response.content.startswith(b"\xff\xd8"):
             raise PlatformUnreachable("the platform's reference face is not a JPEG")
         return response.content
+
+
+def _is_cursor(value: Any) -> bool:
+    return isinstance(value, str) and bool(_CURSOR.match(value))
+
+
+def _read_bounded(response: requests.Response, max_bytes: int) -> None:
+    """Read the body, refusing it past `max_bytes` (declared or actually sent)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise BadReply(f"the platform's reply is too large ({declared} bytes)")
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > max_bytes:
+            response.close()
+            raise BadReply(f"the platform's reply is larger than {max_bytes} bytes")
+    response._content = bytes(body)  # what response.content returns from now on
 
 
 def _short(exc: Exception) -> str:

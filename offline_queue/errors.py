@@ -58,6 +58,11 @@ class PlatformRefused(SyncError):
         self.status = status
 
 
+class BadReply(SyncError):
+    """The platform's answer is malformed, too large, for another terminal, or not signed by
+    the platform's key: nothing of it was stored, and the next sync asks again."""
+
+
 class InvalidPlatformURL(QueueError, ValueError):
     """A platform URL the terminal will not use: not http(s), or plain HTTP off this machine."""
 

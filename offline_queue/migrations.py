@@ -43,6 +43,27 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """,
     ),
+    (
+        2,
+        # The platform's answers (issue 15). A case keeps, past the deletion of its personal
+        # data, a keyed pseudonym of the card's ID number (`offline_queue.answers`) and whether
+        # it awaits the platform's decision; each decision is kept sealed like a payload.
+        """
+        ALTER TABLE cases ADD COLUMN resident_tag TEXT;
+        ALTER TABLE cases ADD COLUMN awaits_decision INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE cases ADD COLUMN decided_ts REAL;
+        CREATE INDEX cases_resident_tag ON cases (resident_tag);
+        CREATE TABLE decisions (
+            case_id TEXT PRIMARY KEY,
+            cursor INTEGER NOT NULL,
+            decided_at TEXT NOT NULL,
+            test INTEGER NOT NULL,
+            stored_ts REAL NOT NULL,
+            document BLOB NOT NULL
+        );
+        CREATE INDEX decisions_decided_at ON decisions (decided_at)
+        """,
+    ),
 )
 SCHEMA = Schema(
     "case store",

@@ -8,6 +8,9 @@ sealed with the terminal's storage key (the case id and field name as associated
 blob cannot be moved to another case); each case is signed with the terminal's Ed25519 key
 when it is stored, so every resend is byte-identical.
 
+The platform's answers (`offline_queue.answers`) live here too: its signed decisions, sealed
+like payloads, and per case a keyed pseudonym of the ID number that outlives the payload.
+
 Status: pending -> sending -> acked (personal data deleted at once), or rejected (dead letter,
 kept for the technician until the retention ends). A crash leaves cases "sending"; opening the
 store puts them back to pending.
@@ -34,6 +37,8 @@ import sqlite_utils
 
 from contract import wire
 from contract.ids import uuid7
+from offline_queue import answers
+from offline_queue.answers import SyncedDecision, VerifiedDecision
 from offline_queue.errors import CaseNotFound, StoreBroken, StoreError, StoreFull
 from offline_queue.keys import TerminalKeys
 from offline_queue.migrations import SCHEMA
@@ -75,6 +80,7 @@ class CaseStore:
         self._min_free_bytes = min_free_bytes
         self.retention_days = retention_days
         self._closed = False
+        self._tag_key = answers.tag_key(keys.storage_key)
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -133,6 +139,8 @@ class CaseStore:
             log.warning(
                 "%d case(s) were being sent when the kiosk stopped: pending again", cursor.rowcount
             )
+        with self._write("tagging cases for residents' answers") as db:
+            answers.backfill_tags(db, self._keys.storage_key)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[sqlite_utils.Database]:
@@ -185,11 +193,13 @@ class CaseStore:
             for name, blob in attachments.items()
         }
         self._check_free_space(len(sealed_payload) + sum(len(b) for b in sealed.values()))
+        number, awaits = answers.case_marks(kind, payload)
+        tag = None if number is None else answers.resident_tag(self._tag_key, number)
         with self._write("storing a new case") as db:
             db.execute(
                 "INSERT INTO cases (id, kind, created_at, created_ts, schema_version, test, "
-                "status, payload, attachments_meta, signature, updated_ts) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)",
+                "status, payload, attachments_meta, signature, updated_ts, resident_tag, "
+                "awaits_decision) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 [
                     case_id,
                     kind,
@@ -201,6 +211,8 @@ class CaseStore:
                     json.dumps(envelope["attachments"]),
                     signature,
                     now,
+                    tag,
+                    int(awaits),
                 ],
             )
             for name, blob in sealed.items():
@@ -369,6 +381,33 @@ class CaseStore:
             for case_id in case_ids:
                 db.execute("UPDATE cases SET exported_ts = ? WHERE id = ?", [now, case_id])
 
+    # --- the platform's answers (offline_queue.answers) -------------------------------------
+
+    def decisions_cursor(self) -> str | None:
+        return self.get_meta(answers.CURSOR_KEY)
+
+    def store_decisions(self, decisions: list[VerifiedDecision]) -> int:
+        """Checked decisions and the cursor after them, in one transaction; how many are new."""
+        with self._write("storing the platform's decisions") as db:
+            return answers.store_decisions(db, self._keys.storage_key, decisions)
+
+    def decisions(self) -> list[SyncedDecision]:
+        rows = self._read("SELECT case_id, document FROM decisions ORDER BY decided_at, cursor")
+        return [answers.unsealed(self._keys.storage_key, cid, blob) for cid, blob in rows]
+
+    def latest_decision_for(self, id_number: str) -> SyncedDecision | None:
+        """The newest decision on a (non-test) case of this card, from what was synced; None
+        when there is none. Raises StoreError when the store cannot be read."""
+        tag = answers.resident_tag(self._tag_key, id_number)
+        rows = self._read(answers.LATEST_SQL, [tag])
+        return answers.unsealed(self._keys.storage_key, *rows[0]) if rows else None
+
+    def pending_without_decision_for(self, id_number: str) -> bool:
+        """A (non-test) check of this card the platform has yet to decide, synced or not."""
+        return bool(
+            self._read(answers.WAITING_SQL, [answers.resident_tag(self._tag_key, id_number)])
+        )
+
     # --- retention ------------------------------------------------------------------------
 
     def purge(self, now: float | None = None) -> dict[str, int]:
@@ -395,6 +434,11 @@ class CaseStore:
                 "OR (status = 'rejected' AND purged = 1 AND updated_ts < ?)",
                 [cutoff, cutoff],
             ).rowcount
+            db.execute(  # a decision outlives its case's metadata by no more than that
+                "DELETE FROM decisions WHERE stored_ts < ? "
+                "AND case_id NOT IN (SELECT id FROM cases)",
+                [cutoff],
+            )
         self._vacuum()
         return {"rejected_purged": len(old_rejected), "metadata_deleted": dropped}
 

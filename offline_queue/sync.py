@@ -8,6 +8,9 @@
   worker holds off as a whole (no busy loop); `Retry-After` is honoured as given.
 - A case the platform rejects as invalid goes to the dead-letter state "rejected" and does not
   block the rest; a batch refused as too large (413) is split, down to the single case.
+- After the cases went up it fetches the platform's answers (`offline_queue.answers_sync`):
+  decisions on this terminal's cases and the face roster. A refused answer is logged and
+  asked for again on the next sync; it never holds up the cases.
 - While the link is down the worker only probes `/api/v1/health`; once that answers it sends
   everything at once (sync right after reconnect), and it also wakes every `sync_interval_s`.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.settings import PlatformSettings
+from offline_queue.answers_sync import AnswerPuller
 from offline_queue.client import PlatformClient
 from offline_queue.errors import (
     PlatformBusy,
@@ -50,6 +54,8 @@ class SyncReport:
     error: str | None = None
     error_kind: str | None = None  # unreachable | busy | refused | store
     rejected_ids: list[str] = field(default_factory=list)
+    decisions: int = 0  # new decisions from the platform
+    answers_error: str | None = None  # fetching them (or the roster) failed: asked again later
 
     def merge(self, other: SyncReport) -> None:
         self.sent += other.sent
@@ -58,6 +64,8 @@ class SyncReport:
         self.retried += other.retried
         self.batches += other.batches
         self.rejected_ids += other.rejected_ids
+        self.decisions += other.decisions
+        self.answers_error = other.answers_error or self.answers_error
         self.error, self.error_kind = other.error, other.error_kind
 
 
@@ -71,8 +79,10 @@ class SyncWorker:
         backoff_base_s: float = 5.0,
         probe_interval_s: float = 30.0,
         rng: random.Random | None = None,
+        answers: AnswerPuller | None = None,
     ) -> None:
         self.store = store
+        self.answers = answers
         self.client = client
         self.batch_size = settings.batch_size
         self.interval_s = float(settings.sync_interval_s)
@@ -184,7 +194,17 @@ class SyncWorker:
                 self._check_link(report)
             elif report.error is None:
                 self._succeeded()
+            if report.error is None and not self._stop.is_set():
+                self._pull_answers(report)
         return report
+
+    def _pull_answers(self, report: SyncReport) -> None:
+        """The platform's answers, once the cases are up; a failure waits for the next sync."""
+        if self.answers is None:
+            return
+        answered = self.answers.pull()
+        report.decisions = answered.decisions
+        report.answers_error = "; ".join(answered.errors) or None
 
     def _check_link(self, report: SyncReport) -> None:
         if self.client.probe():

@@ -1,8 +1,9 @@
-"""`kiosk register` and `kiosk queue status|rejected|sync|export|ack|fill-demo`.
+"""`kiosk register` and `kiosk queue status|rejected|decisions|sync|export|ack|fill-demo`.
 
 Every command takes `--config`, `--data-dir DIR` and `--platform URL` to override the config
 (technicians test against another platform or a copied data folder). Exit codes: 0 ok,
-1 gave up in time (cases still pending), 2 bad argument, 3 store/peer failure (reason on stderr).
+1 gave up in time (cases still pending), 2 bad argument, 3 store/peer failure (reason on stderr;
+for `sync` also when the platform's answers were refused: the cases went up all the same).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from config import load_settings
 from config.settings import Settings
 from kiosk.cli import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_USAGE, UsageError
 from offline_queue import keys as terminal_keys
+from offline_queue.answers import read_decisions
+from offline_queue.answers_sync import RosterSink
 from offline_queue.errors import InvalidPlatformURL, NotRegistered, QueueError
 from offline_queue.export import apply_receipt, export_bundle
 from offline_queue.keys import TerminalKeyError
@@ -57,7 +60,16 @@ def register(subparsers: Any) -> None:
     rejected.add_argument("--json", action="store_true", help="print JSON")
     rejected.set_defaults(handler=_guarded(_rejected))
 
-    sync = sub.add_parser("sync", help="send pending cases to the platform now")
+    decisions = sub.add_parser(
+        "decisions", help="the platform's decisions on this terminal's pending checks"
+    )
+    _common(decisions)
+    decisions.add_argument("--json", action="store_true", help="print JSON")
+    decisions.set_defaults(handler=_guarded(_decisions))
+
+    sync = sub.add_parser(
+        "sync", help="send pending cases now, then fetch decisions and the face roster"
+    )
     _common(sync)
     sync.add_argument("--until-empty", action="store_true", help="retry until nothing is pending")
     sync.add_argument("--timeout", type=float, default=600.0, help="give up after S seconds")
@@ -159,7 +171,9 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     keys = terminal_keys.load(data_dir)
     store = open_store(settings, keys, data_dir)
     try:
-        worker = make_worker(settings, store, keys, url)
+        worker = make_worker(
+            settings, store, keys, url, data_dir, _roster_sink(settings, data_dir, keys)
+        )
         try:
             if args.until_empty:
                 report = worker.drain(args.timeout)
@@ -172,13 +186,47 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     print(
         f"sent {report.sent}, acknowledged {report.acked}, rejected {report.rejected}, "
-        f"pending {status['pending']}"
+        f"pending {status['pending']}, new decisions {report.decisions}"
     )
+    if report.answers_error:
+        print(
+            f"kiosk: the platform's answers were not taken: {report.answers_error}", file=sys.stderr
+        )
     if status["pending"] == 0 and status["sending"] == 0:
-        return EXIT_OK
+        # The cases are up; answers refused (asked again next time) still fail the command.
+        return EXIT_FAILED if report.answers_error else EXIT_OK
     reason = report.error or "cases are still pending (scheduled for a later retry)"
     print(f"kiosk: {reason}", file=sys.stderr)
     return EXIT_FAILED if report.error_kind in ("unreachable", "busy", "refused") else EXIT_TIMEOUT
+
+
+def _roster_sink(settings: Settings, data_dir: Path, keys: Any) -> RosterSink | None:
+    if not settings.face.roster_file:
+        return None
+    from kiosk.face.roster import roster_sink  # numpy: only for the commands that need it
+
+    return roster_sink(data_dir / settings.face.roster_file, keys.storage_key)
+
+
+def _decisions(args: argparse.Namespace, settings: Settings) -> int:
+    data_dir = _data_dir(args, settings)
+    path = store_path(settings, data_dir)
+    decisions = (
+        read_decisions(path, terminal_keys.load(data_dir).storage_key) if path.exists() else []
+    )
+    if args.json:
+        print(json.dumps({"decisions": [d.listed() for d in decisions]}))
+    elif not decisions:
+        print("no decisions from the platform yet")
+    else:
+        print(f"{'case':36}  {'decision':12}  {'reason':20}  {'by':6}  decided at")
+        for d in decisions:
+            test = "  (test)" if d.test else ""
+            print(
+                f"{d.case_id:36}  {d.verdict:12}  {d.reason:20}  {d.decided_by:6}  "
+                f"{d.decided_at}{test}"
+            )
+    return EXIT_OK
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:

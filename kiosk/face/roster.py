@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,10 @@ MAGIC = b"kiosk-face-roster/sealed-v1\n"
 
 class RosterError(FaceError):
     """The roster file is unreadable, not a sealed roster, or not sealed with this key."""
+
+
+class RosterDocumentError(RosterError, ValueError):
+    """A roster document (from the platform) that is not a `kiosk-face-roster` document."""
 
 
 class _Malformed(ValueError):
@@ -71,6 +75,27 @@ def write_roster(
     _write_atomically(Path(path), MAGIC + wire.seal(storage_key, wire.canonical(document), MAGIC))
 
 
+def write_roster_document(
+    path: Path, document: Mapping[str, Any], storage_key: bytes
+) -> tuple[int, int]:
+    """Reseal a roster document whose keys are already hashed (the platform's, checked by the
+    caller) under this terminal's storage key, atomically, mode 0600. Returns (templates,
+    bytes written); RosterDocumentError when it is not a roster this kiosk can read."""
+    try:
+        roster = Roster._parse(document)
+        kept = {name: document[name] for name in ("format", "version", "salt", "iterations")}
+        kept["templates"] = {
+            str(k): [float(v) for v in t] for k, t in document["templates"].items()
+        }
+    except _Malformed as exc:
+        raise RosterDocumentError(f"not a usable roster: {exc}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # may quote the content
+        raise RosterDocumentError(f"not a usable roster ({type(exc).__name__})") from None
+    data = MAGIC + wire.seal(storage_key, wire.canonical(kept), MAGIC)
+    _write_atomically(Path(path), data)
+    return len(roster), len(data)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Temp file (0600) in the same folder, fsync, rename, fsync the folder."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -88,6 +113,12 @@ def _write_atomically(path: Path, data: bytes) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def roster_sink(path: Path, storage_key: bytes) -> Callable[[dict[str, Any]], tuple[int, int]]:
+    """What the sync worker calls with each new roster the platform signed for this terminal
+    (`offline_queue.answers_sync.RosterSink`)."""
+    return lambda document: write_roster_document(path, document, storage_key)
 
 
 class Roster:

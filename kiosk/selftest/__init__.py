@@ -24,7 +24,7 @@ from config import ConfigError, load_settings
 from config.settings import Settings
 from kiosk import release
 from kiosk.selftest.devices import CAMERA, CARD_READER, PRINTER
-from kiosk.selftest.local import FACE_MODELS, PAD_MODEL, QUEUE
+from kiosk.selftest.local import ANSWERS, FACE_MODELS, PAD_MODEL, QUEUE
 from kiosk.selftest.platform import CLOCK, PLATFORM, REGISTRATION
 from kiosk.selftest.result import PART_NAMES, Check, CheckFailed, CheckResult
 
@@ -38,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     FACE_MODELS,
     PAD_MODEL,
     QUEUE,
+    ANSWERS,
     PLATFORM,
     REGISTRATION,
     CLOCK,

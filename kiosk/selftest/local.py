@@ -8,6 +8,7 @@ create a store.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import shutil
@@ -19,6 +20,8 @@ from kiosk.face.engine import FaceEngine, ModelPaths
 from kiosk.face.errors import ModelLoadError
 from kiosk.face.pad import PadStage
 from kiosk.selftest.result import Check, CheckFailed, said
+from kiosk.technician.status import answers_summary
+from offline_queue.answers import read_answers_status
 from offline_queue.errors import StoreError
 from offline_queue.runtime import MB, store_path
 from offline_queue.store import read_status
@@ -75,6 +78,29 @@ QUEUE = Check(
     "清理磁盘或检查数据目录的权限；不要删除 queue.db，里面有还没上传的业务记录。"
     "/ Free disk space or fix the data folder's owner; never delete queue.db: it holds "
     "cases not yet sent.",
+)
+
+
+def check_answers(settings: Settings) -> str:
+    """What the platform answered: decisions received, checks awaiting one, and the face
+    roster held (its size and age, or that there is none). Information, never a failure of
+    the whole self-test: a terminal works without them."""
+    db_path = store_path(settings)
+    try:
+        figures = read_answers_status(db_path)
+    except StoreError as exc:
+        raise CheckFailed(said("answers", "读不出来", f"{db_path}: {exc}")) from None
+    zh, en = answers_summary(figures, dt.datetime.now(dt.UTC), bool(settings.face.roster_file))
+    return said("answers", zh, en)
+
+
+ANSWERS = Check(
+    "answers",
+    check_answers,
+    lambda s: 10.0,
+    "平台的答复读不出来：运行 kiosk queue sync 看同步是否正常。"
+    "/ The platform's answers cannot be read: run `kiosk queue sync` and read its errors.",
+    required=lambda s: False,
 )
 
 

@@ -18,6 +18,7 @@ PART_NAMES: dict[str, tuple[str, str]] = {
     "face_models": ("人脸模型", "face models"),
     "pad_model": ("防翻拍模型", "anti-spoofing model"),
     "queue": ("本机业务记录", "case queue"),
+    "answers": ("平台答复", "platform answers"),
     "platform": ("服务平台", "platform"),
     "registration": ("终端登记", "terminal registration"),
     "clock": ("本机时间", "clock"),

@@ -10,8 +10,9 @@ import datetime as dt
 import logging
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from kiosk.errors import KioskError
 from offline_queue.errors import StoreError
@@ -158,3 +159,39 @@ def export_folder(data_dir: Path, mounts: Sequence[Path] | None = None) -> Path:
     folder = data_dir / EXPORT_FOLDER
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
+
+
+# -- the platform's answers --------------------------------------------------------------------
+def answers_summary(
+    figures: Mapping[str, Any], now: dt.datetime, roster_on: bool = True
+) -> tuple[str, str]:
+    """(Chinese, English) words for the decision counts and the roster held, from
+    `offline_queue.answers.read_answers_status`: "已决定 3 件，待平台决定 2 件；人脸名单
+    120 人，1.2 天前签发" / "3 decided, 2 awaiting the platform; face roster 120 templates,
+    issued 1.2 d ago"."""
+    decided, awaiting = figures["decided"], figures["awaiting_decision"]
+    zh = f"已决定 {decided} 件，待平台决定 {awaiting} 件；"
+    en = f"{decided} decided, {awaiting} awaiting the platform; "
+    roster = figures.get("roster")
+    if not roster_on:
+        return zh + "人脸名单未启用", en + "face roster off (face.roster_file empty)"
+    if not roster:
+        return zh + "还没有人脸名单", en + "no face roster yet"
+    age = roster_age_days(roster.get("issued_at"), now)
+    when_zh = "" if age is None else f"，{age:.1f} 天前签发"
+    when_en = "" if age is None else f", issued {age:.1f} d ago"
+    size = roster.get("bytes", 0) / 1024
+    return (
+        zh + f"人脸名单 {roster['templates']} 人（{size:.0f} KiB）{when_zh}",
+        en + f"face roster {roster['templates']} templates ({size:.0f} KiB){when_en}",
+    )
+
+
+def roster_age_days(issued_at: str | None, now: dt.datetime) -> float | None:
+    try:
+        issued = dt.datetime.fromisoformat(issued_at or "")
+    except ValueError:
+        return None
+    if issued.tzinfo is None:
+        return None
+    return max(0.0, (now - issued).total_seconds() / 86400)

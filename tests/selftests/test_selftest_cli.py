@@ -23,6 +23,7 @@ PARTS = [
     "face_models",
     "pad_model",
     "queue",
+    "answers",
     "platform",
     "registration",
     "clock",

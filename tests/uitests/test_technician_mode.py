@@ -140,6 +140,9 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
         assert devices["camera"].state == "streaming"
         assert devices["card_reader"].ok
         assert devices["platform"].state == "online"
+        # The platform's answers: counts, and the roster the sync fetched (empty here).
+        assert "0 decided, 0 awaiting the platform" in devices["platform"].detail
+        assert "face roster 0 templates" in devices["platform"].detail
 
     qtbot.waitUntil(live, timeout=WAIT_MS)
     view = tech(rt).view()

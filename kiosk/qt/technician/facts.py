@@ -13,7 +13,8 @@ from typing import TypeVar, cast
 from contract.certificates import CHINA_TZ
 from kiosk.records.print_jobs import KeptJob, PrintJobStore
 from kiosk.technician import status
-from offline_queue.errors import NotRegistered
+from offline_queue.answers import read_answers_status
+from offline_queue.errors import NotRegistered, StoreError
 from offline_queue.registration import Registration, load_registration
 from offline_queue.store import CaseStore
 from screens.technician import scrub
@@ -43,10 +44,15 @@ class Facts:
     kept_count: int = 0
     kept_list: tuple[KeptRow, ...] = ()  # the newest KEPT_LIST_SHOWN, newest first
     last_printer_status: str = ""  # what the last print job met ("" before any)
+    answers: str = ""  # decisions received / awaiting, the face roster's size and age
 
 
 def collect(
-    store: CaseStore, jobs: PrintJobStore | None, data_dir: Path, log_setting: str
+    store: CaseStore,
+    jobs: PrintJobStore | None,
+    data_dir: Path,
+    log_setting: str,
+    roster_on: bool = True,
 ) -> Facts:
     """Everything in the view that reads SQLite or files."""
     now = dt.datetime.now().astimezone()
@@ -60,6 +66,7 @@ def collect(
     logs = _guarded(lambda: status.tail_lines(path), [])
     kept = jobs.jobs("kept", limit=KEPT_JOBS_LIMIT) if jobs is not None else []
     latest = jobs.jobs(limit=1) if jobs is not None else []
+    answers = answers_line(store, now, roster_on)
     return Facts(
         sync_mark=mark,
         queue=QueueFigures(
@@ -76,7 +83,20 @@ def collect(
         kept_count=len(kept),
         kept_list=tuple(kept_row(job) for job in kept[:KEPT_LIST_SHOWN]),
         last_printer_status=latest[0].printer_status if latest else "",
+        answers=answers,
     )
+
+
+def answers_line(store: CaseStore, now: dt.datetime, roster_on: bool) -> str:
+    """The platform line's detail: "已决定 3 件，待平台决定 2 件；人脸名单 … / 3 decided, …"
+    (both languages, as the self-test says it: these words are not in screens/ yet)."""
+    try:
+        figures = read_answers_status(store.path)
+    except StoreError as exc:
+        log.warning("technician view: cannot read the platform's answers: %s", exc)
+        return ""
+    zh, en = status.answers_summary(figures, now, roster_on)
+    return f"{zh} / {en}"
 
 
 def sync_mark(store: CaseStore) -> SyncMark:

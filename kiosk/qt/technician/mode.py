@@ -133,7 +133,7 @@ class TechnicianMode(QObject):
         self.reader = FactsReader(
             self.render,
             self._runner,
-            lambda: collect(store, jobs, data_dir, log_setting),
+            lambda: collect(store, jobs, data_dir, log_setting, bool(settings.face.roster_file)),
             self._on_facts,
         )
         self.registration = TechnicianRegistration(

@@ -108,7 +108,9 @@ class DeviceStates(QObject):
                 text("kept_jobs", n=kept) if kept else "",
             ),
             "platform": DeviceLine(
-                PLATFORM_STATE[online] if self._sync is not None else "off", online is True
+                PLATFORM_STATE[online] if self._sync is not None else "off",
+                online is True,
+                facts.answers,
             ),
         }
 
