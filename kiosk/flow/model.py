@@ -19,6 +19,7 @@ class Step(StrEnum):
     RESULT = "result"
     PRINT = "print"
     RATE = "rate"
+    RATE_REASON = "rate_reason"  # after a poor rating: what went wrong (optional pictograms)
     THANKS = "thanks"
     HELP = "help"  # call staff; the resident can always come back
     DEVICE_FAULT = "device_fault"
@@ -130,6 +131,9 @@ DEFAULT_TIMEOUTS_S: dict[Step, float] = {
     Step.DEVICE_FAULT: 300.0,
 }
 
+# Steps that run another step's time limit (no config key of their own).
+SAME_TIME_AS = {Step.RATE_REASON: Step.RATE}
+
 
 @dataclass(frozen=True)
 class FlowConfig:
@@ -146,6 +150,7 @@ class FlowConfig:
         return cls(timeouts, float(limits.more_time_answer_s), **others)
 
     def timeout_of(self, step: Step) -> float:
+        step = SAME_TIME_AS.get(step, step)
         return self.timeouts_s.get(step, DEFAULT_TIMEOUTS_S[step])
 
 
@@ -163,7 +168,10 @@ class Session:
     certificate: IssuedCertificate | None = None  # issued with the recorded case, to print
     print_failed: str = ""  # printer status when the job was kept
     printing: bool = False  # a print job is in flight: the machine, not the resident, is waited on
-    rating: int | None = None
+    rating: int | None = None  # the score given (1-5), recorded once (rating_recorded)
+    rating_recorded: bool = False
+    channel: str = ""  # query: who verified (kiosk | window | home_visit | ...)
+    answered_by: str = ""  # query: platform (the link was up) | terminal (what it holds)
     assisted_by: str = ""
     fault_device: str = ""
     fault_return: Step | None = None
