@@ -165,6 +165,17 @@ class PlatformClient:
             return False
         return response.status_code == 200
 
+    def resident_standing(self, id_number: str) -> tuple[Any, str]:
+        """The platform's answer to 查询认证结果, unchecked, and the nonce of the signed request
+        it must echo: `contract.decisions.read_standing(answer, platform_key, nonce)` checks
+        both. The ID number goes in the signed body, never in the URL."""
+        body = wire.canonical({"id_number": id_number})
+        response = self._request("POST", "/api/v1/residents/standing", body=body, signed=True)
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no standing lookup", 404)
+        nonce = response.request.headers.get(wire.HEADER_NONCE, "")
+        return self._json(response), str(nonce)
+
     def register(self, terminal_id: str, code: str, public_key_b64: str) -> dict[str, Any]:
         body = json.dumps(
             {"terminal_id": terminal_id, "code": code, "public_key": public_key_b64}
