@@ -24,20 +24,17 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from contract.decisions import REJECTION_REASONS, Reason
+from contract.decisions import REJECTION_REASONS
 from contract.ratings import POOR_AT_MOST
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
-from kiosk.flow.model import Outcome, Service, Session, Step
+from kiosk.flow.model import Outcome, Service, Session, Step, can_check_now
 
 if TYPE_CHECKING:
     from kiosk.flow.view import StepNews
 
 log = logging.getLogger(__name__)
 
-# Refusals the resident may mend with another try now (the face, not the person, was the
-# problem); the others need staff, a visit or documents.
-RETRYABLE_REFUSALS = frozenset({Reason.FACE_MISMATCH, Reason.FACE_UNUSABLE})
 # Channels whose check a kiosk certificate may attest (any kiosk: the paper names this one).
 KIOSK_CHANNELS = frozenset({"", "kiosk"})
 
@@ -53,15 +50,6 @@ def query_prompt(session: Session) -> str:
         known = session.reason in {str(r) for r in REJECTION_REASONS}
         return f"query.not_verified.{session.reason}" if known else "result.not_verified"
     return "query.none" if session.answered_by == "platform" else "query.none_here"
-
-
-def can_check_now(session: Session) -> bool:
-    """A query's result offers "现在认证": nothing found, or a refusal another try may mend."""
-    if session.service is not Service.QUERY or session.resident is None:
-        return False
-    if session.outcome is Outcome.NOT_FOUND:
-        return True
-    return session.outcome is Outcome.NOT_VERIFIED and session.reason in RETRYABLE_REFUSALS
 
 
 class AnswersAndRatings:

@@ -182,3 +182,17 @@ class Session:
     match: MatchEvidence = field(default_factory=MatchEvidence)
     valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
     card_expired: bool = False  # the card read has expired: recorded, and the resident told
+
+
+# A query's refusals the resident may mend with another try now (the face, not the person, was
+# the problem: contract.decisions.Reason values); the others need staff, a visit or documents.
+RETRYABLE_REFUSALS = frozenset({"face_mismatch", "face_unusable"})
+
+
+def can_check_now(session: Session) -> bool:
+    """A query's result offers "现在认证": nothing found, or a refusal another try may mend."""
+    if session.service is not Service.QUERY or session.resident is None:
+        return False
+    if session.outcome is Outcome.NOT_FOUND:
+        return True
+    return session.outcome is Outcome.NOT_VERIFIED and session.reason in RETRYABLE_REFUSALS
