@@ -79,6 +79,16 @@ def test_a_certificate_kept_here_is_printed_again_from_a_query(flow: SessionFlow
     assert (job.kind, job.case_id) == (ReceiptKind.REPRINT, "cert-261124-7KQ2M")
 
 
+def test_reprint_prints_the_certificate_of_a_check_decided_since(flow: SessionFlow) -> None:
+    to_step(flow, Step.CONFIRM_IDENTITY, Service.REPRINT)
+    flow.handle(ev.Confirmed(True))
+    answer = ev.LookupDone(Outcome.VERIFIED, "", "2027-01-31", certificate=CERTIFICATE)
+    out = flow.handle(answer)
+    assert flow.step is Step.PRINT
+    job = of(out, cmd.PrintReceipt)[0]
+    assert (job.kind, job.certificate) == (ReceiptKind.CERTIFICATE, CERTIFICATE)
+
+
 def test_not_printing_the_certificate_goes_on_to_the_rating(flow: SessionFlow) -> None:
     asked(flow)
     flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-01-31", certificate=CERTIFICATE))

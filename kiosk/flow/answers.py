@@ -14,6 +14,9 @@ terminal holds):
 - none: no check this period: the check can be done now (`ev.StartCheck`), on the card just
   read and confirmed.
 
+补打认证凭证 prints the kept receipt again, or the certificate of a check decided since (the
+lookup brings it signed, as for a query).
+
 A rating (好差评) is recorded as soon as it is final (`cmd.RecordRating`, its own record kind,
 no personal data): at once for a score of 3-5; for a poor one (1-2) after the optional reason
 (RATE_REASON: a few pictograms, or skip), or as the visit ends if the resident walks away.
@@ -81,8 +84,11 @@ class AnswersAndRatings:
         s.outcome = event.outcome
         s.case_id = event.job_id
         s.valid_until = event.valid_until
-        if s.service is Service.REPRINT and event.job_id:
-            return self._start_print()  # a certificate, or a receipt that never printed
+        if s.service is Service.REPRINT and (event.job_id or event.certificate is not None):
+            # a kept certificate, a receipt that never printed, or the certificate of a check
+            # the platform has decided since
+            s.certificate = event.certificate
+            return self._start_print()
         if s.service is Service.QUERY:
             s.reason, s.channel, s.answered_by = event.reason, event.channel, event.answered_by
             verified = event.outcome is Outcome.VERIFIED and s.channel in KIOSK_CHANNELS

@@ -502,8 +502,9 @@ class SessionFlow(AnswersAndRatings):
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
-        # A reprint, or a query's certificate kept here: the kept job is printed again.
-        reprint = s.service is Service.REPRINT or (s.service is Service.QUERY and not s.certificate)
+        # 补打 or a query: the kept job printed again, unless the platform's decision brought
+        # a certificate to issue now.
+        reprint = s.service in (Service.REPRINT, Service.QUERY) and s.certificate is None
         kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
         return [*self._go(Step.PRINT), job]

@@ -111,7 +111,7 @@ class StandingSource(Protocol):
 
 class ResidentLookup:
     """The flow's lookup: "query" asks for the standing; "reprint" finds the kept receipt
-    (CaseRecorder.lookup)."""
+    (CaseRecorder.lookup), or the certificate of a check approved since."""
 
     def __init__(
         self,
@@ -129,8 +129,22 @@ class ResidentLookup:
         self._today = today or (lambda: dt.datetime.now(CHINA_TZ).date())
 
     def lookup(self, service: Service, resident: Resident | None) -> ev.LookupDone:
-        if service is not Service.QUERY:
-            return self.recorder.lookup(service, resident)
+        if service is Service.REPRINT:
+            return self._reprint(resident)
+        return self._standing(resident)
+
+    def _reprint(self, resident: Resident | None) -> ev.LookupDone:
+        """补打: the certificate kept here; else, when a check has been approved since (its
+        slip printed here said to come back), its certificate; else the kept receipt."""
+        kept = self.recorder.lookup(Service.REPRINT, resident)
+        if kept.outcome is Outcome.VERIFIED:
+            return kept
+        answer = self._standing(resident)
+        if answer.outcome is Outcome.VERIFIED and answer.certificate is not None:
+            return replace(answer, job_id="")
+        return kept
+
+    def _standing(self, resident: Resident | None) -> ev.LookupDone:
         holder = card_holder(resident).validated()
         standing = self._ask_platform(holder.id_number)
         if standing is not None:

@@ -332,9 +332,37 @@ def test_link_down_a_certificate_printed_here_still_counts(
     )
 
 
-def test_reprint_still_finds_the_kept_receipt(lookup: ResidentLookup, answers: Answers) -> None:
+def test_reprint_prints_the_certificate_of_a_check_approved_since(
+    lookup: ResidentLookup, answers: Answers
+) -> None:
     answers.standing = verified()
+    found = lookup.lookup(Service.REPRINT, resident())
+    assert (found.outcome, found.job_id) == (Outcome.VERIFIED, "")
+    assert isinstance(found.certificate, SignedCertificate)
+    answers.standing = verified("window")  # verified elsewhere: nothing of the kiosk's to print
     assert lookup.lookup(Service.REPRINT, resident()) == ev.LookupDone(Outcome.NOT_FOUND)
+    answers.standing = ResidentStanding(NONCE, Standing.PENDING, "2026")
+    assert lookup.lookup(Service.REPRINT, resident()) == ev.LookupDone(Outcome.NOT_FOUND)
+
+
+def test_reprint_prefers_the_certificate_kept_here(
+    lookup: ResidentLookup, answers: Answers, recorder: CaseRecorder
+) -> None:
+    from kiosk.records.layouts import certificate_receipt
+
+    case = recorder.record(
+        cmd.RecordCase(Service.PENSION_CHECK, Outcome.VERIFIED, resident()), lambda: None
+    )
+    assert isinstance(case.certificate, SignedCertificate)
+    cert = case.certificate.certificate
+    recorder.jobs.add(
+        certificate_receipt(cert, case.certificate.token),
+        holder=recorder.holder(resident()),
+        certificate_no=cert.certificate_no,
+    )
+    answers.standing = verified()
+    found = lookup.lookup(Service.REPRINT, resident())
+    assert (found.job_id, found.certificate) == (cert.job_id, None)
     assert answers.asked == []  # 补打 prints what this terminal keeps
 
 
