@@ -59,6 +59,7 @@ def test_an_approved_check_prints_its_certificate_there_and_then(flow: SessionFl
     )
     out = flow.handle(ev.Continue())
     assert flow.step is Step.PRINT
+    assert (screen(out).view.step_no, screen(out).view.step_total) == (3, 3)
     job = of(out, cmd.PrintReceipt)[0]
     assert (job.kind, job.outcome, job.certificate, job.resident) == (
         ReceiptKind.CERTIFICATE,

@@ -109,7 +109,13 @@ STEP_NUMBERS = {
         Step.PRINT: 5,
     },
     Service.REPRINT: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.PRINT: 3},
-    Service.QUERY: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.RESULT: 3},
+    Service.QUERY: {
+        Step.READ_CARD: 1,
+        Step.CONFIRM_IDENTITY: 2,
+        Step.LOOKUP: 3,
+        Step.RESULT: 3,
+        Step.PRINT: 3,  # the certificate of a check approved, printed there and then
+    },
 }
 
 
