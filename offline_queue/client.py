@@ -30,6 +30,7 @@ from offline_queue.keys import TerminalKeys
 log = logging.getLogger(__name__)
 
 BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_STANDING_BYTES = 64 * 1024  # never parsed beyond this (a standing is under 2 KiB)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -173,6 +174,8 @@ class PlatformClient:
         response = self._request("POST", "/api/v1/residents/standing", body=body, signed=True)
         if response.status_code == 404:
             raise PlatformRefused("the platform has no standing lookup", 404)
+        if len(response.content) > MAX_STANDING_BYTES:  # a standing is a few hundred bytes
+            raise PlatformUnreachable("the platform's standing is too large to be one")
         nonce = response.request.headers.get(wire.HEADER_NONCE, "")
         return self._json(response), str(nonce)
 
