@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PySide6.QtCore import QTimer
 
 from config.settings import Settings
+from contract import wire
 from contract.certificates import CHINA_TZ
 from devices.camera import create_camera
 from devices.card_reader import create_card_reader
@@ -43,13 +45,14 @@ from kiosk.qt.technician.mode import TechnicianMode
 from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
 from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder, verify_base_url
 from kiosk.records.recorder import CaseRecorder
+from kiosk.records.standing import LOOKUP_TIMEOUT_S, ResidentLookup
 from kiosk.release import demo_clip
 from kiosk.technician.staff import StaffGate
 from offline_queue.answers_sync import RosterSink
 from offline_queue.client import PlatformClient
-from offline_queue.errors import StoreBroken, StoreError, StoreFull, StoreTooNew
+from offline_queue.errors import NotRegistered, StoreBroken, StoreError, StoreFull, StoreTooNew
 from offline_queue.keys import TerminalKeyError, TerminalKeys, load_or_create
-from offline_queue.registration import register_local_terminal
+from offline_queue.registration import load_registration, register_local_terminal
 from offline_queue.runtime import make_worker, open_store, store_path
 from offline_queue.store import CaseStore
 from offline_queue.sync import SyncWorker
@@ -204,6 +207,7 @@ class KioskRuntime:
             else None
         )
         client = sync.client if sync is not None else None
+        asking = _lookup_client(settings, keys, url) if url else None
         window = KioskWindow()
         controller = _controller(
             settings,
@@ -215,8 +219,10 @@ class KioskRuntime:
             window,
             rng,
             sync.sync_now if sync is not None else None,
+            asking,
         )
         runtime = cls(settings, data_dir, keys, store, client, sync, controller, window, platform)
+        runtime.extras["lookup_client"] = asking
         runtime.jobs = jobs
         runtime.technician = TechnicianMode.for_runtime(runtime)
         return runtime
@@ -253,6 +259,9 @@ class KioskRuntime:
             self.sync.stop()
         if self.client is not None:
             self.client.close()
+        asking = self.extras.get("lookup_client")
+        if asking is not None:
+            asking.close()
         self.store.close()
         if self.jobs is not None:
             self.jobs.close()
@@ -323,6 +332,7 @@ def _controller(
     window: KioskWindow,
     rng: random.Random | None,
     sync_now: Callable[[], None] | None = None,
+    asking: PlatformClient | None = None,
 ) -> KioskController:
     card = CardReaderBridge(create_card_reader(settings.card_reader))
     camera_settings = _camera_settings(settings)
@@ -332,7 +342,8 @@ def _controller(
     )
     face = FaceBridge(camera.latest, settings.face, matcher, FaceEngine.load, rng=rng)
     recorder = CaseRecorder(store, jobs, settings, keys, after_enqueue=sync_now)
-    records = RecordBridge(recorder.record, recorder.lookup)
+    lookup = ResidentLookup(recorder, store, asking, _platform_key(data_dir) if asking else None)
+    records = RecordBridge(recorder.record, lookup.lookup, rate=recorder.record_rating)
     printer = PrinterBridge(
         create_printer(settings.printer, data_dir),
         jobs,
@@ -363,6 +374,24 @@ def _controller(
         staff_gate.identify,
         surroundings=lambda: screen_surroundings(settings),
     )
+
+
+def _lookup_client(settings: Settings, keys: TerminalKeys, url: str) -> PlatformClient:
+    """查询认证结果's own connection (the sync worker's is busy on its thread), with a short
+    timeout: a resident waits on it, and the terminal's records answer when it is down."""
+    timeout_s = min(settings.platform.timeout_s, LOOKUP_TIMEOUT_S)
+    return PlatformClient(url, keys, ca_bundle=settings.platform.ca_bundle, timeout_s=timeout_s)
+
+
+def _platform_key(data_dir: Path) -> Ed25519PublicKey | None:
+    """The key the platform signs its answers with (registration's platform_signing_key);
+    None when unknown: nothing from the platform is then believed."""
+    try:
+        key = load_registration(data_dir).platform_signing_key
+        return wire.ed25519_from_b64(key) if key else None
+    except (NotRegistered, wire.WireError) as exc:
+        log.warning("the platform's signing key is unknown (%s): queries answered here", exc)
+        return None
 
 
 def orientation_problem(orientation: str, width: int, height: int) -> str:

@@ -37,6 +37,7 @@ MAX_DECISIONS_REPLY_BYTES = 4 * 1024 * 1024
 MAX_ROSTER_REPLY_BYTES = 64 * 1024 * 1024
 _CURSOR = re.compile(r"^[0-9]{1,18}$")
 _ETAG = re.compile(r"^[0-9a-f]{32}$")
+MAX_STANDING_BYTES = 64 * 1024  # never parsed beyond this (a standing is under 2 KiB)
 
 
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
@@ -175,6 +176,19 @@ class PlatformClient:
         except (PlatformUnreachable, PlatformBusy, PlatformRefused):
             return False
         return response.status_code == 200
+
+    def resident_standing(self, id_number: str) -> tuple[Any, str]:
+        """The platform's answer to 查询认证结果, unchecked, and the nonce of the signed request
+        it must echo: `contract.decisions.read_standing(answer, platform_key, nonce)` checks
+        both. The ID number goes in the signed body, never in the URL."""
+        body = wire.canonical({"id_number": id_number})
+        response = self._request("POST", "/api/v1/residents/standing", body=body, signed=True)
+        if response.status_code == 404:
+            raise PlatformRefused("the platform has no standing lookup", 404)
+        if len(response.content) > MAX_STANDING_BYTES:  # a standing is a few hundred bytes
+            raise PlatformUnreachable("the platform's standing is too large to be one")
+        nonce = response.request.headers.get(wire.HEADER_NONCE, "")
+        return self._json(response), str(nonce)
 
     def register(self, terminal_id: str, code: str, public_key_b64: str) -> dict[str, Any]:
         body = json.dumps(

@@ -16,16 +16,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.ratings import RATING_REASONS
 from kiosk.flow import events as ev
 from kiosk.flow.view import StepView
-from screens import steps
+from screens import answers, steps
 from screens.base import Spec, StepScreen
 from screens.pictures import (
     BusyIndicator,
     CardPicture,
     FaceIcon,
+    ReasonIcon,
 )
-from screens.texts import RATINGS, tr
+from screens.texts import RATING_REASON_TEXT, RATINGS, tr
 from screens.widgets import PhraseLabel
 
 SpecOf = Callable[[StepView], Spec]
@@ -71,11 +73,19 @@ class BusyScreen(PictureScreen):
 
 
 class RatingButton(QPushButton):
-    """One big face with its words under it; the whole button is the target."""
+    """One big face (or pictogram) with its words under it; the whole button is the target."""
 
-    def __init__(self, score: int, text: str, on_click: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        score: int,
+        text: str,
+        on_click: Callable[[], None],
+        *,
+        picture: QWidget | None = None,
+        name: str = "",
+    ) -> None:
         super().__init__()
-        self.setObjectName(f"rate_{score}")
+        self.setObjectName(name or f"rate_{score}")
         self.setAccessibleName(text)  # the button itself has no text: its words are a child
         self.setProperty("rating", "true")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -83,7 +93,7 @@ class RatingButton(QPushButton):
         box = QVBoxLayout(self)
         box.setContentsMargins(8, 16, 8, 12)
         box.setSpacing(8)
-        self.face = FaceIcon(score)
+        self.face = picture or FaceIcon(score)
         self.words = PhraseLabel("rating_text")
         self.words.set_phrases(text)
         self.words.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
@@ -101,4 +111,19 @@ class RateScreen(StepScreen):
         row.setSpacing(16)
         for score, text in RATINGS:
             row.addWidget(RatingButton(score, tr(text), partial(self.send, ev.Rated(score))))
+        self.content.addLayout(row)
+
+
+class RateReasonScreen(StepScreen):
+    """After a poor rating: what went wrong, one big pictogram each, or skip (the action)."""
+
+    def __init__(self) -> None:
+        super().__init__("rate_reason", answers.rate_reason)
+        row = QHBoxLayout()
+        row.setSpacing(16)
+        for reason in RATING_REASONS:
+            text = tr(RATING_REASON_TEXT[reason])
+            chosen = partial(self.send, ev.RatingReasonChosen(reason))
+            button = RatingButton(0, text, chosen, picture=ReasonIcon(reason), name=f"why_{reason}")
+            row.addWidget(button)
         self.content.addLayout(row)

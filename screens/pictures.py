@@ -396,3 +396,92 @@ class PreviewView(QWidget):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(self.oval_rect())
         p.end()
+
+
+class ReasonIcon(QWidget):
+    """A pictogram of what went wrong, after a poor rating (contract.ratings.RATING_REASONS):
+    a clock (waited long), a question mark (hard to use), a paper crossed out (not done), a
+    frowning person (staff attitude), three dots (other)."""
+
+    def __init__(self, reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason = reason
+        self.setMinimumSize(110, 110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(160, 160)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height()) - 8
+        c = QPointF(self.width() / 2, self.height() / 2)
+        u = side / 160
+        pen = QPen(INK, 8 * u)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        p.setBrush(FACE_FILL)
+        draw = {
+            "waited_long": _clock,
+            "hard_to_use": _question,
+            "not_done": _crossed_paper,
+            "staff_attitude": _frowning_person,
+        }.get(self.reason, _dots)
+        draw(p, c, u)
+        p.end()
+
+
+def _clock(p: QPainter, c: QPointF, u: float) -> None:
+    p.drawEllipse(c, 74 * u, 74 * u)
+    p.drawLine(c, QPointF(c.x(), c.y() - 48 * u))
+    p.drawLine(c, QPointF(c.x() + 36 * u, c.y() + 14 * u))
+
+
+def _question(p: QPainter, c: QPointF, u: float) -> None:
+    p.drawEllipse(c, 74 * u, 74 * u)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    hook = QPainterPath(QPointF(c.x() - 26 * u, c.y() - 22 * u))
+    hook.cubicTo(
+        QPointF(c.x() - 26 * u, c.y() - 62 * u),
+        QPointF(c.x() + 30 * u, c.y() - 62 * u),
+        QPointF(c.x() + 26 * u, c.y() - 22 * u),
+    )
+    hook.quadTo(QPointF(c.x() + 22 * u, c.y()), QPointF(c.x(), c.y() + 10 * u))
+    hook.lineTo(QPointF(c.x(), c.y() + 22 * u))
+    p.drawPath(hook)
+    p.setBrush(INK)
+    p.drawEllipse(QPointF(c.x(), c.y() + 48 * u), 6 * u, 6 * u)
+
+
+def _crossed_paper(p: QPainter, c: QPointF, u: float) -> None:
+    p.setBrush(PAPER)
+    p.drawRoundedRect(QRectF(c.x() - 52 * u, c.y() - 70 * u, 104 * u, 140 * u), 8 * u, 8 * u)
+    for dy in (-38, -14):
+        p.drawLine(QPointF(c.x() - 30 * u, c.y() + dy * u), QPointF(c.x() + 30 * u, c.y() + dy * u))
+    p.drawLine(QPointF(c.x() - 22 * u, c.y() + 14 * u), QPointF(c.x() + 22 * u, c.y() + 56 * u))
+    p.drawLine(QPointF(c.x() + 22 * u, c.y() + 14 * u), QPointF(c.x() - 22 * u, c.y() + 56 * u))
+
+
+def _frowning_person(p: QPainter, c: QPointF, u: float) -> None:
+    head = QPointF(c.x(), c.y() - 26 * u)
+    body = QPainterPath(QPointF(c.x() - 70 * u, c.y() + 76 * u))
+    body.quadTo(QPointF(c.x(), c.y() - 10 * u), QPointF(c.x() + 70 * u, c.y() + 76 * u))
+    p.drawPath(body)
+    p.drawEllipse(head, 44 * u, 44 * u)
+    p.setBrush(INK)
+    for sx in (-1, 1):
+        p.drawEllipse(QPointF(head.x() + sx * 16 * u, head.y() - 8 * u), 5 * u, 5 * u)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    mouth = QPainterPath(QPointF(head.x() - 18 * u, head.y() + 24 * u))
+    mouth.quadTo(QPointF(head.x(), head.y() + 8 * u), QPointF(head.x() + 18 * u, head.y() + 24 * u))
+    p.drawPath(mouth)
+
+
+def _dots(p: QPainter, c: QPointF, u: float) -> None:
+    p.drawEllipse(c, 74 * u, 74 * u)
+    p.setBrush(INK)
+    for dx in (-34, 0, 34):
+        p.drawEllipse(QPointF(c.x() + dx * u, c.y()), 9 * u, 9 * u)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.flow.model import Outcome, Service, Step
+from kiosk.flow.model import RETRYABLE_REFUSALS, Outcome, Service, Step
 from kiosk.flow.view import FaceGuide, StepView, Surroundings
 from screens.texts import (
+    CHANNEL_TEXT,
     FAULT_TEXT,
     GUIDANCE_TEXT,
     HELP_TEXT,
     LIVENESS_RETRY_TEXT,
     NOT_VERIFIED_TEXT,
+    REFUSAL_TEXT,
     WELCOME_FAULT_TEXT,
 )
 
@@ -106,10 +108,57 @@ STATES: dict[str, tuple[Step, StepView]] = {
         ),
     ),
     "lookup": (Step.LOOKUP, replace(QUERY, step_no=3)),
-    "result_not_found": (Step.RESULT, replace(QUERY, step_no=3, outcome=Outcome.NOT_FOUND)),
+    "result_not_found": (
+        Step.RESULT,
+        replace(QUERY, step_no=3, outcome=Outcome.NOT_FOUND, can_check_now=True),
+    ),
+    "query_verified": (
+        Step.RESULT,
+        replace(
+            QUERY,
+            step_no=3,
+            outcome=Outcome.VERIFIED,
+            valid_until="2027-01-31",
+            channel="kiosk",
+            answered_by="platform",
+            can_print=True,
+        ),
+    ),
+    "query_verified_elsewhere": (
+        Step.RESULT,
+        replace(
+            QUERY,
+            step_no=3,
+            outcome=Outcome.VERIFIED,
+            valid_until="2027-01-31",
+            channel="home_visit",
+            answered_by="platform",
+        ),
+    ),
+    "query_pending": (
+        Step.RESULT,
+        replace(QUERY, around=_where(), step_no=3, outcome=Outcome.PENDING, answered_by="platform"),
+    ),
+    "query_not_verified": (
+        Step.RESULT,
+        replace(
+            QUERY,
+            step_no=3,
+            outcome=Outcome.NOT_VERIFIED,
+            reason="documents_needed",
+            answered_by="platform",
+        ),
+    ),
+    "query_none": (
+        Step.RESULT,
+        replace(
+            QUERY, step_no=3, outcome=Outcome.NOT_FOUND, answered_by="platform", can_check_now=True
+        ),
+    ),
     "printing": (Step.PRINT, replace(PENSION, step_no=5)),
     "print_paper_out": (Step.PRINT, replace(PENSION, step_no=5, print_failed="paper_out")),
     "rate": (Step.RATE, PENSION),
+    "rate_reason": (Step.RATE_REASON, PENSION),
     "thanks": (Step.THANKS, PENSION),
     "thanks_card_left": (Step.THANKS, replace(PENSION, card_left=True)),
     "help": (Step.HELP, replace(PENSION, help_reason="resident")),
@@ -128,6 +177,7 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
     result_step, result = STATES["result_not_verified"]
     help_step, help_view = STATES["help"]
     fault_step, fault = STATES["device_fault"]
+    refused_step, refused = STATES["query_not_verified"]
     return {
         **{
             f"welcome_{device}_fault": (Step.IDLE, StepView(faults=(device,)))
@@ -142,6 +192,20 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
         **{
             f"result_not_verified_{code}": (result_step, replace(result, reason=code))
             for code in NOT_VERIFIED_TEXT
+        },
+        **{
+            f"query_not_verified_{code}": (
+                refused_step,
+                replace(refused, reason=code, can_check_now=code in RETRYABLE_REFUSALS),
+            )
+            for code in REFUSAL_TEXT
+        },
+        **{
+            f"query_verified_{channel}": (
+                Step.RESULT,
+                replace(STATES["query_verified_elsewhere"][1], channel=channel),
+            )
+            for channel in CHANNEL_TEXT
         },
         **{f"help_{code}": (help_step, replace(help_view, help_reason=code)) for code in HELP_TEXT},
         **{

@@ -7,6 +7,7 @@ from dataclasses import replace
 from kiosk.flow import events as ev
 from kiosk.flow.model import Outcome, Service
 from kiosk.flow.view import StepView
+from screens.answers import query_result
 from screens.base import Action, Spec
 from screens.texts import (
     ACTION_TEXT,
@@ -134,6 +135,8 @@ def result(view: View) -> Spec:
 
 
 def _result(view: View) -> Spec:
+    if view.service is Service.QUERY:
+        return query_result(view)  # the standing this period, and what to do next
     outcome = view.outcome
     printing = view.service is Service.PENSION_CHECK
     next_text = tr("打印凭证") if printing else tr("继续")

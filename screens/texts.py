@@ -122,3 +122,50 @@ RATINGS = [
     (4, "满意"),
     (5, "很满意"),
 ]
+
+# 查询认证结果, refused: why (a contract.decisions.Reason code, in plain words) and what to do
+# next. Never "失败": the check is not over, there is a way on.
+REFUSAL_TEXT = {
+    "face_mismatch": (
+        "照片比对没有对上，还不能确认是您本人。",
+        "可以现在再认证一次，也可以请工作人员帮您。",
+    ),
+    "face_unusable": (
+        "拍到的照片看不清楚，没办法核对。",
+        "可以现在再认证一次，请站到亮一点的地方，正对屏幕。",
+    ),
+    "presentation_attack": (
+        "认证需要您本人直接对着摄像头。",
+        "请找工作人员帮您办理。",
+    ),
+    "identity_unconfirmed": (
+        "还需要工作人员核实您的身份。",
+        "工作人员会上门核实，或者打电话联系您，请保持电话畅通。也可以到社保窗口办理。",
+    ),
+    "documents_needed": (
+        "还需要您补交材料。",
+        "请带上身份证和户口本，到社保经办窗口办理。",
+    ),
+    "not_enrolled": (
+        "没有查到您的养老金待遇记录。",
+        "请带上身份证，到社保经办窗口问一问。",
+    ),
+}
+REFUSAL_DEFAULT = ("这次认证还没有通过。", "请联系工作人员帮您办理。")
+
+# Who verified a resident, when not a kiosk (contract: the standing's `channel`).
+CHANNEL_TEXT = {
+    "window": "社保服务窗口",
+    "home_visit": "工作人员上门认证时",
+    "mobile_app": "手机上",
+    "other": "其他地方",
+}
+
+# After a poor rating: what went wrong (contract.ratings.RATING_REASONS), one pictogram each.
+RATING_REASON_TEXT = {
+    "waited_long": "等太久",
+    "hard_to_use": "太难用",
+    "not_done": "没办成",
+    "staff_attitude": "态度差",
+    "other": "其他",
+}

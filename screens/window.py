@@ -13,7 +13,7 @@ from screens import steps
 from screens.base import StepScreen
 from screens.face_capture import FaceCaptureScreen
 from screens.help import HelpScreen
-from screens.picture_screens import BusyScreen, RateScreen, ReadCardScreen
+from screens.picture_screens import BusyScreen, RateReasonScreen, RateScreen, ReadCardScreen
 from screens.theme import STYLE
 
 SPEC_OF_STEP = {
@@ -76,6 +76,7 @@ class KioskWindow(QStackedWidget):
         self.face_screen = FaceCaptureScreen()
         self._add(Step.FACE_CAPTURE, self.face_screen)
         self._add(Step.RATE, RateScreen())
+        self._add(Step.RATE_REASON, RateReasonScreen())
         self.help_screen = HelpScreen()
         self._add(Step.HELP, self.help_screen)
 

@@ -192,16 +192,28 @@ def test_reprint_and_query_find_the_last_certificate(qtbot, runtime) -> None:
     tap(rt, "thanks_done")
     wait_for(qtbot, rt, "idle")
 
+    # The check reached the embedded platform: 查询认证结果 asks it (a signed standing).
+    qtbot.waitUntil(lambda: rt.store.status()["acked"] == 1, timeout=30_000)
     tap(rt, "service_query")
     wait_for(qtbot, rt, "confirm_identity")
     tap(rt, "confirm_yes")
     view = wait_for(qtbot, rt, "result")
-    assert view.outcome == "verified"
+    assert (view.outcome, view.answered_by, view.channel) == ("verified", "platform", "kiosk")
     # the date the certificate printed, read back from its signed token
     printed = [
         b.value for b in job.receipt.blocks if isinstance(b, KeyValue) and b.key == "有效期至"
     ]
     assert [view.valid_until] == printed
+    tap(rt, "query_print")  # the certificate, there and then, at the check's own time
+    wait_for(qtbot, rt, "rate")
+    newest = rt.jobs.jobs()[0]
+    assert (newest.kind, newest.state) == ("certificate", "printed")
+    assert newest.job_id != job.job_id
+    tap(rt, "rate_2")
+    wait_for(qtbot, rt, "rate_reason")
+    tap(rt, "why_waited_long")
+    wait_for(qtbot, rt, "thanks")
+    qtbot.waitUntil(lambda: rt.store.status()["acked"] == 2, timeout=30_000)  # the rating
 
 
 def _runtime_with(

@@ -83,6 +83,7 @@ def reach(flow: SessionFlow, step: Step) -> list[cmd.Command]:
         Step.PRINT: (Step.RESULT, [ev.Continue()]),
         Step.RATE: (Step.PRINT, [ev.PrintDone()]),
         Step.THANKS: (Step.RATE, [ev.Rated(4)]),
+        Step.RATE_REASON: (Step.RATE, [ev.Rated(2)]),
         Step.HELP: (Step.CONSENT, [ev.HelpRequested()]),
         Step.DEVICE_FAULT: (Step.READ_CARD, [ev.DeviceFailed("card_reader", "unplugged")]),
     }
@@ -572,6 +573,7 @@ def test_each_step_runs_one_timer_with_its_own_limit(flow: SessionFlow, step: St
         Step.LOOKUP: {cmd.WAIT_TIMER: TIMEOUTS[Step.LOOKUP]},
         Step.PRINT: {cmd.WAIT_TIMER: TIMEOUTS[Step.PRINT]},  # the job is in flight
         Step.THANKS: {cmd.THANKS_TIMER: TIMEOUTS[Step.THANKS]},
+        Step.RATE_REASON: {cmd.IDLE_TIMER: TIMEOUTS[Step.RATE]},  # the rating's own time
     }.get(step, {cmd.IDLE_TIMER: TIMEOUTS.get(step, 0.0)})
     assert started(out) == expected
     cancelled = {c.name for c in of(out, cmd.CancelTimer)}
@@ -954,18 +956,18 @@ def test_the_result_prompt_says_the_outcome(flow: SessionFlow, outcome: Outcome)
     assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == [f"result.{outcome}"]
 
 
-def test_a_query_with_nothing_on_record_plays_the_plain_result_prompt(flow: SessionFlow) -> None:
+def test_a_query_with_nothing_on_record_says_so_and_offers_the_check(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
-    out = flow.handle(ev.LookupDone(Outcome.NOT_FOUND))
-    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["screen.result"]
+    out = flow.handle(ev.LookupDone(Outcome.NOT_FOUND))  # the link was down: this terminal's
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["query.none_here"]
 
 
 def test_a_query_found_verified_says_so(flow: SessionFlow) -> None:
     to_step(flow, Step.CONFIRM_IDENTITY, Service.QUERY)
     flow.handle(ev.Confirmed(True))
     out = flow.handle(ev.LookupDone(Outcome.VERIFIED, valid_until="2027-11-30"))
-    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["result.verified"]
+    assert [c.prompt_id for c in of(out, cmd.PlayPrompt)] == ["query.verified"]
 
 
 # -- help from anywhere ----------------------------------------------------------------------

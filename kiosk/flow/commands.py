@@ -101,6 +101,16 @@ class PrintReceipt:
 
 
 @dataclass(frozen=True)
+class RecordRating:
+    """好差评: the resident's score of the service (1-5), and for a poor one what went wrong
+    (contract.ratings.RATING_REASONS, or None). No personal data: recorded as its own kind."""
+
+    service: Service
+    score: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class CallStaff:
     reason: str
 
@@ -123,6 +133,7 @@ Command = (
     | RecordCase
     | Lookup
     | PrintReceipt
+    | RecordRating
     | CallStaff
     | WipeSession
 )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow.model import MatchEvidence, Outcome, RecordedCase, Resident, Service
+from kiosk.flow.model import (
+    IssuedCertificate,
+    MatchEvidence,
+    Outcome,
+    RecordedCase,
+    Resident,
+    Service,
+)
 from kiosk.flow.view import FaceGuide
 
 
@@ -45,6 +52,23 @@ class Retry:
 @dataclass(frozen=True)
 class Rated:
     score: int | None  # 1-5, None when skipped
+
+
+@dataclass(frozen=True)
+class RatingReasonChosen:
+    """After a poor rating: what went wrong (contract.ratings.RATING_REASONS); None: skipped."""
+
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """查询认证结果 found no check this period (or one to redo): do the check now."""
+
+
+@dataclass(frozen=True)
+class Decline:
+    """ "不用了" on a query's result: no certificate printed, no check started."""
 
 
 @dataclass(frozen=True)
@@ -142,12 +166,17 @@ class CaseRecordFailed:
 
 @dataclass(frozen=True)
 class LookupDone:
-    """The recorder's answer to "reprint" / "query": the resident's last receipt on this
-    terminal (Outcome.NOT_FOUND: none)."""
+    """The answer to "reprint" (the resident's last receipt on this terminal) or "query" (the
+    resident's standing this period: the platform's signed answer when the link is up, else
+    the decisions synced and the receipts kept here). Outcome.NOT_FOUND: none."""
 
     outcome: Outcome
-    job_id: str = ""  # the kept receipt: what a reprint prints again
-    valid_until: str = ""  # ISO date, from a certificate's signed token
+    job_id: str = ""  # the kept receipt: what a reprint (or a query's print) prints again
+    valid_until: str = ""  # ISO date, from a certificate's signed token or the standing
+    reason: str = ""  # query: contract.decisions.Reason value (why refused, or how verified)
+    channel: str = ""  # query, verified: kiosk | window | home_visit | mobile_app | other
+    certificate: IssuedCertificate | None = None  # query: a certificate ready to print
+    answered_by: str = ""  # query: platform | terminal (the link was down)
 
 
 @dataclass(frozen=True)
@@ -181,6 +210,9 @@ Event = (
     | Continue
     | Retry
     | Rated
+    | RatingReasonChosen
+    | StartCheck
+    | Decline
     | HelpRequested
     | HelpDismissed
     | Back

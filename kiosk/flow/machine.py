@@ -44,6 +44,7 @@ from typing import Any
 
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
+from kiosk.flow.answers import AnswersAndRatings, query_prompt
 from kiosk.flow.model import (
     BACK,
     FlowConfig,
@@ -77,6 +78,9 @@ RESIDENT_EVENTS = (
     ev.Continue,
     ev.Retry,
     ev.Rated,
+    ev.RatingReasonChosen,
+    ev.StartCheck,
+    ev.Decline,
     ev.HelpRequested,
     ev.HelpDismissed,
     ev.Back,
@@ -98,7 +102,7 @@ RECEIPT_OF_OUTCOME = {
 }
 
 
-class SessionFlow:
+class SessionFlow(AnswersAndRatings):
     def __init__(self, config: FlowConfig | None = None) -> None:
         self.config = config or FlowConfig()
         self.step = Step.IDLE
@@ -126,6 +130,9 @@ class SessionFlow:
             ev.Continue: self._on_continue,
             ev.Retry: self._on_retry,
             ev.Rated: self._on_rated,
+            ev.RatingReasonChosen: self._on_rating_reason,
+            ev.StartCheck: self._on_start_check,
+            ev.Decline: self._on_decline,
             ev.HelpRequested: self._on_help,
             ev.HelpDismissed: self._on_help_dismissed,
             ev.StaffUnlocked: self._on_staff_unlocked,
@@ -192,6 +199,8 @@ class SessionFlow:
 
     def _prompt_of(self, step: Step) -> str:
         outcome = self.session.outcome
+        if step is Step.RESULT and self.session.service is Service.QUERY:
+            return query_prompt(self.session)  # the standing, and what to do next
         if step is Step.RESULT and self.session.reason in FINAL_LIVENESS_REASONS:
             return f"face.{self.session.reason}"  # the neutral request and the staff path
         if step is Step.RESULT and outcome in RECEIPT_OF_OUTCOME:
@@ -232,7 +241,7 @@ class SessionFlow:
 
     def _reset(self) -> list[cmd.Command]:
         """End the visit: stop devices, forget the resident, back to welcome."""
-        out = self._leave(self.step)
+        out = self._leave(self.step) + self._rating_left_behind()
         out += [
             cmd.CancelTimer(cmd.IDLE_TIMER),
             cmd.CancelTimer(cmd.WAIT_TIMER),
@@ -284,10 +293,7 @@ class SessionFlow:
 
     def _on_continue(self, _event: ev.Continue) -> list[cmd.Command]:
         if self.step is Step.RESULT:
-            printable = self.session.outcome in RECEIPT_OF_OUTCOME
-            if self.session.service is Service.PENSION_CHECK and printable:
-                return self._start_print()
-            return self._go(Step.RATE)
+            return self._result_continue()
         if self.step is Step.PRINT and self.session.print_failed:
             return self._go(Step.RATE)  # the job is kept; staff or a later visit reprints it
         if self.step is Step.THANKS:
@@ -295,6 +301,14 @@ class SessionFlow:
         if self.step is Step.DEVICE_FAULT:
             return self._give_up_on_fault()
         return []
+
+    def _result_continue(self) -> list[cmd.Command]:
+        if self.session.service is Service.QUERY:
+            return self._query_result_continue()
+        printable = self.session.outcome in RECEIPT_OF_OUTCOME
+        if self.session.service is Service.PENSION_CHECK and printable:
+            return self._start_print()
+        return self._go(Step.RATE)
 
     def _give_up_on_fault(self) -> list[cmd.Command]:
         self._leave_fault()
@@ -308,12 +322,6 @@ class SessionFlow:
         if self.step is Step.DEVICE_FAULT and self.session.fault_return is not None:
             return self._resume(self._leave_fault(), despite_fault=True)
         return []
-
-    def _on_rated(self, event: ev.Rated) -> list[cmd.Command]:
-        if self.step is not Step.RATE:
-            return []
-        self.session.rating = event.score
-        return self._go(Step.THANKS)
 
     def _on_back(self, _event: ev.Back) -> list[cmd.Command]:
         target = BACK.get(self.step)
@@ -486,27 +494,6 @@ class SessionFlow:
         log.warning("the case could not be recorded: %s", event.reason)
         return self._enter_help("store_failed")
 
-    def _lookup(self) -> list[cmd.Command]:
-        return [*self._go(Step.LOOKUP), cmd.Lookup(self._service(), self.session.resident)]
-
-    def _on_lookup(self, event: ev.LookupDone) -> list[cmd.Command]:
-        if self.step is not Step.LOOKUP:
-            return []
-        self.session.outcome = event.outcome
-        self.session.case_id = event.job_id
-        self.session.valid_until = event.valid_until
-        if self.session.service is Service.REPRINT and event.job_id:
-            return self._start_print()  # a certificate, or a receipt that never printed
-        return self._go(Step.RESULT)
-
-    def _on_lookup_failed(self, event: ev.LookupFailed) -> list[cmd.Command]:
-        """An error is no answer: staff are called, nothing is said about the resident's checks
-        (dismissing help asks the records again)."""
-        if self.step is not Step.LOOKUP:
-            return []
-        log.warning("lookup failed: %s", event.reason)
-        return self._enter_help("lookup_failed")
-
     # -- printing ------------------------------------------------------------------------
     def _start_print(self) -> list[cmd.Command]:
         """Send the receipt, whatever the printer's known state: it is kept first (the
@@ -515,7 +502,9 @@ class SessionFlow:
         s.print_failed = ""
         s.printing = True
         outcome = s.outcome or Outcome.PENDING
-        reprint = s.service is Service.REPRINT
+        # 补打 or a query: the kept job printed again, unless the platform's decision brought
+        # a certificate to issue now.
+        reprint = s.service in (Service.REPRINT, Service.QUERY) and s.certificate is None
         kind = ReceiptKind.REPRINT if reprint else RECEIPT_OF_OUTCOME[outcome]
         job = cmd.PrintReceipt(kind, s.case_id, outcome, s.resident, s.reason, s.certificate)
         return [*self._go(Step.PRINT), job]

@@ -19,6 +19,7 @@ class Step(StrEnum):
     RESULT = "result"
     PRINT = "print"
     RATE = "rate"
+    RATE_REASON = "rate_reason"  # after a poor rating: what went wrong (optional pictograms)
     THANKS = "thanks"
     HELP = "help"  # call staff; the resident can always come back
     DEVICE_FAULT = "device_fault"
@@ -108,7 +109,13 @@ STEP_NUMBERS = {
         Step.PRINT: 5,
     },
     Service.REPRINT: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.PRINT: 3},
-    Service.QUERY: {Step.READ_CARD: 1, Step.CONFIRM_IDENTITY: 2, Step.LOOKUP: 3, Step.RESULT: 3},
+    Service.QUERY: {
+        Step.READ_CARD: 1,
+        Step.CONFIRM_IDENTITY: 2,
+        Step.LOOKUP: 3,
+        Step.RESULT: 3,
+        Step.PRINT: 3,  # the certificate of a check approved, printed there and then
+    },
 }
 
 
@@ -130,6 +137,9 @@ DEFAULT_TIMEOUTS_S: dict[Step, float] = {
     Step.DEVICE_FAULT: 300.0,
 }
 
+# Steps that run another step's time limit (no config key of their own).
+SAME_TIME_AS = {Step.RATE_REASON: Step.RATE}
+
 
 @dataclass(frozen=True)
 class FlowConfig:
@@ -146,6 +156,7 @@ class FlowConfig:
         return cls(timeouts, float(limits.more_time_answer_s), **others)
 
     def timeout_of(self, step: Step) -> float:
+        step = SAME_TIME_AS.get(step, step)
         return self.timeouts_s.get(step, DEFAULT_TIMEOUTS_S[step])
 
 
@@ -163,7 +174,10 @@ class Session:
     certificate: IssuedCertificate | None = None  # issued with the recorded case, to print
     print_failed: str = ""  # printer status when the job was kept
     printing: bool = False  # a print job is in flight: the machine, not the resident, is waited on
-    rating: int | None = None
+    rating: int | None = None  # the score given (1-5), recorded once (rating_recorded)
+    rating_recorded: bool = False
+    channel: str = ""  # query: who verified (kiosk | window | home_visit | ...)
+    answered_by: str = ""  # query: platform (the link was up) | terminal (what it holds)
     assisted_by: str = ""
     fault_device: str = ""
     fault_return: Step | None = None
@@ -174,3 +188,17 @@ class Session:
     match: MatchEvidence = field(default_factory=MatchEvidence)
     valid_until: str = ""  # ISO date: the certificate's validity (matched, or looked up)
     card_expired: bool = False  # the card read has expired: recorded, and the resident told
+
+
+# A query's refusals the resident may mend with another try now (the face, not the person, was
+# the problem: contract.decisions.Reason values); the others need staff, a visit or documents.
+RETRYABLE_REFUSALS = frozenset({"face_mismatch", "face_unusable"})
+
+
+def can_check_now(session: Session) -> bool:
+    """A query's result offers "现在认证": nothing found, or a refusal another try may mend."""
+    if session.service is not Service.QUERY or session.resident is None:
+        return False
+    if session.outcome is Outcome.NOT_FOUND:
+        return True
+    return session.outcome is Outcome.NOT_VERIFIED and session.reason in RETRYABLE_REFUSALS

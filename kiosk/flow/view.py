@@ -18,6 +18,7 @@ from kiosk.flow.model import (
     Service,
     Session,
     Step,
+    can_check_now,
 )
 
 
@@ -72,6 +73,10 @@ class StepView:
     outcome: Outcome | None = None
     reason: str = ""  # a reason code for not_verified / pending
     valid_until: str = ""  # ISO date
+    channel: str = ""  # query, verified: who verified (kiosk | window | home_visit | ...)
+    answered_by: str = ""  # query: platform | terminal (the link was down)
+    can_print: bool = False  # query, verified: a certificate can be printed here and now
+    can_check_now: bool = False  # query: nothing found, or a refused face: 现在认证 offered
     card_expired: bool = False  # the card has expired: the result screen asks to renew it
     match: MatchEvidence = field(default_factory=MatchEvidence)
     print_failed: str = ""  # the printer's status when the job was kept
@@ -111,6 +116,12 @@ def step_view(
         outcome=s.outcome,
         reason=s.reason,
         valid_until=s.valid_until,
+        channel=s.channel,
+        answered_by=s.answered_by,
+        can_print=s.service is Service.QUERY
+        and s.outcome is Outcome.VERIFIED
+        and bool(s.certificate is not None or s.case_id),
+        can_check_now=can_check_now(s),
         card_expired=s.card_expired,
         match=s.match,
         print_failed=s.print_failed,

@@ -4,6 +4,121 @@
     <context>
         <name>kiosk</name>
         <message>
+            <location filename="../../screens/answers.py" line="22" />
+            <source>还在审核中</source>
+            <translation>Still being reviewed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="26" />
+            <source>认证还没有通过</source>
+            <translation>Not verified yet</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="32" />
+            <source>没有查到您今年的认证记录。可以现在就办理认证。</source>
+            <translation>No check of yours this year was found. You can do the check now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="34" />
+            <source>网络暂时不通，这台机器上没有您今年的认证记录。可以现在就办理认证。</source>
+            <translation>The network is down, and this terminal holds no check of yours this year. You can do the check now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="35" />
+            <source>今年还没有认证</source>
+            <translation>No check this year yet</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="39" />
+            <source>有效期至 {date}</source>
+            <translation>Valid until {date}</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="43" />
+            <source>今年已经认证过了</source>
+            <translation>Already verified this year</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="45" />
+            <source>您已经在{where}完成了今年的认证，不用再认证。</source>
+            <translation>You completed this year's check {where}; you do not need to check again. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="46" />
+            <source>这里不打印那次认证的凭证，需要凭证请到办理的地方领取。</source>
+            <translation>This terminal does not print a certificate for that check: please ask where it was done.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="53" />
+            <source>您今年的认证已经通过。可以现在打印认证凭证。</source>
+            <translation>Your check this year is verified. You can print the certificate now.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="55" />
+            <source>打印凭证</source>
+            <translation>Print the receipt</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="56" />
+            <source>不用打印</source>
+            <translation>No need to print</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="60" />
+            <source>认证成功</source>
+            <translation>Check passed</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="62" />
+            <source>您今年的认证已经通过。明年同一时间再来认证。</source>
+            <translation>Your check this year is verified. Please come again at the same time next year.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="68" />
+            <source>您的认证还在审核，还没有结果。</source>
+            <translation>Your check is still being reviewed; there is no result yet. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="71" />
+            <source>请在 {date} 以后，到{place}查询结果。</source>
+            <translation>Please ask for the result at {place} from {date}.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="72" />
+            <source>请过几天再来查询结果。</source>
+            <translation>Please come back for the result in a few days.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="76" />
+            <source>继续</source>
+            <translation>Continue</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="81" />
+            <source>现在认证</source>
+            <translation>Check now</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="82" />
+            <source>不用了</source>
+            <translation>Not now</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="89" />
+            <source>哪里让您不满意？</source>
+            <translation>What went wrong?</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="90" />
+            <source>点一下图片告诉我们，也可以跳过。</source>
+            <translation>Press a picture to tell us, or skip.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/answers.py" line="91" />
+            <source>跳过</source>
+            <translation>Skip</translation>
+        </message>
+        <message>
             <location filename="../../screens/base.py" line="109" />
             <source>返回上一步</source>
             <translation>Go back</translation>
@@ -264,277 +379,242 @@
             <translation>Enter the technician PIN</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="37" />
+            <location filename="../../screens/steps.py" line="38" />
             <source>您好，欢迎使用自助服务</source>
             <translation>Hello, welcome to self-service</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="38" />
+            <location filename="../../screens/steps.py" line="39" />
             <source>请点击您要办理的事情</source>
             <translation>Please tap what you want to do</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="43" />
+            <location filename="../../screens/steps.py" line="44" />
             <source>养老金资格认证</source>
             <translation>Pension check</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="49" />
+            <location filename="../../screens/steps.py" line="50" />
             <source>补打认证凭证</source>
             <translation>Reprint a receipt</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="51" />
+            <location filename="../../screens/steps.py" line="52" />
             <source>查询认证结果</source>
             <translation>Look up a result</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="60" />
+            <location filename="../../screens/steps.py" line="61" />
             <source>请放上您本人的身份证或社保卡。</source>
             <translation>Please place your own ID card or social security card.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="62" />
+            <location filename="../../screens/steps.py" line="63" />
             <source>放好后请不要移动，听到提示再拿开。</source>
             <translation>Keep it still until you hear that you can take it away.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="65" />
+            <location filename="../../screens/steps.py" line="66" />
             <source>请把身份证或社保卡放到读卡区</source>
             <translation>Place your ID card or social security card on the reader</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="74" />
+            <location filename="../../screens/steps.py" line="75" />
             <source>请核对您的信息</source>
             <translation>Please check your details</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="76" />
+            <location filename="../../screens/steps.py" line="77" />
             <source>是您本人吗？</source>
             <translation>Is this you?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="78" />
+            <location filename="../../screens/steps.py" line="79" />
             <source>是我</source>
             <translation>Yes, it is me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="79" />
+            <location filename="../../screens/steps.py" line="80" />
             <source>不是我</source>
             <translation>No, not me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="86" />
+            <location filename="../../screens/steps.py" line="87" />
             <source>需要拍一下您的脸</source>
             <translation>We need a picture of your face</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="88" />
+            <location filename="../../screens/steps.py" line="89" />
             <source>为了确认是您本人，摄像头会拍摄您的脸，和证件照片比对。照片只用于这次认证，上传后就从本机删除。不想拍照，可以请工作人员帮您办理。</source>
             <translation>To make sure it is you, the camera takes pictures of your face and compares them with your card photo. They are used only for this check and deleted from this machine once sent. If you would rather not, staff can do the check with you.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="94" />
+            <location filename="../../screens/steps.py" line="95" />
             <source>同意，开始拍照</source>
             <translation>Agree, start</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="96" />
+            <location filename="../../screens/steps.py" line="97" />
             <source>不拍照，请工作人员办理</source>
             <translation>No pictures, staff help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="105" />
+            <location filename="../../screens/steps.py" line="106" />
             <source>没有完成，请再试一次</source>
             <translation>Not finished, please try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="112" />
+            <location filename="../../screens/steps.py" line="113" />
             <source>请看着屏幕</source>
             <translation>Please look at the screen</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="114" />
+            <location filename="../../screens/steps.py" line="115" />
             <source>请看着屏幕，稍等</source>
             <translation>Please look at the screen and wait a moment</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="120" />
+            <location filename="../../screens/steps.py" line="121" />
             <source>已通知工作人员。</source>
             <translation>Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="121" />
+            <location filename="../../screens/steps.py" line="122" />
             <source>正在核对，请稍等</source>
             <translation>Checking, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="126" />
+            <location filename="../../screens/steps.py" line="127" />
             <source>正在查询，请稍等</source>
             <translation>Looking it up, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="139" />
-            <source>打印凭证</source>
-            <translation>Print the receipt</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="139" />
-            <source>继续</source>
-            <translation>Continue</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="144" />
-            <source>认证成功</source>
-            <translation>Check passed</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="145" />
-            <source>有效期至 {date}</source>
-            <translation>Valid until {date}</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="146" />
+            <location filename="../../screens/steps.py" line="149" />
             <source>明年同一时间再来认证。</source>
             <translation>Come back for the next check this time next year.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="150" />
+            <location filename="../../screens/steps.py" line="153" />
             <source>认证已受理</source>
             <translation>Your check is received</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="153" />
+            <location filename="../../screens/steps.py" line="156" />
             <source>没有找到您的认证记录</source>
             <translation>No check found for you</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="154" />
+            <location filename="../../screens/steps.py" line="157" />
             <source>请先办理养老金资格认证，或请工作人员帮忙。</source>
             <translation>Please do the pension check first, or ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="158" />
+            <location filename="../../screens/steps.py" line="161" />
             <source>认证没有通过。</source>
             <translation>The check did not pass.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="160" />
+            <location filename="../../screens/steps.py" line="163" />
             <source>认证没有通过</source>
             <translation>The check did not pass</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="170" />
+            <location filename="../../screens/steps.py" line="173" />
             <source>网络暂时不通，您的认证已经保存，联网后会自动提交。</source>
             <translation>The network is down for now. Your check is saved and will be sent by itself when it is back.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="172" />
+            <location filename="../../screens/steps.py" line="175" />
             <source>您的认证已经保存，需要工作人员审核。</source>
             <translation>Your check is saved; a staff member needs to review it.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="175" />
-            <source>请在 {date} 以后，到{place}查询结果。</source>
-            <translation>Please ask for the result at {place} from {date}.</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="176" />
-            <source>请过几天再来查询结果。</source>
-            <translation>Please come back for the result in a few days.</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="182" />
+            <location filename="../../screens/steps.py" line="185" />
             <source>打印机暂时不能打印。</source>
             <translation>The printer cannot print right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="185" />
+            <location filename="../../screens/steps.py" line="188" />
             <source>您的凭证已经保存，可以稍后补打。</source>
             <translation> Your receipt is saved and can be printed later.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="189" />
+            <location filename="../../screens/steps.py" line="192" />
             <source>先不打印</source>
             <translation>Not now</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="192" />
+            <location filename="../../screens/steps.py" line="195" />
             <source>正在打印凭证，请稍等</source>
             <translation>Printing your receipt, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="192" />
+            <location filename="../../screens/steps.py" line="195" />
             <source>凭证从打印口出来后，请拿好。</source>
             <translation>Please take the receipt when it comes out.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="197" />
+            <location filename="../../screens/steps.py" line="200" />
             <source>请为这次服务评价</source>
             <translation>How was this service?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="198" />
-            <source>跳过</source>
-            <translation>Skip</translation>
-        </message>
-        <message>
-            <location filename="../../screens/steps.py" line="203" />
+            <location filename="../../screens/steps.py" line="206" />
             <source>完成</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="207" />
+            <location filename="../../screens/steps.py" line="210" />
             <source>请取回您的卡片</source>
             <translation>Please take back your card</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="208" />
+            <location filename="../../screens/steps.py" line="211" />
             <source>您的卡片还在读卡区上，请拿走。谢谢您，再见。</source>
             <translation>Your card is still on the reader. Please take it with you. Thank you, goodbye.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="212" />
+            <location filename="../../screens/steps.py" line="215" />
             <source>谢谢您，再见</source>
             <translation>Thank you, goodbye</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="212" />
+            <location filename="../../screens/steps.py" line="215" />
             <source>请拿好您的卡片和凭证。</source>
             <translation>Please take your card and your receipt.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="218" />
+            <location filename="../../screens/steps.py" line="221" />
             <source>已通知工作人员</source>
             <translation>Staff have been called</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="222" />
+            <location filename="../../screens/steps.py" line="225" />
             <source>我不需要帮助了</source>
             <translation>I no longer need help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="228" />
+            <location filename="../../screens/steps.py" line="231" />
             <source>设备暂时不能使用。</source>
             <translation>A device is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="230" />
+            <location filename="../../screens/steps.py" line="233" />
             <source>请联系工作人员</source>
             <translation>Please ask the staff</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="231" />
+            <location filename="../../screens/steps.py" line="234" />
             <source>已经通知工作人员。</source>
             <translation> Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="235" />
+            <location filename="../../screens/steps.py" line="238" />
             <source>再试一次</source>
             <translation>Try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="236" />
+            <location filename="../../screens/steps.py" line="239" />
             <source>结束</source>
             <translation>Finish</translation>
         </message>
@@ -1137,6 +1217,121 @@
             <location filename="../../screens/texts.py" line="123" />
             <source>很满意</source>
             <translation>Very good</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="130" />
+            <source>照片比对没有对上，还不能确认是您本人。</source>
+            <translation>The photos did not match, so it could not be confirmed that it is you. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="131" />
+            <source>可以现在再认证一次，也可以请工作人员帮您。</source>
+            <translation>You can check again now, or ask a staff member to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="134" />
+            <source>拍到的照片看不清楚，没办法核对。</source>
+            <translation>The photo taken was not clear enough to compare. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="135" />
+            <source>可以现在再认证一次，请站到亮一点的地方，正对屏幕。</source>
+            <translation>You can check again now: please stand in a brighter place, facing the screen.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="138" />
+            <source>认证需要您本人直接对着摄像头。</source>
+            <translation>The check needs you yourself in front of the camera. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="139" />
+            <source>请找工作人员帮您办理。</source>
+            <translation>Please ask a staff member to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="142" />
+            <source>还需要工作人员核实您的身份。</source>
+            <translation>Staff still need to confirm who you are. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="143" />
+            <source>工作人员会上门核实，或者打电话联系您，请保持电话畅通。也可以到社保窗口办理。</source>
+            <translation>Staff will visit you or call you; please keep your phone on. You can also go to the social security window.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="146" />
+            <source>还需要您补交材料。</source>
+            <translation>Some documents are still needed. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="147" />
+            <source>请带上身份证和户口本，到社保经办窗口办理。</source>
+            <translation>Please bring your ID card and household register to the social security window.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="150" />
+            <source>没有查到您的养老金待遇记录。</source>
+            <translation>No pension record of yours was found. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="151" />
+            <source>请带上身份证，到社保经办窗口问一问。</source>
+            <translation>Please ask at the social security window, with your ID card.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="154" />
+            <source>这次认证还没有通过。</source>
+            <translation>This check is not verified yet. </translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="154" />
+            <source>请联系工作人员帮您办理。</source>
+            <translation>Please ask a staff member to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="158" />
+            <source>社保服务窗口</source>
+            <translation>at the social security window</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="159" />
+            <source>工作人员上门认证时</source>
+            <translation>during a staff home visit</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="160" />
+            <source>手机上</source>
+            <translation>on a mobile phone</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="161" />
+            <source>其他地方</source>
+            <translation>elsewhere</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="166" />
+            <source>等太久</source>
+            <translation>Waited long</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="167" />
+            <source>太难用</source>
+            <translation>Hard to use</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="168" />
+            <source>没办成</source>
+            <translation>Not done</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="169" />
+            <source>态度差</source>
+            <translation>Rude staff</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="170" />
+            <source>其他</source>
+            <translation>Other</translation>
         </message>
     </context>
 </TS>

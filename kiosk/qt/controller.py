@@ -280,6 +280,8 @@ class KioskController(QObject):
             self.records.lookup(c.service, c.resident)
         elif isinstance(c, cmd.PrintReceipt):
             self._print(c)
+        elif isinstance(c, cmd.RecordRating):
+            self.records.rate(c)
         elif isinstance(c, cmd.CallStaff):
             log.info("staff called: %s", c.reason)
             self.staff_called.emit(c.reason)

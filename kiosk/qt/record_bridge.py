@@ -20,8 +20,10 @@ log = logging.getLogger(__name__)
 BestFace = Callable[[], bytes | None]  # the kept best frame as JPEG, asked for when recording
 # record(command, best face) -> the recorded case (with its certificate); raises on failure
 Recorder = Callable[[cmd.RecordCase, BestFace], RecordedCase]
-# lookup(service, resident) -> the resident's last receipt on this terminal
+# lookup(service, resident) -> the resident's standing (query) or last receipt (reprint)
 LookupFn = Callable[[Service, Resident | None], ev.LookupDone]
+# rate(command) -> the rating's record id; raises on failure
+RatingFn = Callable[[cmd.RecordRating], str]
 
 
 class RecordBridge(QObject):
@@ -29,11 +31,20 @@ class RecordBridge(QObject):
     record_failed = Signal(str)
     lookup_done = Signal(object)  # ev.LookupDone
     lookup_failed = Signal(str)  # the error's kind: the records could not be read
+    rating_recorded = Signal(str)  # the rating's record id (nothing waits on it)
 
-    def __init__(self, recorder: Recorder, lookup: LookupFn, parent: QObject | None = None):
+    def __init__(
+        self,
+        recorder: Recorder,
+        lookup: LookupFn,
+        parent: QObject | None = None,
+        *,
+        rate: RatingFn | None = None,
+    ):
         super().__init__(parent)
         self._recorder = recorder
         self._lookup = lookup
+        self._rate = rate
         self._worker = DeviceWorker("store", thread_prefix="kiosk-")
 
     def start(self) -> None:
@@ -44,6 +55,9 @@ class RecordBridge(QObject):
 
     def lookup(self, service: Service, resident: Resident | None) -> None:
         self._worker.submit(self._look, service, resident)
+
+    def rate(self, command: cmd.RecordRating) -> None:
+        self._worker.submit(self._record_rating, command)
 
     def shutdown(self) -> None:
         self._worker.stop()
@@ -65,3 +79,14 @@ class RecordBridge(QObject):
             self.lookup_failed.emit(type(exc).__name__)
             return
         self.lookup_done.emit(found)
+
+    def _record_rating(self, command: cmd.RecordRating) -> None:
+        if self._rate is None:
+            log.info("rating %s not recorded: this kiosk records no ratings", command.score)
+            return
+        try:
+            rating_id = self._rate(command)
+        except Exception:  # a lost rating must not stop the kiosk; the log says why
+            log.exception("recording the rating failed")
+            return
+        self.rating_recorded.emit(rating_id)

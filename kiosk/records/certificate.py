@@ -105,3 +105,28 @@ def issue_certificate(
         terminal_id=terminal_id,
         outcome=outcome,
     )
+
+
+def certificate_for_decision(
+    identity: CardHolder,
+    *,
+    terminal_id: str,
+    service_point: str,
+    verified_at: dt.datetime,
+    valid_until: dt.date,
+    service: str = "pension",
+) -> Certificate:
+    """A certificate for a check decided later (by the platform, automatically or by a
+    reviewer): issued now by this terminal, verified at the decision's time, valid as the
+    platform's standing says (or as next_window_end computes from the decision's day)."""
+    checked = identity.validated()
+    return Certificate(
+        certificate_no=new_certificate_no(dt.datetime.now(CHINA_TZ)),
+        service=service,
+        masked_name=checked.masked_name,
+        masked_id_number=checked.masked_id_number,
+        verified_at=verified_at.astimezone(CHINA_TZ).replace(microsecond=0),
+        valid_until=valid_until,
+        service_point=service_point,
+        terminal_id=terminal_id,
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 from config.settings import Settings
 from contract.certificates import CHINA_TZ, TokenError, sign_certificate, verify_token
+from contract.ratings import RATING_KIND, rating_payload
 from kiosk.errors import KioskError
 from kiosk.flow import commands as cmd
 from kiosk.flow import events as ev
@@ -91,6 +92,24 @@ class CaseRecorder:
             )
         return RecordedCase(case_id, signed)
 
+    def record_rating(self, command: cmd.RecordRating) -> str:
+        """好差评 as its own record kind (RATING_KIND): the score, the service, where and when,
+        the optional reason; no personal data. Goes to the platform through the outbox like a
+        case. Returns its id; RatingError for a bad field, the store's error when it fails."""
+        terminal = self.settings.terminal
+        payload = rating_payload(
+            service=str(command.service),
+            score=command.score,
+            service_point=terminal.service_point,
+            terminal_id=terminal.id,
+            rated_at=dt.datetime.now(CHINA_TZ).isoformat(timespec="seconds"),
+            reason=command.reason,
+        )
+        rating_id = self.store.enqueue(RATING_KIND, payload, {})
+        if self._after_enqueue is not None:
+            self._after_enqueue()
+        return rating_id
+
     def _certify(
         self, resident: CardHolder, payload: dict[str, Any]
     ) -> tuple[SignedCertificate | None, str]:
@@ -127,6 +146,13 @@ class CaseRecorder:
             return ev.LookupDone(Outcome.NOT_FOUND)
         outcome = OUTCOME_OF_RECEIPT.get(job.kind, Outcome.NOT_FOUND)
         return ev.LookupDone(outcome, job.job_id, self._valid_until(job))
+
+    def kept_certificate(self, resident: Resident | None) -> ev.LookupDone | None:
+        """The resident's newest certificate kept here (its job and validity), if any."""
+        job = self.jobs.latest_certificate(self.holder(resident))
+        if job is None:
+            return None
+        return ev.LookupDone(Outcome.VERIFIED, job.job_id, self._valid_until(job))
 
     def _valid_until(self, job: KeptJob) -> str:
         """A kept certificate's validity (ISO date), from the token its QR code carries,

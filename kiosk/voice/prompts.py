@@ -53,6 +53,27 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.print": "正在打印凭证，请稍等。",
     "print.failed": "打印机暂时不能打印，已经通知工作人员。您的凭证已经保存。",
     "screen.rate": "请为这次服务打个分，也可以跳过。",
+    "screen.rate_reason": "请点一下哪里让您不满意，也可以跳过。",
+    # 查询认证结果: the resident's standing this period (kiosk.flow.answers.query_prompt)
+    "query.verified": "您今年的认证已经通过。需要凭证，请点打印凭证。",
+    "query.verified_elsewhere": "您今年已经在其他地方完成认证，不用再认证了。",
+    "query.pending": "您的认证还在审核，请过几天再来查询。",
+    "query.none": "没有查到您今年的认证。可以现在就认证，请点现在认证。",
+    "query.none_here": "网络暂时不通，本机没有您今年的认证记录。可以现在就认证。",
+    "query.not_verified.face_mismatch": "您的认证还没有通过，照片比对不上。可以现在再认证一次。",
+    "query.not_verified.face_unusable": "您的认证还没有通过，照片看不清。可以现在再认证一次。",
+    "query.not_verified.presentation_attack": (
+        "您的认证还没有通过。需要您本人对着摄像头认证，请找工作人员帮您。"
+    ),
+    "query.not_verified.identity_unconfirmed": (
+        "您的认证还没有通过。工作人员会上门核实，或者打电话联系您。"
+    ),
+    "query.not_verified.documents_needed": (
+        "您的认证还没有通过。请带上身份证和户口本，到社保窗口办理。"
+    ),
+    "query.not_verified.not_enrolled": (
+        "没有查到您的养老金待遇记录。请带上身份证，到社保窗口问一问。"
+    ),
     "screen.thanks": "谢谢您，再见。请拿好您的卡片和凭证。",
     "screen.help": "已经通知工作人员，请稍等。",
     "screen.device_fault": "设备暂时不能使用，已经通知工作人员。",
@@ -129,6 +150,38 @@ PROMPTS_EN: dict[str, str] = {
         "The printer cannot print right now. Staff have been told. Your certificate is saved."
     ),
     "screen.rate": "Please rate this service, or skip.",
+    "screen.rate_reason": "Please press what went wrong, or skip.",
+    "query.verified": ("Your check this year is verified. To get the certificate, press: print."),
+    "query.verified_elsewhere": (
+        "Your check this year was done elsewhere. You do not need to check again."
+    ),
+    "query.pending": "Your check is still being reviewed. Please ask again in a few days.",
+    "query.none": "No check this year was found. You can do it now: press, check now.",
+    "query.none_here": (
+        "The network is down, and this terminal holds no check of yours this year. "
+        "You can do it now."
+    ),
+    "query.not_verified.face_mismatch": (
+        "Your check is not verified yet: the photos did not match. You can try again now."
+    ),
+    "query.not_verified.face_unusable": (
+        "Your check is not verified yet: the photo was not clear. You can try again now."
+    ),
+    "query.not_verified.presentation_attack": (
+        "Your check is not verified yet. It must be you in front of the camera. "
+        "Please ask a staff member."
+    ),
+    "query.not_verified.identity_unconfirmed": (
+        "Your check is not verified yet. Staff will visit you or call you to confirm."
+    ),
+    "query.not_verified.documents_needed": (
+        "Your check is not verified yet. Please bring your I D card and household register "
+        "to the social security window."
+    ),
+    "query.not_verified.not_enrolled": (
+        "No pension record of yours was found. Please ask at the social security window, "
+        "with your I D card."
+    ),
     "screen.thanks": "Thank you, goodbye. Please take your card and your certificate.",
     "screen.help": "Staff have been told. Please wait.",
     "screen.device_fault": "This device cannot be used right now. Staff have been told.",
