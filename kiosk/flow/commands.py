@@ -21,6 +21,7 @@ IDLE_TIMER = "idle"
 MORE_TIME_TIMER = "more_time"
 WAIT_TIMER = "wait"  # the machine's answer (match, record, lookup, print) is overdue
 THANKS_TIMER = "thanks"
+STAFF_CALL_TIMER = "staff_call"  # an open staff call nobody answered: given up
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,17 @@ class PrintReceipt:
 
 @dataclass(frozen=True)
 class CallStaff:
+    """Open a staff call (chime, hook, record), or ring the open one again."""
+
     reason: str
+
+
+@dataclass(frozen=True)
+class EndStaffCall:
+    """The open staff call ended: answered (by `staff_id`), cancelled or timed_out."""
+
+    outcome: str
+    staff_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,5 +135,6 @@ Command = (
     | Lookup
     | PrintReceipt
     | CallStaff
+    | EndStaffCall
     | WipeSession
 )
