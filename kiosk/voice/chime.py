@@ -1,7 +1,7 @@
 """The staff call's attention chime, rung again and again until the call ends.
 
     chime = AttentionChime(interval_s=15, volume=1.0, voice_busy=player.is_busy)
-    chime.start()   # rings now, then every interval_s
+    chime.start()   # rings now (after a prompt being said), then every interval_s
     chime.stop()
 
 Plays kiosk/voice/chime.wav (kiosk.voice.chime_render: 8 LU louder than the prompts) with
@@ -55,17 +55,13 @@ class AttentionChime(QObject):
             log.warning("the staff call chime is off: no audio output device")
         if not sound.is_file():
             log.error("the staff call chime %s is missing: calls ring nothing here", sound)
-        self._effect = QSoundEffect(self)
-        self._effect.setSource(QUrl.fromLocalFile(str(sound)))
-        self._effect.setVolume(min(1.0, max(0.0, volume)))
-        self._effect.playingChanged.connect(self._playing_changed)
-        self._repeat = QTimer(self)
-        self._repeat.setInterval(int(interval_s * 1000))
-        self._repeat.timeout.connect(self._ring)
-        self._later = QTimer(self)  # a ring waiting for a prompt to end
-        self._later.setSingleShot(True)
-        self._later.setInterval(WAIT_FOR_VOICE_MS)
-        self._later.timeout.connect(self._ring)
+        self._volume = min(1.0, max(0.0, volume))
+        self._effect: QSoundEffect | None = None  # made at the first ring a device can play
+        self._interval_ms = int(interval_s * 1000)
+        self._next = QTimer(self)  # the next ring: an interval after the last, or after a prompt
+        self._next.setSingleShot(True)
+        self._next.timeout.connect(self._ring)
+        self._active = False
         self.rings = 0  # rings played since start()
 
     def can_ring(self) -> bool:
@@ -75,35 +71,48 @@ class AttentionChime(QObject):
     @property
     def ringing(self) -> bool:
         """Between start() and stop()."""
-        return self._repeat.isActive()
+        return self._active
 
     def start(self) -> None:
-        """Ring now and every interval; a chime already ringing rings again now."""
+        """Ring now and every interval; a chime already ringing rings again now. "Now" is once
+        the commands being carried out are done: a prompt they start is said first."""
         self.rings = 0
-        self._repeat.start()
-        self._ring()
+        self._active = True
+        self._next.start(0)
 
     def stop(self) -> None:
-        self._repeat.stop()
-        self._later.stop()
-        if self._effect.isPlaying():
+        self._active = False
+        self._next.stop()
+        if self._effect is not None and self._effect.isPlaying():
             self._effect.stop()
 
     def _ring(self) -> None:
-        if not self.ringing or not self.can_ring():
+        if not self._active:
             return
-        if self._voice_busy():
-            self._later.start()
+        if self._voice_busy():  # never over a prompt: right after it
+            self._next.start(WAIT_FOR_VOICE_MS)
             return
-        if self._effect.status() == QSoundEffect.Status.Error:
-            log.warning("the staff call chime could not play (audio device refused it)")
-            self._effect.setSource(QUrl())  # try afresh next time
-            self._effect.setSource(QUrl.fromLocalFile(str(self._sound)))
+        self._next.start(self._interval_ms)
+        if not self.can_ring():
             return
-        self._effect.play()
+        effect = self._effect or self._load()
+        if effect.status() == QSoundEffect.Status.Error:
+            log.warning("the staff call chime could not play (the audio device refused it)")
+            self._effect = None  # try afresh at the next ring: the device may be back
+            effect.deleteLater()
+            return
+        effect.play()
+
+    def _load(self) -> QSoundEffect:
+        effect = QSoundEffect(self)
+        effect.setSource(QUrl.fromLocalFile(str(self._sound)))
+        effect.setVolume(self._volume)
+        effect.playingChanged.connect(self._playing_changed)
+        self._effect = effect
+        return effect
 
     def _playing_changed(self) -> None:
-        if self._effect.isPlaying():
+        if self._effect is not None and self._effect.isPlaying():
             self.rings += 1
             self.rang.emit()
 
