@@ -156,3 +156,13 @@ def test_a_call_rung_again_is_one_call(
         assert len({c.call_id for c in calls}) == 1 and calls[1].cancelled_at
     finally:
         desk.shutdown()
+
+
+def test_a_call_open_when_the_kiosk_stops_is_closed_as_timed_out(
+    qtbot: QtBot, store: CaseStore, runner: OffGuiRunner
+) -> None:
+    desk = make_desk(store, runner, (), 1.0)
+    with qtbot.waitSignal(desk.recorded, timeout=5000):
+        desk.call("resident")
+    desk.shutdown()
+    assert [p["outcome"] for p in payloads(store)] == ["open", "timed_out"]

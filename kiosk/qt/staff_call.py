@@ -62,9 +62,17 @@ class StaffCallDesk(QObject):
         self._hook_runner.start()
 
     def shutdown(self) -> None:
+        """Stop ringing; a call still open ends as timed out (nobody answered before the kiosk
+        stopped), recorded here and now: the runners drop what is queued when they stop."""
         if self.chime is not None:
             self.chime.stop()
         self._hook_runner.shutdown()
+        call, self.call_open = self.call_open, None
+        if call is not None:
+            try:
+                self.recorder.record(self.recorder.closing(call, "timed_out", now_iso()))
+            except Exception as exc:  # the store is broken: the open record stays the last word
+                log.error("the open staff call could not be closed at shutdown: %s", exc)
 
     @property
     def ringing(self) -> bool:
