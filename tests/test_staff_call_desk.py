@@ -166,3 +166,17 @@ def test_a_call_open_when_the_kiosk_stops_is_closed_as_timed_out(
         desk.call("resident")
     desk.shutdown()
     assert [p["outcome"] for p in payloads(store)] == ["open", "timed_out"]
+
+
+def test_a_reason_the_contract_refuses_is_logged_and_the_call_still_rings(
+    qtbot: QtBot, store: CaseStore, runner: OffGuiRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="kiosk.qt.staff_call")
+    desk = make_desk(store, runner, (), 1.0)
+    try:
+        desk.call("Printer Fault!")  # not a reason code: never raised into the GUI thread
+        assert desk.call_open is not None
+        qtbot.waitUntil(lambda: "could not be recorded" in caplog.text, timeout=5000)
+        assert payloads(store) == []
+    finally:
+        desk.shutdown()

@@ -16,6 +16,7 @@ not fail): the help screen says 已通知工作人员 only then, else where to f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
@@ -89,7 +90,8 @@ class StaffCallDesk(QObject):
         if self.call_open is None:
             self.call_open = OpenCall(reason)
             log.info("staff called: %s (call %s)", reason, self.call_open.call_id)
-            self._record("open", self.recorder.opening(self.call_open))
+            opened = self.call_open
+            self._record("open", lambda: self.recorder.opening(opened))
         else:
             log.info("staff called again: %s (call %s)", reason, self.call_open.call_id)
         if self.chime is not None:
@@ -107,11 +109,15 @@ class StaffCallDesk(QObject):
             log.warning("staff call end (%s) with no call open: ignored", outcome)
             return
         log.info("staff call %s %s%s", call.call_id, outcome, f" by {staff_id}" if staff_id else "")
-        self._record(outcome, self.recorder.closing(call, outcome, now_iso(), staff_id))
+        ended_at = now_iso()
+        self._record(outcome, lambda: self.recorder.closing(call, outcome, ended_at, staff_id))
         self.changed.emit()
 
     # -- off the GUI thread ------------------------------------------------------------------
-    def _record(self, outcome: str, payload: dict[str, Any]) -> None:
+    def _record(self, outcome: str, payload: Callable[[], dict[str, Any]]) -> None:
+        """Build (a malformed one raises there, not here) and store the record off the GUI
+        thread; what went wrong is logged, never raised into the flow."""
+
         def stored(result: Result[str]) -> None:
             match result:
                 case Done(case_id):
@@ -119,7 +125,7 @@ class StaffCallDesk(QObject):
                 case Failed(error):  # the store is full or broken: the technician sees it there
                     log.error("the staff call (%s) could not be recorded: %s", outcome, error)
 
-        self._records.run(lambda: self.recorder.record(payload), stored)
+        self._records.run(lambda: self.recorder.record(payload()), stored)
 
     def _hook_done(self, result: Result[None]) -> None:
         ok = isinstance(result, Done)
