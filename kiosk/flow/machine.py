@@ -30,6 +30,10 @@ records that the card had expired (RecordCase.card_expired, the payload's reside
 for the platform, which decides what it means for the pension, and the result screen asks
 the resident to renew the card.
 
+Staff calls (kiosk.flow.staff_call): every need for staff opens a call or rings the open one
+again (CallStaff); it ends once (EndStaffCall): answered by a staff PIN on the help screen,
+cancelled by the resident, or timed out (its own STAFF_CALL_TIMER, or the visit's end by timer).
+
 The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
 nothing (the read is done). On the thanks screen the reader watches again: a card still lying
 there (the reader reports it as read) brings a reminder to take it back, its removal clears it.
