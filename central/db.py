@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from central import feed as feed_module
-from central import intake
+from central import intake, staff_calls
 from central.cases import MAX_BUNDLE_CASES, case_certificate, check_case, parse_bundle_cases
 from central.errors import BundleRefused, CentralError, RegistrationRefused, ReplayedRequest
 from central.files import create_private, private_folder, read_private, tighten, write_new_private
@@ -166,6 +166,8 @@ class PlatformDB:
                     self._index_certificates(db)
                 if version == 4:
                     intake.backfill(db)
+                if version == 5:
+                    staff_calls.backfill(db)
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?)", [version, now_iso()])
 
     def _index_certificates(self, db: sqlite_utils.Database) -> None:

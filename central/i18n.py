@@ -52,6 +52,29 @@ RATING_REASON_TEXT = {
     "other": "其他",
 }
 SERVICE_TEXT = {"pension_check": "养老金资格认证"}
+# 呼叫工作人员: why a kiosk called staff (its reason codes), and how the call ended.
+STAFF_CALL_REASON_TEXT = {
+    "resident": "居民按了呼叫",
+    "consent_declined": "不拍照，请工作人员帮办",
+    "card_unreadable": "多次读不出卡",
+    "store_failed": "终端不能保存记录",
+    "lookup_failed": "终端查不到记录",
+    "card_reader_fault": "读卡器故障",
+    "camera_fault": "摄像头故障",
+    "face_models_fault": "人脸识别故障",
+    "printer_fault": "打印机故障",
+    "printer_paper_out": "打印机缺纸",
+    "printer_cover_open": "打印机盖子开着",
+    "printer_offline": "打印机没有连接",
+    "printer_no_answer": "打印机没有响应",
+    "printer_error": "打印机出错",
+}
+STAFF_CALL_OUTCOME_TEXT = {
+    "open": "等待中",
+    "answered": "已应答",
+    "cancelled": "居民取消",
+    "timed_out": "无人应答",
+}
 AUDIT_TEXT = {
     "login": "登录",
     "login_failed": "登录失败",
@@ -202,6 +225,20 @@ EN = {
     "办结人": "Closed by",
     "回访已办结。": "The follow-up is closed.",
     "请写下回访记录。": "Write the follow-up note.",
+    # staff calls
+    "呼叫工作人员": "Staff calls",
+    "各服务网点": "Per service point",
+    "平均应答时间": "Average time to answer",
+    "最长应答时间": "Longest time to answer",
+    "正在等待的呼叫": "Open calls",
+    "没有正在等待的呼叫。": "No call is waiting.",
+    "最近结束的呼叫": "Recently ended calls",
+    "还没有呼叫。": "No calls yet.",
+    "呼叫时间": "Called at",
+    "已等待": "Waiting for",
+    "应答时间": "Time to answer",
+    "应答人": "Answered by",
+    "{s} 秒": "{s} s",
     # audit
     "导出全部（CSV）": "Export all (CSV)",
     "人员": "Who",
@@ -219,12 +256,32 @@ for table in (
     RATING_REASON_TEXT,
     SERVICE_TEXT,
     AUDIT_TEXT,
+    STAFF_CALL_REASON_TEXT,
+    STAFF_CALL_OUTCOME_TEXT,
 ):
     for code, chinese in table.items():
         EN.setdefault(chinese, str(code).replace("_", " ").capitalize())
 EN.update(
     {
         "养老金资格认证": "Pension check",
+        "居民按了呼叫": "The resident pressed call staff",
+        "不拍照，请工作人员帮办": "No photo: staff to assist",
+        "多次读不出卡": "The card could not be read",
+        "终端不能保存记录": "The terminal cannot save records",
+        "终端查不到记录": "The terminal cannot look up records",
+        "读卡器故障": "Card reader fault",
+        "摄像头故障": "Camera fault",
+        "人脸识别故障": "Face recognition fault",
+        "打印机故障": "Printer fault",
+        "打印机缺纸": "Printer out of paper",
+        "打印机盖子开着": "Printer cover open",
+        "打印机没有连接": "Printer offline",
+        "打印机没有响应": "Printer not answering",
+        "打印机出错": "Printer error",
+        "等待中": "Waiting",
+        "已应答": "Answered",
+        "居民取消": "Cancelled by the resident",
+        "无人应答": "Nobody answered",
         "非常满意": "Very satisfied",
         "满意": "Satisfied",
         "基本满意": "Fairly satisfied",

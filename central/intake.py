@@ -6,6 +6,7 @@
   with a face frame: the decide worker matches it, a `match` job), or `awaiting_review` with
   the reason a person must look (assisted, liveness not passed, no face frame, no ID number).
 - A rating is filed in `ratings`; a poor one (1-2) opens a follow-up (回访).
+- A staff call is filed in `staff_calls` (central.staff_calls), one row per call.
 
 The functions take the transaction's connection and never commit: the case, its filing and
 its work are stored together or not at all.
@@ -22,9 +23,11 @@ from typing import Any
 import sqlite_utils
 from pydantic import ValidationError
 
+from central import staff_calls
 from central.payloads import PENSION_KIND, PensionCheck, pension_check
 from contract.certificates import CHINA_TZ
 from contract.ratings import RATING_KIND, RatingError, check_rating
+from contract.staff_calls import STAFF_CALL_KIND
 
 FACE = "face.jpg"
 
@@ -85,6 +88,8 @@ def file_case(
         return _file_check(tx, terminal_id, case, received_at)
     if case["kind"] == RATING_KIND:
         _file_rating(tx, terminal_id, case, received_at)
+    if case["kind"] == STAFF_CALL_KIND:
+        staff_calls.file_call(tx, terminal_id, case, received_at)
     return False
 
 

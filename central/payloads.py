@@ -6,6 +6,8 @@
   decided about it (the terminal's flow always records one).
 - `rating` (好差评): exactly the rating's fields (`contract.ratings`), and made by the terminal
   that signed it. A rating carries no attachment and no personal data.
+- `staff_call` (呼叫工作人员): exactly a call's fields (`contract.staff_calls`), made by the
+  terminal that signed it, no attachment and no personal data.
 - Another kind is stored and carried on the feed as it is: a newer terminal's service is not
   refused by an older platform.
 
@@ -14,12 +16,14 @@ A wrong payload is rejected with a reason naming the field, never the value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from central.cases import problem_text
 from contract.ratings import RATING_KIND, RatingError, check_rating
+from contract.staff_calls import STAFF_CALL_KIND, StaffCallError, check_staff_call
 
 PENSION_KIND = "pension_check"
 ID_NUMBER = r"^[0-9]{17}[0-9X]$"
@@ -66,13 +70,27 @@ def check_payload(kind: str, payload: dict[str, Any], terminal_id: str | None) -
             return f"invalid: payload.{problem_text(exc)}"
         return ""
     if kind == RATING_KIND:
-        try:
-            rating = check_rating(payload)
-        except RatingError as exc:
-            return f"invalid: {exc}"
-        if terminal_id is not None and rating.terminal_id != terminal_id:
-            return "invalid: payload.terminal_id: not the terminal that signed the rating"
-        return ""
+        return _record_problem(check_rating, RatingError, payload, terminal_id, "rating")
+    if kind == STAFF_CALL_KIND:
+        return _record_problem(check_staff_call, StaffCallError, payload, terminal_id, "call")
+    return ""
+
+
+def _record_problem(
+    check: Callable[[Any], Any],
+    error: type[Exception],
+    payload: dict[str, Any],
+    terminal_id: str | None,
+    what: str,
+) -> str:
+    """A terminal's own record (a rating, a staff call): its fields, and the terminal that
+    signed it is the one it names."""
+    try:
+        record = check(payload)
+    except error as exc:
+        return f"invalid: {exc}"
+    if terminal_id is not None and record.terminal_id != terminal_id:
+        return f"invalid: payload.terminal_id: not the terminal that signed the {what}"
     return ""
 
 
@@ -84,6 +102,6 @@ def pension_check(payload: dict[str, Any]) -> PensionCheck:
 def check_kind(case: dict[str, Any], terminal_id: str) -> str:
     """Why a case (already checked as an envelope) is invalid for its kind, or ""."""
     kind = case["kind"]
-    if kind == RATING_KIND and case.get("attachments"):
-        return "invalid: attachments: a rating carries none"
+    if kind in (RATING_KIND, STAFF_CALL_KIND) and case.get("attachments"):
+        return f"invalid: attachments: a {kind} carries none"
     return check_payload(kind, case["payload"], terminal_id)

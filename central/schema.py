@@ -5,6 +5,8 @@ refused (`PlatformDB` checks `LATEST`).
 
 from __future__ import annotations
 
+from central.staff_calls import TABLE as STAFF_CALLS_TABLE
+
 SCHEMA = (
     (
         1,
@@ -301,5 +303,6 @@ SCHEMA = (
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
         """,
     ),
+    (5, STAFF_CALLS_TABLE),  # 呼叫工作人员 (central.staff_calls), backfilled from stored cases
 )
 LATEST = SCHEMA[-1][0]

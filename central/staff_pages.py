@@ -79,6 +79,9 @@ def render(
         rating_reason_text=coded(i18n.RATING_REASON_TEXT),
         service_text=coded(i18n.SERVICE_TEXT),
         action_text=coded(i18n.AUDIT_TEXT),
+        call_reason_text=coded(i18n.STAFF_CALL_REASON_TEXT),
+        call_outcome_text=coded(i18n.STAFF_CALL_OUTCOME_TEXT),
+        seconds=lambda s: "" if s is None else _("{s} 秒").format(s=f"{s:.0f}"),
         **context,
     )
 

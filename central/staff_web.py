@@ -24,7 +24,7 @@ import anyio
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from central import audit, decision_store, i18n, ratings, staff
+from central import audit, decision_store, i18n, ratings, staff, staff_calls
 from central.db import PlatformDB
 from central.decision_store import Awaiting
 from central.ratelimit import RateLimiter
@@ -435,6 +435,16 @@ def staff_routes(app: FastAPI, db: PlatformDB) -> None:  # noqa: PLR0915 - one r
         rows = ratings.summary(db, month, test=bool(test))
         return page(request, "ratings.html", session, rows=rows, month=month,
                     with_test=bool(test))  # fmt: skip
+
+    @app.get("/staff/calls", include_in_schema=False)
+    def calls_page(request: Request, session: Staff, test: Text = None) -> Response:
+        """Staff calls: open and ended calls per service point, with the time to answer."""
+        points = staff_calls.per_service_point(db, bool(test))
+        return page(
+            request, "calls.html", session, points=points, waiting_s=staff_calls.waiting_s,
+            open=staff_calls.calls(db, open_only=True),
+            ended=staff_calls.calls(db, open_only=False), with_test=bool(test),
+        )  # fmt: skip
 
     @app.get("/staff/followups", include_in_schema=False)
     def followups(request: Request, session: Staff, m: Text = None) -> Response:

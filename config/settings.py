@@ -94,6 +94,24 @@ class VoiceSettings:
 
 
 @dataclass(frozen=True)
+class StaffCallSettings:
+    """呼叫工作人员: what a staff call does at the service point (docs/deploy.md)."""
+
+    # The attention chime (kiosk/voice/chime.wav, louder than the prompts: docs/voice.md),
+    # played again every chime_interval_s until staff answer with their PIN, the resident
+    # cancels, or give_up_s pass (the call is recorded as timed out).
+    chime: bool = True
+    chime_interval_s: float = _range(15.0, 3.0, 600.0)
+    chime_volume: float = _range(1.0, 0.0, 1.0)
+    give_up_s: int = _range(300, 30, 3600)
+    # A local command for a buzzer or signal light: the program and its arguments; the
+    # call's reason (resident, printer_paper_out, ...) is added as the last argument. Run
+    # off the GUI thread, killed after hook_timeout_s; a failure is logged, the call goes on.
+    hook: tuple[str, ...] = ()
+    hook_timeout_s: float = _range(5.0, 0.5, 60.0)
+
+
+@dataclass(frozen=True)
 class TechnicianSettings:
     # PBKDF2-SHA256 as "pbkdf2_sha256$iterations$salt_hex$hash_hex"; default PIN 246810.
     pin_hash: str = (
@@ -285,6 +303,7 @@ class Settings:
     ui: UiSettings = field(default_factory=UiSettings)
     flow: FlowSettings = field(default_factory=FlowSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    staff_call: StaffCallSettings = field(default_factory=StaffCallSettings)
     technician: TechnicianSettings = field(default_factory=TechnicianSettings)
     card_reader: CardReaderSettings = field(default_factory=CardReaderSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer
 
 from config.settings import Settings
 from contract import wire
@@ -40,11 +40,13 @@ from kiosk.qt.face_bridge import FaceBridge
 from kiosk.qt.gc_guard import MainThreadGarbageCollector
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
-from kiosk.qt.runner import Done, Failed, Result
+from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.staff_call import StaffCallDesk
 from kiosk.qt.technician.mode import TechnicianMode
 from kiosk.records.print_jobs import DB_FILE, PrintJobStore, PrintStoreError, PrintStoreTooNew
 from kiosk.records.receipts import PENDING_CHECK_AFTER_DAYS, ReceiptBuilder, verify_base_url
 from kiosk.records.recorder import CaseRecorder
+from kiosk.records.staff_calls import StaffCallRecorder
 from kiosk.records.standing import LOOKUP_TIMEOUT_S, ResidentLookup
 from kiosk.release import demo_clip
 from kiosk.technician.staff import StaffGate
@@ -355,6 +357,7 @@ def _controller(
             settings.flow,
             max_card_attempts=settings.card_reader.max_read_attempts,
             max_capture_attempts=settings.face.max_capture_attempts,
+            staff_call_s=settings.staff_call.give_up_s,
         )
     )
 
@@ -373,6 +376,7 @@ def _controller(
         ).build,
         staff_gate.identify,
         surroundings=lambda: screen_surroundings(settings),
+        staff_desk=staff_desk_maker(settings, store, voice, sync_now),
     )
 
 
@@ -392,6 +396,32 @@ def _platform_key(data_dir: Path) -> Ed25519PublicKey | None:
     except (NotRegistered, wire.WireError) as exc:
         log.warning("the platform's signing key is unknown (%s): queries answered here", exc)
         return None
+
+
+def staff_desk_maker(
+    settings: Settings, store: CaseStore, voice: Voice, sync_now: Callable[[], None] | None
+) -> Callable[[OffGuiRunner, QObject], StaffCallDesk]:
+    """How the controller makes its staff call desk (kiosk.qt.staff_call), from `[staff_call]`."""
+    config = settings.staff_call
+
+    def make(records: OffGuiRunner, parent: QObject) -> StaffCallDesk:
+        terminal = settings.terminal
+        recorder = StaffCallRecorder(
+            store.enqueue, terminal.id, terminal.service_point, after_enqueue=sync_now
+        )
+        chime = None
+        if config.chime:
+            from kiosk.voice.chime import AttentionChime
+
+            busy: Callable[[], bool] = getattr(voice, "is_busy", lambda: False)
+            interval, volume = config.chime_interval_s, config.chime_volume
+            chime = AttentionChime(interval, volume, voice_busy=busy, parent=parent)
+        return StaffCallDesk(
+            recorder, chime, records, hook=config.hook, hook_timeout_s=config.hook_timeout_s,
+            parent=parent,
+        )  # fmt: skip
+
+    return make
 
 
 def orientation_problem(orientation: str, width: int, height: int) -> str:

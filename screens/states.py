@@ -13,6 +13,7 @@ from kiosk.flow.view import FaceGuide, StepView, Surroundings
 from screens.texts import (
     CHANNEL_TEXT,
     FAULT_TEXT,
+    FIND_STAFF_HELP,
     GUIDANCE_TEXT,
     HELP_TEXT,
     LIVENESS_RETRY_TEXT,
@@ -39,6 +40,11 @@ def _where() -> Surroundings:
     # What the controller adds from config (kiosk.app.screen_surroundings); a function for
     # the same reason as _resident().
     return Surroundings(service_point="示范村便民服务站", check_after="2026-11-27")
+
+
+def _told() -> Surroundings:
+    """The staff call went out (the controller adds it: kiosk.qt.staff_call)."""
+    return Surroundings(staff_notified=True)
 
 
 # name -> (step, view), in the order a resident meets them
@@ -161,8 +167,11 @@ STATES: dict[str, tuple[Step, StepView]] = {
     "rate_reason": (Step.RATE_REASON, PENSION),
     "thanks": (Step.THANKS, PENSION),
     "thanks_card_left": (Step.THANKS, replace(PENSION, card_left=True)),
-    "help": (Step.HELP, replace(PENSION, help_reason="resident")),
-    "device_fault": (Step.DEVICE_FAULT, replace(PENSION, fault_device="camera")),
+    "help": (Step.HELP, replace(PENSION, help_reason="resident", around=_told())),
+    # The staff call reached nobody (no chime could ring, no hook ran): where staff are.
+    "help_find_staff": (Step.HELP, replace(PENSION, help_reason="resident")),
+    "device_fault": (Step.DEVICE_FAULT, replace(PENSION, fault_device="camera", around=_told())),
+    "device_fault_find_staff": (Step.DEVICE_FAULT, replace(PENSION, fault_device="camera")),
     "more_time": (
         Step.CONSENT,
         replace(PENSION, step_no=3, can_go_back=True, more_time=True),
@@ -176,6 +185,7 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
     retry_step, retry = STATES["face_retry"]
     result_step, result = STATES["result_not_verified"]
     help_step, help_view = STATES["help"]
+    _step, unheard = STATES["help_find_staff"]
     fault_step, fault = STATES["device_fault"]
     refused_step, refused = STATES["query_not_verified"]
     return {
@@ -208,6 +218,10 @@ def reason_states() -> dict[str, tuple[Step, StepView]]:
             for channel in CHANNEL_TEXT
         },
         **{f"help_{code}": (help_step, replace(help_view, help_reason=code)) for code in HELP_TEXT},
+        **{
+            f"help_find_staff_{code}": (help_step, replace(unheard, help_reason=code))
+            for code in FIND_STAFF_HELP
+        },
         **{
             f"device_fault_{device}": (fault_step, replace(fault, fault_device=device))
             for device in FAULT_TEXT

@@ -15,6 +15,8 @@ from screens.texts import (
     CARD_ERROR_TEXT,
     CARD_EXPIRED_TEXT,
     FAULT_TEXT,
+    FIND_STAFF,
+    FIND_STAFF_HELP,
     GUIDANCE_TEXT,
     HELP_TEXT,
     LIVENESS_RETRY_DEFAULT,
@@ -117,14 +119,22 @@ def face_capture(view: View) -> Spec:
     return Spec(title=title, body=tr(GUIDANCE_TEXT[code]) if code in GUIDANCE_TEXT else "")
 
 
+def _staff_line(view: View) -> str:
+    """What a screen says of the staff call: told (a chime rings, the hook ran) or where to
+    find them; nothing when no call was asked for."""
+    if not view.staff_called:
+        return ""
+    return tr("已通知工作人员。") if view.around.staff_notified else tr(FIND_STAFF)
+
+
 def matching(view: View) -> Spec:
-    body = tr("已通知工作人员。") if view.staff_called else ""
-    return Spec(title=tr("正在核对，请稍等"), body=body, staff_called=view.staff_called)
+    title = tr("正在核对，请稍等")
+    return Spec(title=title, body=_staff_line(view), staff_called=view.staff_called)
 
 
 def lookup(view: View) -> Spec:
-    body = tr("已通知工作人员。") if view.staff_called else ""
-    return Spec(title=tr("正在查询，请稍等"), body=body, staff_called=view.staff_called)
+    title = tr("正在查询，请稍等")
+    return Spec(title=title, body=_staff_line(view), staff_called=view.staff_called)
 
 
 def result(view: View) -> Spec:
@@ -217,9 +227,14 @@ def thanks(view: View) -> Spec:
 
 def help_(view: View) -> Spec:
     reason = view.help_reason or "resident"
+    if view.around.staff_notified:  # the chime rings, or the deployer's hook ran
+        title, body = tr("已通知工作人员"), tr(HELP_TEXT.get(reason, HELP_TEXT["resident"]))
+    else:  # nothing reached staff: never claim it did
+        title = tr("请找工作人员帮忙")
+        body = tr(FIND_STAFF_HELP.get(reason, FIND_STAFF_HELP["resident"]))
     return Spec(
-        title=tr("已通知工作人员"),
-        body=tr(HELP_TEXT.get(reason, HELP_TEXT["resident"])),
+        title=title,
+        body=body,
         staff_called=True,
         actions=[
             Action(tr("我不需要帮助了"), "help_dismiss", ev.HelpDismissed, "primary"),
@@ -231,7 +246,7 @@ def device_fault(view: View) -> Spec:
     what = tr(FAULT_TEXT.get(view.fault_device, "设备暂时不能使用。"))
     return Spec(
         title=tr("请联系工作人员"),
-        body=what + tr("已经通知工作人员。"),
+        body=what + (tr("已经通知工作人员。") if view.around.staff_notified else tr(FIND_STAFF)),
         tone="warning",
         staff_called=True,  # so no "call staff" button: that is done
         actions=[

@@ -63,6 +63,16 @@ HELP_TEXT = {
     "lookup_failed": "终端暂时查不到认证记录。工作人员马上过来帮您。",
     "resident": "工作人员马上过来帮您，请稍等。",
 }
+# When a staff call reached nobody (no chime could ring, no hook ran): where staff are, and
+# the help screen's words by reason without "staff are coming".
+FIND_STAFF = "请到窗口找工作人员。"
+FIND_STAFF_HELP = {
+    "consent_declined": "工作人员可以帮您办理，不用拍照。请到服务窗口找工作人员。",
+    "card_unreadable": "多次没有读到卡片。请到服务窗口找工作人员帮您。",
+    "store_failed": "终端暂时不能保存记录，这次认证没有保存。请到服务窗口找工作人员帮您办理。",
+    "lookup_failed": "终端暂时查不到认证记录。请到服务窗口找工作人员。",
+    "resident": "请到服务窗口找工作人员，请他们到这台机器来帮您办理。",
+}
 
 # The card reader's state (devices.card_reader ReaderState) on the place-your-card screen.
 READER_STATE_TEXT = {

@@ -21,6 +21,7 @@ IDLE_TIMER = "idle"
 MORE_TIME_TIMER = "more_time"
 WAIT_TIMER = "wait"  # the machine's answer (match, record, lookup, print) is overdue
 THANKS_TIMER = "thanks"
+STAFF_CALL_TIMER = "staff_call"  # an open staff call nobody answered: given up
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,17 @@ class RecordRating:
 
 @dataclass(frozen=True)
 class CallStaff:
+    """Open a staff call (chime, hook, record), or ring the open one again."""
+
     reason: str
+
+
+@dataclass(frozen=True)
+class EndStaffCall:
+    """The open staff call ended: answered (by `staff_id`), cancelled or timed_out."""
+
+    outcome: str
+    staff_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,5 +146,6 @@ Command = (
     | PrintReceipt
     | RecordRating
     | CallStaff
+    | EndStaffCall
     | WipeSession
 )

@@ -30,6 +30,10 @@ records that the card had expired (RecordCase.card_expired, the payload's reside
 for the platform, which decides what it means for the pension, and the result screen asks
 the resident to renew the card.
 
+Staff calls (kiosk.flow.staff_call): every need for staff opens a call or rings the open one
+again (CallStaff); it ends once (EndStaffCall): answered by a staff PIN on the help screen,
+cancelled by the resident, or timed out (its own STAFF_CALL_TIMER, or the visit's end by timer).
+
 The card (CardRemoved): lifting it while the reader waits, or after a successful read, changes
 nothing (the read is done). On the thanks screen the reader watches again: a card still lying
 there (the reader reports it as read) brings a reminder to take it back, its removal clears it.
@@ -54,52 +58,19 @@ from kiosk.flow.model import (
     Session,
     Step,
 )
+from kiosk.flow.rules import (
+    BUSY_STEPS,
+    DEVICES_OF_STEP,
+    FINAL_LIVENESS_REASONS,
+    LEFT_ON_FAULT,
+    RECEIPT_OF_OUTCOME,
+    RESIDENT_EVENTS,
+    UNTIMED_BY_RESIDENT,
+)
+from kiosk.flow.staff_call import ANSWERED, CANCELLED, TIMED_OUT, StaffCallState
 from kiosk.flow.view import StepNews, StepView, step_view
 
 log = logging.getLogger(__name__)
-
-# Steps where the machine, not the resident, is working: no "more time?" question there.
-BUSY_STEPS = frozenset({Step.MATCHING, Step.LOOKUP})
-UNTIMED_BY_RESIDENT = BUSY_STEPS | {Step.IDLE, Step.THANKS}
-# Steps that cannot start without their devices ("face_models": the face engine, loaded on its
-# thread). Printing is not one of them: the job is kept whatever the printer's state.
-DEVICES_OF_STEP: dict[Step, tuple[str, ...]] = {
-    Step.READ_CARD: ("card_reader",),
-    Step.FACE_CAPTURE: ("camera", "face_models"),
-}
-# Steps left for DEVICE_FAULT when their device fails mid-step (a print job in flight gets its
-# own answer, PrintFailed, which keeps the job and offers retry or skip).
-LEFT_ON_FAULT = frozenset({Step.READ_CARD, Step.FACE_CAPTURE})
-RESIDENT_EVENTS = (
-    ev.Touched,
-    ev.ServiceChosen,
-    ev.Confirmed,
-    ev.ConsentAnswered,
-    ev.Continue,
-    ev.Retry,
-    ev.Rated,
-    ev.RatingReasonChosen,
-    ev.StartCheck,
-    ev.Decline,
-    ev.HelpRequested,
-    ev.HelpDismissed,
-    ev.Back,
-    ev.MoreTimeAnswered,
-    ev.StaffUnlocked,
-    ev.CardRead,
-    ev.CardRemoved,
-    ev.FaceProgress,
-)
-# Liveness reasons another try cannot mend: a suspected photo, screen or video replay is
-# recorded at once as not verified (its PAD evidence goes to the platform's reviewers); the
-# result screen asks, without accusing, for the resident in person and shows the way to staff,
-# who help a live resident refused by mistake.
-FINAL_LIVENESS_REASONS = frozenset({"presentation_attack"})
-RECEIPT_OF_OUTCOME = {
-    Outcome.VERIFIED: ReceiptKind.CERTIFICATE,
-    Outcome.NOT_VERIFIED: ReceiptKind.FAILURE_NOTICE,
-    Outcome.PENDING: ReceiptKind.PENDING_SLIP,
-}
 
 
 class SessionFlow(AnswersAndRatings):
@@ -110,6 +81,7 @@ class SessionFlow(AnswersAndRatings):
         self._news = StepNews()  # what happened on the current step, for its screen
         self._greeted = False  # the welcome greeting plays once per stay on the welcome screen
         self.faults: dict[str, str] = {}  # device -> detail, kept across visits until recovered
+        self.staff_call = StaffCallState(self.config.staff_call_s)  # kiosk.flow.staff_call
         self._handlers: dict[type, Callable[[Any], list[cmd.Command]]] = {
             ev.Touched: self._on_touched,
             ev.ServiceChosen: self._on_service,
@@ -239,9 +211,11 @@ class SessionFlow(AnswersAndRatings):
             out.append(cmd.PlayPrompt(prompt))
         return out
 
-    def _reset(self) -> list[cmd.Command]:
-        """End the visit: stop devices, forget the resident, back to welcome."""
-        out = self._leave(self.step) + self._rating_left_behind()
+    def _reset(self, call_ends: str = CANCELLED) -> list[cmd.Command]:
+        """End the visit: stop devices, forget the resident, back to welcome; an open staff
+        call ends too (`call_ends`: cancelled when the resident ended it, else timed_out)."""
+        out = [*self.staff_call.end(call_ends), *self._leave(self.step)]
+        out += self._rating_left_behind()
         out += [
             cmd.CancelTimer(cmd.IDLE_TIMER),
             cmd.CancelTimer(cmd.WAIT_TIMER),
@@ -352,22 +326,22 @@ class SessionFlow(AnswersAndRatings):
         if self.step in BUSY_STEPS or self.step is Step.PRINT:
             # The machine is mid-task: call staff without leaving it.
             news = replace(self._news, staff_called=True)
-            return [cmd.CallStaff(event.reason), *self._show(news=news)]
+            return [*self.staff_call.call(event.reason), *self._show(news=news)]
         return self._enter_help(event.reason)
 
     def _enter_help(self, reason: str) -> list[cmd.Command]:
         self.session.help_return = self.step
         self.session.help_reason = reason
-        return [cmd.CallStaff(reason), *self._go(Step.HELP)]
+        return [*self.staff_call.call(reason), *self._go(Step.HELP)]
 
     def _on_help_dismissed(self, _event: ev.HelpDismissed) -> list[cmd.Command]:
         if self.step is not Step.HELP:
             return []
         back = self.session.help_return or Step.IDLE
         self.session.help_reason = ""
-        if back in (Step.IDLE, Step.THANKS):
-            return self._reset()
-        return self._resume(back)
+        ended = self.staff_call.end(CANCELLED)  # nothing when staff just answered it
+        over = back in (Step.IDLE, Step.THANKS)
+        return [*ended, *(self._reset() if over else self._resume(back))]
 
     def _resume(self, step: Step, *, despite_fault: bool = False) -> list[cmd.Command]:
         """Back to `step`, asking again for the answer it waits on (a lost record or lookup)."""
@@ -386,11 +360,12 @@ class SessionFlow(AnswersAndRatings):
         if self.step is not Step.HELP:
             return []
         self.session.assisted_by = event.staff_id
+        answered = self.staff_call.end(ANSWERED, event.staff_id)
         if self.session.help_reason == "consent_declined" and self.session.resident is not None:
             # Staff-assisted check without face processing: recorded as pending, decided by
             # the platform from the staff member's check.
-            return self._record(Outcome.PENDING, "assisted_without_face")
-        return self._on_help_dismissed(ev.HelpDismissed())
+            return [*answered, *self._record(Outcome.PENDING, "assisted_without_face")]
+        return [*answered, *self._on_help_dismissed(ev.HelpDismissed())]
 
     # -- the card ----------------------------------------------------------------------
     def _on_card_read(self, event: ev.CardRead) -> list[cmd.Command]:
@@ -522,14 +497,15 @@ class SessionFlow(AnswersAndRatings):
         self.session.printing = False
         self.session.print_failed = event.status
         shown = self._show("print.failed")
-        return [cmd.CallStaff(f"printer_{event.status}"), *shown, *self._step_timer()]
+        return [*self.staff_call.call(f"printer_{event.status}"), *shown, *self._step_timer()]
 
     # -- timers and devices --------------------------------------------------------------
     def _on_timer(self, event: ev.TimerExpired) -> list[cmd.Command]:
-        if event.name == cmd.THANKS_TIMER and self.step is Step.THANKS:
-            return self._reset()
-        if event.name == cmd.MORE_TIME_TIMER and self.session.asking_more_time:
-            return self._reset()
+        if event.name == cmd.STAFF_CALL_TIMER:
+            return self.staff_call.end(TIMED_OUT)
+        thanks_over = event.name == cmd.THANKS_TIMER and self.step is Step.THANKS
+        if thanks_over or (event.name == cmd.MORE_TIME_TIMER and self.session.asking_more_time):
+            return self._reset(TIMED_OUT)  # nobody there any more
         if event.name == cmd.IDLE_TIMER and self._waits_on_resident():
             if self.session.asking_more_time:
                 return []
@@ -562,7 +538,7 @@ class SessionFlow(AnswersAndRatings):
         if known or (event.device == "printer" and self.step is Step.PRINT):
             return []  # told already, or the job's own answer (PrintFailed) tells it
         # Not in use now: remembered for the step that needs it; staff hear of it at once.
-        out: list[cmd.Command] = [cmd.CallStaff(f"{event.device}_fault")]
+        out = self.staff_call.call(f"{event.device}_fault")
         return [*out, *self._show()] if self.step is Step.IDLE else out  # the welcome says it
 
     def _faulty_device(self, step: Step) -> str:
@@ -574,7 +550,7 @@ class SessionFlow(AnswersAndRatings):
         self.session.fault_device, self.session.fault_return = device, step
         if self.step is Step.FACE_CAPTURE:
             self.session.capture_attempts -= 1  # the camera broke the attempt off: not counted
-        return [cmd.CallStaff(f"{device}_fault"), *self._go(Step.DEVICE_FAULT)]
+        return [*self.staff_call.call(f"{device}_fault"), *self._go(Step.DEVICE_FAULT)]
 
     def _leave_fault(self) -> Step:
         """Forget the session's fault; where it came from."""

@@ -147,6 +147,7 @@ class FlowConfig:
     more_time_answer_s: float = 30.0  # no answer -> back to welcome
     max_card_attempts: int = 3
     max_capture_attempts: int = 3
+    staff_call_s: float = 300.0  # an open staff call nobody answers is given up (timed_out)
 
     @classmethod
     def from_limits(cls, limits: Any, **others: Any) -> FlowConfig:

@@ -55,6 +55,7 @@ class Surroundings:
     service_point: str = ""  # where a pending case can be asked about
     check_after: str = ""  # ISO date from which it can be asked about
     reader_state: str = ""  # the card reader's last reported state
+    staff_notified: bool = False  # an open staff call reached staff (its chime, its hook)
 
 
 @dataclass(frozen=True)

@@ -379,242 +379,247 @@
             <translation>Enter the technician PIN</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="38" />
+            <location filename="../../screens/steps.py" line="40" />
             <source>您好，欢迎使用自助服务</source>
             <translation>Hello, welcome to self-service</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="39" />
+            <location filename="../../screens/steps.py" line="41" />
             <source>请点击您要办理的事情</source>
             <translation>Please tap what you want to do</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="44" />
+            <location filename="../../screens/steps.py" line="46" />
             <source>养老金资格认证</source>
             <translation>Pension check</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="50" />
+            <location filename="../../screens/steps.py" line="52" />
             <source>补打认证凭证</source>
             <translation>Reprint a receipt</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="52" />
+            <location filename="../../screens/steps.py" line="54" />
             <source>查询认证结果</source>
             <translation>Look up a result</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="61" />
+            <location filename="../../screens/steps.py" line="63" />
             <source>请放上您本人的身份证或社保卡。</source>
             <translation>Please place your own ID card or social security card.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="63" />
+            <location filename="../../screens/steps.py" line="65" />
             <source>放好后请不要移动，听到提示再拿开。</source>
             <translation>Keep it still until you hear that you can take it away.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="66" />
+            <location filename="../../screens/steps.py" line="68" />
             <source>请把身份证或社保卡放到读卡区</source>
             <translation>Place your ID card or social security card on the reader</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="75" />
+            <location filename="../../screens/steps.py" line="77" />
             <source>请核对您的信息</source>
             <translation>Please check your details</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="77" />
+            <location filename="../../screens/steps.py" line="79" />
             <source>是您本人吗？</source>
             <translation>Is this you?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="79" />
+            <location filename="../../screens/steps.py" line="81" />
             <source>是我</source>
             <translation>Yes, it is me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="80" />
+            <location filename="../../screens/steps.py" line="82" />
             <source>不是我</source>
             <translation>No, not me</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="87" />
+            <location filename="../../screens/steps.py" line="89" />
             <source>需要拍一下您的脸</source>
             <translation>We need a picture of your face</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="89" />
+            <location filename="../../screens/steps.py" line="91" />
             <source>为了确认是您本人，摄像头会拍摄您的脸，和证件照片比对。照片只用于这次认证，上传后就从本机删除。不想拍照，可以请工作人员帮您办理。</source>
             <translation>To make sure it is you, the camera takes pictures of your face and compares them with your card photo. They are used only for this check and deleted from this machine once sent. If you would rather not, staff can do the check with you.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="95" />
+            <location filename="../../screens/steps.py" line="97" />
             <source>同意，开始拍照</source>
             <translation>Agree, start</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="97" />
+            <location filename="../../screens/steps.py" line="99" />
             <source>不拍照，请工作人员办理</source>
             <translation>No pictures, staff help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="106" />
+            <location filename="../../screens/steps.py" line="108" />
             <source>没有完成，请再试一次</source>
             <translation>Not finished, please try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="113" />
+            <location filename="../../screens/steps.py" line="115" />
             <source>请看着屏幕</source>
             <translation>Please look at the screen</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="115" />
+            <location filename="../../screens/steps.py" line="117" />
             <source>请看着屏幕，稍等</source>
             <translation>Please look at the screen and wait a moment</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="121" />
+            <location filename="../../screens/steps.py" line="127" />
             <source>已通知工作人员。</source>
             <translation>Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="122" />
+            <location filename="../../screens/steps.py" line="131" />
             <source>正在核对，请稍等</source>
             <translation>Checking, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="127" />
+            <location filename="../../screens/steps.py" line="136" />
             <source>正在查询，请稍等</source>
             <translation>Looking it up, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="149" />
+            <location filename="../../screens/steps.py" line="159" />
             <source>明年同一时间再来认证。</source>
             <translation>Come back for the next check this time next year.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="153" />
+            <location filename="../../screens/steps.py" line="163" />
             <source>认证已受理</source>
             <translation>Your check is received</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="156" />
+            <location filename="../../screens/steps.py" line="166" />
             <source>没有找到您的认证记录</source>
             <translation>No check found for you</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="157" />
+            <location filename="../../screens/steps.py" line="167" />
             <source>请先办理养老金资格认证，或请工作人员帮忙。</source>
             <translation>Please do the pension check first, or ask the staff for help.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="161" />
+            <location filename="../../screens/steps.py" line="171" />
             <source>认证没有通过。</source>
             <translation>The check did not pass.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="163" />
+            <location filename="../../screens/steps.py" line="173" />
             <source>认证没有通过</source>
             <translation>The check did not pass</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="173" />
+            <location filename="../../screens/steps.py" line="183" />
             <source>网络暂时不通，您的认证已经保存，联网后会自动提交。</source>
             <translation>The network is down for now. Your check is saved and will be sent by itself when it is back.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="175" />
+            <location filename="../../screens/steps.py" line="185" />
             <source>您的认证已经保存，需要工作人员审核。</source>
             <translation>Your check is saved; a staff member needs to review it.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="185" />
+            <location filename="../../screens/steps.py" line="195" />
             <source>打印机暂时不能打印。</source>
             <translation>The printer cannot print right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="188" />
+            <location filename="../../screens/steps.py" line="198" />
             <source>您的凭证已经保存，可以稍后补打。</source>
             <translation> Your receipt is saved and can be printed later.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="192" />
+            <location filename="../../screens/steps.py" line="202" />
             <source>先不打印</source>
             <translation>Not now</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="195" />
+            <location filename="../../screens/steps.py" line="205" />
             <source>正在打印凭证，请稍等</source>
             <translation>Printing your receipt, please wait</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="195" />
+            <location filename="../../screens/steps.py" line="205" />
             <source>凭证从打印口出来后，请拿好。</source>
             <translation>Please take the receipt when it comes out.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="200" />
+            <location filename="../../screens/steps.py" line="210" />
             <source>请为这次服务评价</source>
             <translation>How was this service?</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="206" />
+            <location filename="../../screens/steps.py" line="216" />
             <source>完成</source>
             <translation>Done</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="210" />
+            <location filename="../../screens/steps.py" line="220" />
             <source>请取回您的卡片</source>
             <translation>Please take back your card</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="211" />
+            <location filename="../../screens/steps.py" line="221" />
             <source>您的卡片还在读卡区上，请拿走。谢谢您，再见。</source>
             <translation>Your card is still on the reader. Please take it with you. Thank you, goodbye.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="215" />
+            <location filename="../../screens/steps.py" line="225" />
             <source>谢谢您，再见</source>
             <translation>Thank you, goodbye</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="215" />
+            <location filename="../../screens/steps.py" line="225" />
             <source>请拿好您的卡片和凭证。</source>
             <translation>Please take your card and your receipt.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="221" />
+            <location filename="../../screens/steps.py" line="231" />
             <source>已通知工作人员</source>
             <translation>Staff have been called</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="225" />
+            <location filename="../../screens/steps.py" line="233" />
+            <source>请找工作人员帮忙</source>
+            <translation>Please ask a staff member</translation>
+        </message>
+        <message>
+            <location filename="../../screens/steps.py" line="240" />
             <source>我不需要帮助了</source>
             <translation>I no longer need help</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="231" />
+            <location filename="../../screens/steps.py" line="246" />
             <source>设备暂时不能使用。</source>
             <translation>A device is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="233" />
+            <location filename="../../screens/steps.py" line="248" />
             <source>请联系工作人员</source>
             <translation>Please ask the staff</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="234" />
+            <location filename="../../screens/steps.py" line="249" />
             <source>已经通知工作人员。</source>
             <translation> Staff have been told.</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="238" />
+            <location filename="../../screens/steps.py" line="253" />
             <source>再试一次</source>
             <translation>Try again</translation>
         </message>
         <message>
-            <location filename="../../screens/steps.py" line="239" />
+            <location filename="../../screens/steps.py" line="254" />
             <source>结束</source>
             <translation>Finish</translation>
         </message>
@@ -1059,277 +1064,307 @@
             <translation>Staff are coming to help you. Please wait.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="69" />
+            <location filename="../../screens/texts.py" line="68" />
+            <source>请到窗口找工作人员。</source>
+            <translation>Please ask a staff member at the window.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="70" />
+            <source>工作人员可以帮您办理，不用拍照。请到服务窗口找工作人员。</source>
+            <translation>A staff member can do this with you, without a photo. Please ask a staff member at the service window.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="71" />
+            <source>多次没有读到卡片。请到服务窗口找工作人员帮您。</source>
+            <translation>The card could not be read several times. Please ask a staff member at the service window for help.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="72" />
+            <source>终端暂时不能保存记录，这次认证没有保存。请到服务窗口找工作人员帮您办理。</source>
+            <translation>This terminal cannot save records right now; this check was not saved. Please ask a staff member at the service window to help you.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="73" />
+            <source>终端暂时查不到认证记录。请到服务窗口找工作人员。</source>
+            <translation>This terminal cannot look up check records right now. Please ask a staff member at the service window.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="74" />
+            <source>请到服务窗口找工作人员，请他们到这台机器来帮您办理。</source>
+            <translation>Please ask a staff member at the service window to come and help you here.</translation>
+        </message>
+        <message>
+            <location filename="../../screens/texts.py" line="79" />
             <source>读卡器准备好了</source>
             <translation>The card reader is ready</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="70" />
+            <location filename="../../screens/texts.py" line="80" />
             <source>正在读卡，请不要移动卡片</source>
             <translation>Reading the card, please do not move it</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="71" />
+            <location filename="../../screens/texts.py" line="81" />
             <source>读卡器没有连接，请联系工作人员</source>
             <translation>The card reader is not connected, please call staff</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="78" />
+            <location filename="../../screens/texts.py" line="88" />
             <source>读卡器暂时不能使用。</source>
             <translation>The card reader is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="79" />
+            <location filename="../../screens/texts.py" line="89" />
             <source>摄像头暂时不能使用。</source>
             <translation>The camera is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="80" />
+            <location filename="../../screens/texts.py" line="90" />
             <source>人脸识别暂时不能使用。</source>
             <translation>Face recognition is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="81" />
+            <location filename="../../screens/texts.py" line="91" />
             <source>打印机暂时不能使用。</source>
             <translation>The printer is not working right now.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="87" />
+            <location filename="../../screens/texts.py" line="97" />
             <source>读卡器暂时不能使用，请找工作人员帮忙。</source>
             <translation>The card reader is not working. Please ask a staff member.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="88" />
+            <location filename="../../screens/texts.py" line="98" />
             <source>摄像头暂时不能使用，养老金资格认证请找工作人员帮忙。</source>
             <translation>The camera is not working. For the pension check, ask a staff member.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="89" />
+            <location filename="../../screens/texts.py" line="99" />
             <source>人脸识别暂时不能使用，养老金资格认证请找工作人员帮忙。</source>
             <translation>Face recognition is not working. For the pension check, ask staff.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="90" />
+            <location filename="../../screens/texts.py" line="100" />
             <source>打印机暂时不能打印。可以照常办理，凭证会保存，可以稍后补打。</source>
             <translation>The printer is not working: go ahead, your receipt is kept to print later.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="94" />
+            <location filename="../../screens/texts.py" line="104" />
             <source>打印机没有纸了。</source>
             <translation>The printer is out of paper.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="95" />
+            <location filename="../../screens/texts.py" line="105" />
             <source>打印机的盖子开着。</source>
             <translation>The printer cover is open.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="96" />
+            <location filename="../../screens/texts.py" line="106" />
             <source>打印机没有连接。</source>
             <translation>The printer is not connected.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="101" />
+            <location filename="../../screens/texts.py" line="111" />
             <source>请把脸对准屏幕上的框。</source>
             <translation>Please bring your face into the frame on the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="102" />
+            <location filename="../../screens/texts.py" line="112" />
             <source>请只留一个人在镜头前，其他人请稍微让开。</source>
             <translation>Only one person in front of the camera, please; others please step aside.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="103" />
+            <location filename="../../screens/texts.py" line="113" />
             <source>请再靠近屏幕一点。</source>
             <translation>Please come a little closer to the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="104" />
+            <location filename="../../screens/texts.py" line="114" />
             <source>请稍微往后退一点。</source>
             <translation>Please move back a little.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="105" />
+            <location filename="../../screens/texts.py" line="115" />
             <source>请把脸移到框的中间。</source>
             <translation>Please move your face to the middle of the frame.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="106" />
+            <location filename="../../screens/texts.py" line="116" />
             <source>光线太暗了，请工作人员开灯，或站到亮一点的地方。</source>
             <translation>It is too dark. Ask the staff to turn on a light, or stand somewhere brighter.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="107" />
+            <location filename="../../screens/texts.py" line="117" />
             <source>光线太亮了，请避开窗户或灯光直射。</source>
             <translation>It is too bright. Please keep out of direct window or lamp light.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="108" />
+            <location filename="../../screens/texts.py" line="118" />
             <source>请保持不动，看着屏幕。</source>
             <translation>Please hold still and look at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="109" />
+            <location filename="../../screens/texts.py" line="119" />
             <source>请正对着屏幕看。</source>
             <translation>Please look straight at the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="110" />
+            <location filename="../../screens/texts.py" line="120" />
             <source>请把脸对准屏幕上的框，我们从头再来。</source>
             <translation>Please bring your face into the frame; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="111" />
+            <location filename="../../screens/texts.py" line="121" />
             <source>请本人一个人站在屏幕前，我们从头再来。</source>
             <translation>Only the card holder in front of the screen, please; we will start again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="114" />
+            <location filename="../../screens/texts.py" line="124" />
             <source>密码不对，请再输一次</source>
             <translation>Wrong PIN. Please try again.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="115" />
+            <location filename="../../screens/texts.py" line="125" />
             <source>密码错误次数太多，请 {n} 分钟后再试</source>
             <translation>Too many wrong PINs. Please try again in {n} minutes.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="119" />
+            <location filename="../../screens/texts.py" line="129" />
             <source>很不满意</source>
             <translation>Very poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="120" />
+            <location filename="../../screens/texts.py" line="130" />
             <source>不满意</source>
             <translation>Poor</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="121" />
+            <location filename="../../screens/texts.py" line="131" />
             <source>一般</source>
             <translation>OK</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="122" />
+            <location filename="../../screens/texts.py" line="132" />
             <source>满意</source>
             <translation>Good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="123" />
+            <location filename="../../screens/texts.py" line="133" />
             <source>很满意</source>
             <translation>Very good</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="130" />
+            <location filename="../../screens/texts.py" line="140" />
             <source>照片比对没有对上，还不能确认是您本人。</source>
             <translation>The photos did not match, so it could not be confirmed that it is you. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="131" />
+            <location filename="../../screens/texts.py" line="141" />
             <source>可以现在再认证一次，也可以请工作人员帮您。</source>
             <translation>You can check again now, or ask a staff member to help you.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="134" />
+            <location filename="../../screens/texts.py" line="144" />
             <source>拍到的照片看不清楚，没办法核对。</source>
             <translation>The photo taken was not clear enough to compare. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="135" />
+            <location filename="../../screens/texts.py" line="145" />
             <source>可以现在再认证一次，请站到亮一点的地方，正对屏幕。</source>
             <translation>You can check again now: please stand in a brighter place, facing the screen.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="138" />
+            <location filename="../../screens/texts.py" line="148" />
             <source>认证需要您本人直接对着摄像头。</source>
             <translation>The check needs you yourself in front of the camera. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="139" />
+            <location filename="../../screens/texts.py" line="149" />
             <source>请找工作人员帮您办理。</source>
             <translation>Please ask a staff member to help you.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="142" />
+            <location filename="../../screens/texts.py" line="152" />
             <source>还需要工作人员核实您的身份。</source>
             <translation>Staff still need to confirm who you are. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="143" />
+            <location filename="../../screens/texts.py" line="153" />
             <source>工作人员会上门核实，或者打电话联系您，请保持电话畅通。也可以到社保窗口办理。</source>
             <translation>Staff will visit you or call you; please keep your phone on. You can also go to the social security window.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="146" />
+            <location filename="../../screens/texts.py" line="156" />
             <source>还需要您补交材料。</source>
             <translation>Some documents are still needed. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="147" />
+            <location filename="../../screens/texts.py" line="157" />
             <source>请带上身份证和户口本，到社保经办窗口办理。</source>
             <translation>Please bring your ID card and household register to the social security window.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="150" />
+            <location filename="../../screens/texts.py" line="160" />
             <source>没有查到您的养老金待遇记录。</source>
             <translation>No pension record of yours was found. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="151" />
+            <location filename="../../screens/texts.py" line="161" />
             <source>请带上身份证，到社保经办窗口问一问。</source>
             <translation>Please ask at the social security window, with your ID card.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="154" />
+            <location filename="../../screens/texts.py" line="164" />
             <source>这次认证还没有通过。</source>
             <translation>This check is not verified yet. </translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="154" />
+            <location filename="../../screens/texts.py" line="164" />
             <source>请联系工作人员帮您办理。</source>
             <translation>Please ask a staff member to help you.</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="158" />
+            <location filename="../../screens/texts.py" line="168" />
             <source>社保服务窗口</source>
             <translation>at the social security window</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="159" />
+            <location filename="../../screens/texts.py" line="169" />
             <source>工作人员上门认证时</source>
             <translation>during a staff home visit</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="160" />
+            <location filename="../../screens/texts.py" line="170" />
             <source>手机上</source>
             <translation>on a mobile phone</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="161" />
+            <location filename="../../screens/texts.py" line="171" />
             <source>其他地方</source>
             <translation>elsewhere</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="166" />
+            <location filename="../../screens/texts.py" line="176" />
             <source>等太久</source>
             <translation>Waited long</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="167" />
+            <location filename="../../screens/texts.py" line="177" />
             <source>太难用</source>
             <translation>Hard to use</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="168" />
+            <location filename="../../screens/texts.py" line="178" />
             <source>没办成</source>
             <translation>Not done</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="169" />
+            <location filename="../../screens/texts.py" line="179" />
             <source>态度差</source>
             <translation>Rude staff</translation>
         </message>
         <message>
-            <location filename="../../screens/texts.py" line="170" />
+            <location filename="../../screens/texts.py" line="180" />
             <source>其他</source>
             <translation>Other</translation>
         </message>

@@ -40,6 +40,7 @@ from kiosk.qt.guidance_voice import GuidanceVoice
 from kiosk.qt.printer_bridge import PrinterBridge
 from kiosk.qt.record_bridge import RecordBridge
 from kiosk.qt.runner import Done, Failed, OffGuiRunner, Result
+from kiosk.qt.staff_call import StaffCallDesk
 from kiosk.qt.timers import FlowTimers
 from kiosk.records.receipts import PrintJob
 from kiosk.technician.gate import LockedOut
@@ -54,6 +55,10 @@ FACE_START_AFTER_MS = 0  # after the events queued now: the welcome screen's fir
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
 # What the printer may say that keeps it from printing (paper out, cover open, offline).
 PRINTER_FAULTS = frozenset(str(s) for s in PrinterStatus if s not in PRINTABLE)
+# What a step's prompt says instead when staff could not be told (no chime, no hook): where
+# to find them, never "staff have been told".
+UNNOTIFIED_PROMPTS = {"screen.help": "staff.find", "screen.device_fault": "staff.find_fault"}
+STAFF_STEPS = frozenset({Step.HELP, Step.DEVICE_FAULT, Step.MATCHING, Step.LOOKUP})
 
 
 class Voice(Protocol):
@@ -115,6 +120,7 @@ class KioskController(QObject):
         parent: QObject | None = None,
         *,
         surroundings: Callable[[], Surroundings] = Surroundings,
+        staff_desk: Callable[[OffGuiRunner, QObject], StaffCallDesk] | None = None,
     ) -> None:
         super().__init__(parent)
         self.flow = flow
@@ -128,6 +134,8 @@ class KioskController(QObject):
         self.background = OffGuiRunner("background", self)  # thread kiosk-background
         self.timers = FlowTimers(self)
         self.guidance = GuidanceVoice(voice, self._capturing_face, parent=self)
+        # Staff calls: chime, hook and records (kiosk.qt.staff_call); None: only logged.
+        self.staff = staff_desk(self.background, self) if staff_desk is not None else None
         self._wire()
 
     def _wire(self) -> None:
@@ -151,12 +159,16 @@ class KioskController(QObject):
         self.printer.printed.connect(lambda _job: self.dispatch(ev.PrintDone()))
         self.printer.failed.connect(lambda _job, status: self.dispatch(ev.PrintFailed(status)))
         self.printer.status_changed.connect(self._on_printer_status)
+        if self.staff is not None:
+            self.staff.changed.connect(self._staff_news)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         for service in (self.card, self.camera, self.records, self.printer):
             service.start()
         self.background.start()
+        if self.staff is not None:
+            self.staff.start()
         app = QCoreApplication.instance()
         if app is not None:
             app.installEventFilter(self.window.touch_watcher)
@@ -175,6 +187,8 @@ class KioskController(QObject):
         self.timers.cancel_all()
         self.guidance.stop()
         self.voice.stop()
+        if self.staff is not None:
+            self.staff.shutdown()
         for service in (self.card, self.camera, self.face, self.records, self.printer):
             service.shutdown()
         self.background.shutdown()
@@ -255,8 +269,11 @@ class KioskController(QObject):
         if isinstance(c, cmd.ShowScreen):
             self._show(c.step, c.view)
         elif isinstance(c, cmd.PlayPrompt):
-            self.voice.play(c.prompt_id)
-            self.window.set_replay_available(self.voice.can_play(c.prompt_id))
+            prompt = c.prompt_id
+            if prompt in UNNOTIFIED_PROMPTS and not self.staff_notified:
+                prompt = UNNOTIFIED_PROMPTS[prompt]
+            self.voice.play(prompt)
+            self.window.set_replay_available(self.voice.can_play(prompt))
         elif isinstance(c, cmd.StartTimer):
             self.timers.start(c.name, c.seconds)
         elif isinstance(c, cmd.CancelTimer):
@@ -283,15 +300,35 @@ class KioskController(QObject):
         elif isinstance(c, cmd.RecordRating):
             self.records.rate(c)
         elif isinstance(c, cmd.CallStaff):
-            log.info("staff called: %s", c.reason)
+            if self.staff is not None:
+                self.staff.call(c.reason)
+            else:
+                log.info("staff called (nobody is told: no staff call desk): %s", c.reason)
             self.staff_called.emit(c.reason)
+        elif isinstance(c, cmd.EndStaffCall):
+            if self.staff is not None:
+                self.staff.end(c.outcome, c.staff_id)
         elif isinstance(c, cmd.WipeSession):
             self.guidance.stop()
             self.face.wipe()
             self.voice.stop()
 
+    @property
+    def staff_notified(self) -> bool:
+        """Whether the open staff call really reached staff (chime or hook)."""
+        return self.staff is not None and self.staff.notified
+
+    def _staff_news(self) -> None:
+        """A hook failed (or worked again): the screens that speak of staff say it as it is."""
+        if self.flow.step in STAFF_STEPS:
+            self._show(self.flow.step, self.flow.view())
+
     def _show(self, step: Step, flow_view: StepView) -> None:
-        around = replace(self._surroundings(), reader_state=self._reader_state)
+        around = replace(
+            self._surroundings(),
+            reader_state=self._reader_state,
+            staff_notified=self.staff_notified,
+        )
         view = replace(flow_view, around=around)
         self.window.show_step(step, view)
         self.screen_shown.emit(str(step), view)

@@ -77,6 +77,9 @@ PROMPTS_ZH: dict[str, str] = {
     "screen.thanks": "谢谢您，再见。请拿好您的卡片和凭证。",
     "screen.help": "已经通知工作人员，请稍等。",
     "screen.device_fault": "设备暂时不能使用，已经通知工作人员。",
+    # Said instead of the two above when the staff call reached nobody (kiosk.qt.controller).
+    "staff.find": "请到服务窗口找工作人员，请他们到这台机器来帮您办理。",
+    "staff.find_fault": "设备暂时不能使用，请到窗口找工作人员。",
     "more_time": "还需要更多时间吗？需要，请点需要。",
 }
 
@@ -185,6 +188,10 @@ PROMPTS_EN: dict[str, str] = {
     "screen.thanks": "Thank you, goodbye. Please take your card and your certificate.",
     "screen.help": "Staff have been told. Please wait.",
     "screen.device_fault": "This device cannot be used right now. Staff have been told.",
+    "staff.find": "Please ask a staff member at the service window to come and help you here.",
+    "staff.find_fault": (
+        "This device cannot be used right now. Please ask a staff member at the window."
+    ),
     "more_time": "Do you need more time? If so, press: yes, more time.",
 }
 

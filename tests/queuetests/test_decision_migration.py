@@ -105,3 +105,40 @@ def test_an_old_database_is_filed_and_keeps_its_cursors(tmp_path: Path) -> None:
         assert len(again.rows("SELECT * FROM case_checks")) == 3
     finally:
         again.close()
+
+
+def test_staff_calls_stored_before_their_table_are_filed(tmp_path: Path) -> None:
+    """Schema 4 stored a staff call as an unknown kind; migration 5 files it, once per call."""
+    path = tmp_path / "central.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for version, script in SCHEMA[:4]:
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", [version])
+    call = {
+        "call_id": uuid7(),
+        "service_point": "示范村便民服务站",
+        "terminal_id": "GD0106-017",
+        "reason": "printer_paper_out",
+        "called_at": "2026-12-04T09:30:00+08:00",
+        "outcome": "open",
+    }
+    ended = {**call, "outcome": "timed_out", "cancelled_at": "2026-12-04T09:35:00+08:00"}
+    for n, payload in enumerate((ended, call)):  # the end first: it must stay the end
+        case = envelope("staff_call", payload, {})
+        conn.execute(
+            "INSERT INTO cases (seq, case_id, terminal_id, key_id, kind, created_at, received_at, "
+            "test, digest, envelope, source) VALUES (?, ?, 'GD0106-017', ?, ?, ?, ?, 0, ?, ?, "
+            "'sync')",
+            [n + 1, case["case_id"], case["key_id"], case["kind"], case["created_at"],
+             case["created_at"], f"{n:064d}", json.dumps(case)],
+        )  # fmt: skip
+    conn.commit()
+    conn.close()
+    db = PlatformDB(path)
+    try:
+        rows = db.rows("SELECT call_id, reason, outcome, ended_at FROM staff_calls")
+    finally:
+        db.close()
+    assert rows == [(call["call_id"], "printer_paper_out", "timed_out", ended["cancelled_at"])]

@@ -45,23 +45,24 @@ def in_order(wanted: list[str], seen: list[str]) -> bool:
     return all(step in remaining for step in wanted)
 
 
-def recorded_payloads(data_dir: Path) -> list[dict[str, Any]]:
-    """Every case the demo recorded: from the embedded platform when it got there, else from
-    the terminal's queue (an acked case keeps no personal data on the terminal)."""
+def recorded_payloads(data_dir: Path, kind: str = "pension_check") -> list[dict[str, Any]]:
+    """Every case of `kind` the demo recorded: from the embedded platform when it got there,
+    else from the terminal's queue (an acked case keeps no personal data on the terminal)."""
     platform = PlatformDB(data_dir / "central.db")
     try:
         items, _cursor = platform.feed(0, 100)
     finally:
         platform.close()
-    payloads = {item["case_id"]: item["payload"] for item in items}
+    payloads = {item["case_id"]: (item["kind"], item["payload"]) for item in items}
     store = open_store(load_settings(), load_or_create(data_dir), data_dir)
     try:
         for case_id in store.case_ids("pending", "sending", "rejected"):
-            payloads.setdefault(case_id, store.envelope(case_id)["payload"])
+            envelope = store.envelope(case_id)
+            payloads.setdefault(case_id, (envelope["kind"], envelope["payload"]))
         assert set(store.case_ids()) == set(payloads)  # nothing recorded went missing
     finally:
         store.close()
-    return list(payloads.values())
+    return [payload for of_kind, payload in payloads.values() if of_kind == kind]
 
 
 def test_without_a_clip_the_demo_walks_an_assisted_check(
@@ -87,6 +88,12 @@ def test_without_a_clip_the_demo_walks_an_assisted_check(
 
     [payload] = recorded_payloads(out / "data")
     assert (payload["outcome"], payload["reason"]) == ("pending", "assisted_without_face")
+    # The staff call the declined photo made: open, then answered by the staff PIN.
+    calls = recorded_payloads(out / "data", "staff_call")
+    assert [(c["reason"], c["outcome"]) for c in calls] == [
+        ("consent_declined", "open"),
+        ("consent_declined", "answered"),
+    ]
     assert payload["assisted_by"] == "staff"
     assert payload["liveness"] is None and payload["match"] == {}
 

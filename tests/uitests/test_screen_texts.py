@@ -87,3 +87,33 @@ def test_thanks_reminds_a_card_left_on_the_reader_until_it_is_taken(window: Kios
     assert screen.title.raw_text() == "谢谢您，再见"
     assert screen.title.property("tone") == ""
     assert "请取回您的卡片" not in screen.body.raw_text()
+
+
+@pytest.mark.parametrize("reason", ["resident", "consent_declined", "store_failed"])
+def test_the_help_screen_says_staff_were_told_only_when_they_were(
+    window: KioskWindow, reason: str
+) -> None:
+    view = StepView(help_reason=reason)
+    told = window.show_step(Step.HELP, replace(view, around=Surroundings(staff_notified=True)))
+    assert told.title.raw_text() == "已通知工作人员"
+    untold = window.show_step(Step.HELP, view)  # no chime could ring, no hook ran
+    said = untold.title.raw_text() + untold.body.raw_text()
+    assert "窗口找工作人员" in said
+    assert not any(claim in said for claim in ("已通知", "已经通知", "马上过来", "请稍等"))
+
+
+def test_the_fault_and_waiting_screens_say_it_as_it_is(window: KioskWindow) -> None:
+    told = Surroundings(staff_notified=True)
+    fault = StepView(fault_device="printer")
+    assert (
+        "已经通知工作人员"
+        in window.show_step(Step.DEVICE_FAULT, replace(fault, around=told)).body.raw_text()
+    )
+    body = window.show_step(Step.DEVICE_FAULT, fault).body.raw_text()
+    assert "通知" not in body and "窗口找工作人员" in body
+    waiting = StepView(staff_called=True)
+    assert window.show_step(Step.MATCHING, replace(waiting, around=told)).body.raw_text() == (
+        "已通知工作人员。"
+    )
+    assert window.show_step(Step.LOOKUP, waiting).body.raw_text() == "请到窗口找工作人员。"
+    assert window.show_step(Step.LOOKUP, StepView()).body.raw_text() == ""  # nobody called
