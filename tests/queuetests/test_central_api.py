@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, settings
 
 from central.app import create_app
 from central.cli import main as central_main
-from central.db import SCHEMA, PlatformDB
+from central.db import PlatformDB
 from central.embedded import EmbeddedPlatform
+from central.legacy_schema import SCHEMA
 from contract import wire
 from contract.certificates import CHINA_TZ, sign_certificate
 from contract.ids import uuid7

@@ -409,6 +409,7 @@ def test_database_wal_and_keys_are_private_and_old_keys_leave_the_database(
         key_file.unlink()
     with sqlite3.connect(old) as conn:
         conn.execute("INSERT INTO platform_keys VALUES ('receipt_ed25519', ?)", [raw])
+        conn.execute("DELETE FROM platform_identity")  # that release recorded no public keys
     conn.close()
     os.chmod(old, 0o644)
     reopened = PlatformDB(old)
