@@ -51,6 +51,7 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/")
 POOL_SIZE = 8  # per process; a worker runs at most this many statements at once, and waits
 POOL_OVERFLOW = 8
+POOL_RECYCLE_S = 1800
 
 
 class UnsupportedDatabase(CentralError):
@@ -172,9 +173,16 @@ class Store:
                 self.target.url,
                 pool_size=POOL_SIZE,
                 max_overflow=POOL_OVERFLOW,
-                pool_pre_ping=True,
+                # No ping before each checkout (a round trip per transaction): a connection
+                # the server dropped fails one statement, and SQLAlchemy then replaces the
+                # whole pool; terminals resend what was refused.
+                pool_recycle=POOL_RECYCLE_S,
                 connect_args={"application_name": "kiosk-central"},
             )
+            # A many-row INSERT goes as multi-row INSERTs (SQLAlchemy's "insertmanyvalues"),
+            # not one statement per row: psycopg's per-row sends cost the worker more CPU
+            # than the rows themselves.
+            self.engine.dialect.use_insertmanyvalues_wo_returning = True
             self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             self._lock = contextlib.nullcontext()
         else:
