@@ -54,6 +54,7 @@ from central.cli_common import (
 from central.db import PlatformDB
 from central.decide import DecideWorker
 from central.errors import CentralError
+from central.migrate import quiet_migrations
 from central.models import BundleFile
 from central.server import bind, make_server
 from central.store import UnsupportedDatabase
@@ -172,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    quiet_migrations(args.verbose)
     try:
         code: int = args.handler(args)
     except UnsupportedDatabase as exc:

@@ -16,6 +16,7 @@ write lock (`BEGIN IMMEDIATE`); foreign keys are off while tables are rebuilt.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -35,8 +36,17 @@ from central.legacy_schema import SCHEMA as LEGACY_SCHEMA
 from central.store import Store, Tx
 from central.tables import certificates
 
+log = logging.getLogger(__name__)
+
 MIGRATION_LOCK = 0x6B696F736B  # pg_advisory_xact_lock key: "kiosk"
 ADOPTED_AT = "0001"  # the revision that is schema 4
+
+
+def quiet_migrations(verbose: bool) -> None:
+    """Alembic says "Context impl ..." at INFO each time a database is opened; only a
+    migration that runs is worth a line (logged here), unless asked for everything."""
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def alembic_config(tx: Tx | None = None, attachments: Attachments | None = None) -> Config:
@@ -91,6 +101,7 @@ def _upgrade(store: Store, tx: Tx, attachments: Attachments | None) -> None:
                 "restore a backup"
             ) from None
     if current != scripts.get_current_head():
+        log.info("%s: migrating from %s to %s", store.target, current, scripts.get_current_head())
         command.upgrade(config, "head")
 
 

@@ -33,6 +33,7 @@ from uvicorn.supervisors import Multiprocess
 from central.app import create_app
 from central.db import PlatformDB
 from central.errors import CentralError
+from central.migrate import quiet_migrations
 from central.server import server_config
 from central.store import Target, UnsupportedDatabase, parse_target
 
@@ -73,6 +74,7 @@ def worker_app() -> FastAPI:
     logging.basicConfig(
         level=logging.DEBUG if settings.verbose else logging.INFO, format=LOG_FORMAT
     )
+    quiet_migrations(settings.verbose)
     db = open_db(settings)
     app = create_app(db, operator_token=os.environ.get(TOKEN_ENV) or None)
     close_on_shutdown(app, db)
