@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from central.db import PlatformDB
 from central.errors import CentralError
 from central.tables import metadata
+from tests.pgserver import PostgresServer
 from tests.queuetests.platform_proc import central
 
 SCHEMA4 = Path(__file__).parent / "data" / "schema4"
@@ -217,3 +219,36 @@ def test_migrate_db_refuses_what_it_cannot_move(tmp_path: Path, postgres_url: st
     no_files = central("migrate-db", "--from", str(path), "--to", postgres_url)
     assert no_files.returncode == 2
     assert "--files" in no_files.stderr
+
+
+def test_a_postgresql_backup_restores_to_a_platform_that_serves_as_before(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """docs/platform.md's backup and restore, as written: `pg_dump --format=custom`, the files
+    folder copied, `pg_restore` into a new database, the platform started on the copy."""
+    source = postgres_server.create_database("backup_source")
+    files = tmp_path / "files"
+    moved = central(
+        "migrate-db", "--from", str(old_copy(tmp_path)), "--to", source, "--files", str(files)
+    )
+    assert moved.returncode == 0, moved.stderr
+    dump = tmp_path / "central.pgdump"
+    libpq = source.replace("postgresql+psycopg://", "postgresql://")
+    pg_tool(postgres_server, "pg_dump", "--format=custom", f"--file={dump}", f"--dbname={libpq}")
+    restored_files = tmp_path / "restored-files"
+    shutil.copytree(files, restored_files)  # keys and attachments: `cp -a` / rsync of the folder
+    target = postgres_server.create_database("restored")
+    libpq = target.replace("postgresql+psycopg://", "postgresql://")
+    pg_tool(postgres_server, "pg_restore", "--no-owner", f"--dbname={libpq}", str(dump))
+    db = PlatformDB(target, files_dir=restored_files)
+    try:
+        serves_as_before(db)
+    finally:
+        db.close()
+
+
+def pg_tool(server: PostgresServer, name: str, *args: str) -> None:
+    done = subprocess.run(
+        [str(server.bin / name), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
