@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -252,3 +254,40 @@ def pg_tool(server: PostgresServer, name: str, *args: str) -> None:
         [str(server.bin / name), *args], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_attachments_gc_deletes_only_old_files_no_case_names(tmp_path: Path) -> None:
+    path = old_copy(tmp_path)
+    PlatformDB(path).close()  # adopted: the faces are files now
+    store = path.with_name("central.sqlite3.attachments")
+    named = [p for p in store.rglob("*") if p.is_file()]
+    orphan_data = b"\xff\xd8 a face whose transaction never committed"
+    orphan = store / hashlib.sha256(orphan_data).hexdigest()[:2]
+    orphan.mkdir(mode=0o700, exist_ok=True)
+    orphan = orphan / hashlib.sha256(orphan_data).hexdigest()
+    orphan.write_bytes(orphan_data)
+    fresh_data = b"\xff\xd8 a face being stored right now"
+    fresh = store / hashlib.sha256(fresh_data).hexdigest()[:2]
+    fresh.mkdir(mode=0o700, exist_ok=True)
+    fresh = fresh / hashlib.sha256(fresh_data).hexdigest()
+    fresh.write_bytes(fresh_data)
+    two_days_ago = time.time() - 2 * 86400
+    for old in [*named, orphan]:
+        os.utime(old, (two_days_ago, two_days_ago))
+    done = central("attachments", "gc", "--db", str(path))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "files": len(named) + 2,
+        "removed": 1,
+        "spared": 0,
+        "leftovers": 0,
+    }
+    assert not orphan.exists() and fresh.exists()
+    assert all(p.exists() for p in named)
+    db = PlatformDB(path)
+    try:
+        assert attachment_digests(db) == EXPECTED["attachments_sha256"]
+    finally:
+        db.close()
+    too_short = central("attachments", "gc", "--grace-hours", "0.1", "--db", str(path))
+    assert too_short.returncode == 2
