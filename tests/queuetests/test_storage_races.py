@@ -17,11 +17,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from central import decision_store
 from central.db import PlatformDB
 from central.errors import CentralError
 from central.ratelimit import RateLimiter, RateLimits
 from central.tokens import add_token
 from contract import wire
+from contract.decisions import DecidedBy, Reason, Verdict
+from tests.queuetests.platform_proc import central
+from tests.queuetests.test_storage_port import EXPECTED, old_copy
 
 RACERS = 8
 
@@ -106,3 +110,47 @@ def test_token_names_are_taken_once(database: tuple[str, Path | None]) -> None:
     PlatformDB(database[0], files_dir=database[1]).close()
     results = race(database, lambda db, n: add_token(db, "odk-pull", ["feed"]))
     assert sum(isinstance(r, str) for r in results) == 1, results
+
+
+def test_a_case_is_decided_once_however_many_decide_it_at_once(
+    database: tuple[str, Path | None], tmp_path: Path
+) -> None:
+    """The committed old database (data/schema4) has a check awaiting a match; racers decide
+    it with different verdicts: one decision is stored, signed, and in the feed once."""
+    source = old_copy(tmp_path)
+    if database[1] is None:  # SQLite: the old file itself, adopted
+        db_spec: tuple[str, Path | None] = (str(source), None)
+    else:
+        files = str(database[1])
+        moved = central("migrate-db", "--from", str(source), "--to", database[0], "--files", files)
+        assert moved.returncode == 0, moved.stderr
+        db_spec = database
+    waiting = next(i for i in EXPECTED["feed"] if i["state"] == decision_store.AWAITING_MATCH)
+
+    def decide(db: PlatformDB, n: int) -> Any:
+        return decision_store.decide(
+            db,
+            terminal_id=waiting["terminal_id"],
+            case_id=waiting["case_id"],
+            verdict=Verdict.VERIFIED if n % 2 else Verdict.NOT_VERIFIED,
+            reason=Reason.REVIEWER_APPROVED if n % 2 else Reason.FACE_MISMATCH,
+            decided_by=DecidedBy.REVIEW,
+            awaiting=decision_store.AWAITING_MATCH,
+            actor=f"racer-{n}",
+            reviewer=f"racer-{n}",
+        )
+
+    results = race(db_spec, decide)
+    won = [r for r in results if not isinstance(r, Exception)]
+    assert len(won) == 1, results
+    assert all(isinstance(r, decision_store.NotAwaiting) for r in results if r not in won)
+    db = PlatformDB(db_spec[0], files_dir=db_spec[1])
+    try:
+        items, _ = db.feed(0, 1000)
+        decided = [i for i in items if i["case_id"] == waiting["case_id"]]
+        assert [i["event"] for i in decided] == ["received", "decided"]  # decided once
+        assert decided[0]["decision"]["verdict"] == str(won[0].verdict)
+        count = "SELECT COUNT(*) FROM decisions WHERE case_id = :c"
+        assert db.rows(count, {"c": waiting["case_id"]}) == [(1,)]
+    finally:
+        db.close()
