@@ -3,7 +3,7 @@ sees every case exactly once, in a stable order, while writer processes post sig
 to a real `kiosk-central serve`.
 
 Over both backends. SQLite is served by one worker; its writers are still separate processes
-sending at once. PostgreSQL runs four workers, and two with one of them killed (kill -9)
+sending at once. PostgreSQL runs four workers, and two and four with one of them killed (kill -9)
 mid-ingest: the writer whose batch the dead worker held retries it, and nothing is lost or
 stored twice.
 """
@@ -118,6 +118,7 @@ def kill_one_worker(serve: subprocess.Popen[str], follower: Follower) -> int:
         pytest.param("sqlite", 1, False, id="sqlite-1-worker"),
         pytest.param("postgresql", 4, False, id="postgresql-4-workers"),
         pytest.param("postgresql", 2, True, id="postgresql-2-workers-kill-9"),
+        pytest.param("postgresql", 4, True, id="postgresql-4-workers-kill-9"),
     ],
 )
 def test_a_cursor_follower_sees_every_case_once_in_a_stable_order(
