@@ -30,8 +30,9 @@ side) and, with `--compare`, `comparison` (PostgreSQL with two workers over SQLi
 `--compare` starts its own throw-away PostgreSQL cluster (tests/pgserver.py, fsync on);
 `--db postgresql://...` uses the server named.
 
-Until the platform's storage is ported (issue 16), `serve` refuses a PostgreSQL URL: such a
-run reports `"status": "backend not supported yet"` with the server's message.
+With PostgreSQL the platform's keys and attachments go to `$KIOSK_CENTRAL_FILES` (a folder in
+the run's temporary directory unless set). A run whose server refuses its database reports
+`"status": "backend not supported yet"` with the server's message.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from pgserver import PostgresServer, PostgresUnavailable  # noqa: E402
 
 from central import cli as central_cli  # noqa: E402
+from central.db import FILES_ENV  # noqa: E402
+from central.files import private_folder  # noqa: E402
 from contract import wire  # noqa: E402
 from contract.ids import uuid7  # noqa: E402
 from contract.keys import key_id_of, public_key_raw  # noqa: E402
@@ -511,6 +514,9 @@ def compare(shape: Shape, folder: Path) -> list[dict[str, Any]]:
                 runs.append({"backend": backend, "workers": workers, **failed})
             else:
                 url = postgres.create_database(f"load_{workers}")
+                # The PostgreSQL platform's keys and attachments (`--files`), for the server
+                # and for this process's `kiosk-central` commands.
+                os.environ[FILES_ENV] = str(private_folder(folder / f"files-{workers}"))
                 runs.append(run_once(url, backend, workers, shape, postmaster_pid(postgres)))
     finally:
         if postgres is not None:
@@ -573,6 +579,8 @@ def main() -> int:
         else:
             db = args.db or str(Path(tmp) / "central.sqlite3")
             backend = "postgresql" if db.startswith("postgres") else "sqlite"
+            if backend == "postgresql" and FILES_ENV not in os.environ:
+                os.environ[FILES_ENV] = str(private_folder(Path(tmp) / "files"))
             runs = [run_once(db, backend, args.workers, shape, None)]
     result: dict[str, Any] = {"machine": machine, "summary": summary(runs), "runs": runs}
     if args.compare:

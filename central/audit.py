@@ -1,8 +1,8 @@
 """The audit log: every view of personal data and every decision, append-only.
 
 Rows are only ever inserted: the database refuses UPDATE and DELETE on `audit_log` with
-triggers (migration 4), so not even the platform's own code can rewrite history; there is
-no code path that tries. An entry names who (a staff account, `cli:NAME`, or `auto`), what,
+triggers (PostgreSQL: TRUNCATE too), so not even the platform's own code can rewrite history;
+there is no code path that tries. An entry names who (a staff account, `cli:NAME`, or `auto`), what,
 on which case, and details that never hold the personal data itself (a revealed field is
 named, not copied).
 
@@ -18,9 +18,11 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+import sqlalchemy as sa
 
 from central.intake import now_iso
+from central.store import Tx
+from central.tables import audit_log
 
 if TYPE_CHECKING:
     from central.db import PlatformDB
@@ -42,10 +44,11 @@ ACTIONS = (
     "residents_import",
 )
 COLUMNS = ("seq", "at", "actor", "action", "terminal_id", "case_id", "detail", "address")
+_COLUMNS = tuple(audit_log.c[name] for name in COLUMNS)
 
 
 def write(
-    tx: sqlite_utils.Database,
+    tx: Tx,
     *,
     actor: str,
     action: str,
@@ -58,17 +61,15 @@ def write(
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     tx.execute(
-        "INSERT INTO audit_log (at, actor, action, terminal_id, case_id, detail, address) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            now_iso(),
-            actor,
-            action,
-            terminal_id,
-            case_id,
-            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-            address,
-        ],
+        sa.insert(audit_log).values(
+            at=now_iso(),
+            actor=actor,
+            action=action,
+            terminal_id=terminal_id,
+            case_id=case_id,
+            detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
+            address=address,
+        )
     )
 
 
@@ -82,17 +83,16 @@ def read(
     db: PlatformDB, *, after: int = 0, limit: int = 100, actor: str | None = None
 ) -> list[dict[str, Any]]:
     """Entries after `after`, oldest first (optionally one actor's)."""
-    rows = db.rows(
-        f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE seq > ? "  # noqa: S608 (constant columns)
-        "AND (? IS NULL OR actor = ?) ORDER BY seq LIMIT ?",
-        [after, actor, actor, limit],
-    )
+    query = sa.select(*_COLUMNS).where(audit_log.c.seq > after)
+    if actor is not None:
+        query = query.where(audit_log.c.actor == actor)
+    rows = db.rows(query.order_by(audit_log.c.seq).limit(limit))
     return [_entry(row) for row in rows]
 
 
 def latest(db: PlatformDB, limit: int = 200) -> list[dict[str, Any]]:
     """The newest entries, newest first (the admin's page)."""
-    rows = db.rows(f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq DESC LIMIT ?", [limit])  # noqa: S608 (constant columns)
+    rows = db.rows(sa.select(*_COLUMNS).order_by(audit_log.c.seq.desc()).limit(limit))
     return [_entry(row) for row in rows]
 
 

@@ -1,7 +1,7 @@
 """`kiosk-central`: run and administer the reference central platform.
 
-    kiosk-central serve --db PATH --host 127.0.0.1 --port 8080 [--forwarded-allow-ips IPS]
-                        [--workers N]              (PATH: a SQLite file; PostgreSQL URLs: not yet)
+    kiosk-central serve --db PATH|URL [--files DIR] --host 127.0.0.1 --port 8080
+                        [--forwarded-allow-ips IPS] [--workers N]   (N > 1: PostgreSQL)
                         [--no-decide]              (no decide worker in this serve)
     kiosk-central tokens add NAME --scope feed|faces|admin [--scope ...] --db PATH
                                                          (the token alone on the last line)
@@ -13,8 +13,14 @@
     kiosk-central import BUNDLE --db PATH [--receipt FILE]   (then `kiosk queue ack FILE`)
     kiosk-central openapi [--out FILE]
     kiosk-central users|review|decide|residents|audit ...   (central/cli_review.py)
+    kiosk-central migrate-db --from SQLITE --to URL --files DIR   (central/cli_data.py)
+    kiosk-central attachments gc [--grace-hours H] --db PATH|URL
 
-Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr).
+`--db` is a SQLite file or a postgresql:// URL; with PostgreSQL, `--files DIR` (or
+$KIOSK_CENTRAL_FILES) names the folder of the platform's keys and attachments.
+
+Exit codes: 0 ok, 2 bad argument, 3 data failure (one line on stderr), a database migrated
+by a newer release included.
 Operator routes are closed without a token. $KIOSK_CENTRAL_TOKEN, when set (at least 32
 characters), is a bootstrap token with every scope; named tokens are the lasting way.
 """
@@ -30,28 +36,37 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
 from pydantic import ValidationError
 
-from central import cli_review
+from central import cli_data, cli_review
 from central.app import create_app
 from central.cases import MAX_IMPORT_CASES, problem_text
+from central.cli_common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_db_arguments,
+    files_dir,
+    open_db,
+    target_of,
+)
 from central.db import PlatformDB
 from central.decide import DecideWorker
 from central.errors import CentralError
+from central.migrate import quiet_migrations
 from central.models import BundleFile
 from central.server import bind, make_server
+from central.store import UnsupportedDatabase
 from central.tokens import MIN_BOOTSTRAP_CHARS, SCOPES, add_token, list_tokens, revoke_token
 from central.workers import (
     TOKEN_ENV,
-    UnsupportedDatabase,
     WorkerSettings,
     check_workers,
     close_on_shutdown,
     run_workers,
-    sqlite_path,
 )
 
-EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 MAX_IMPORT_BYTES = 2**30
 log = logging.getLogger(__name__)
 
@@ -62,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the platform")
-    serve.add_argument(
-        "--db", required=True, help="the SQLite file (PostgreSQL URLs: not in this release)"
-    )
+    add_db_arguments(serve)
     serve.add_argument(
         "--workers",
         type=int,
@@ -96,12 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     face_add = fsub.add_parser("add", help="store a reference face JPEG for an ID number")
     face_add.add_argument("id_number")
     face_add.add_argument("jpeg", type=Path)
-    face_add.add_argument("--db", type=Path, required=True)
+    add_db_arguments(face_add)
     face_add.set_defaults(handler=_faces_add)
 
     imp = sub.add_parser("import", help="import a bundle exported by a terminal")
     imp.add_argument("bundle", type=Path)
-    imp.add_argument("--db", type=Path, required=True)
+    add_db_arguments(imp)
     imp.add_argument(
         "--receipt", type=Path, help="where to write the signed receipt for `kiosk queue ack`"
     )
@@ -111,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--out", type=Path)
     api.set_defaults(handler=_openapi)
     cli_review.register(sub)
+    cli_data.register(sub)
     return parser
 
 
@@ -122,14 +136,14 @@ def _token_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument(
         "--scope", action="append", required=True, choices=sorted(SCOPES), dest="scopes"
     )
-    add.add_argument("--db", type=Path, required=True)
+    add_db_arguments(add)
     add.set_defaults(handler=_tokens_add)
     listing = tsub.add_parser("list", help="tokens, their scopes and state (never the token)")
-    listing.add_argument("--db", type=Path, required=True)
+    add_db_arguments(listing)
     listing.set_defaults(handler=_tokens_list)
     revoke = tsub.add_parser("revoke", help="revoke a token by name")
     revoke.add_argument("name")
-    revoke.add_argument("--db", type=Path, required=True)
+    add_db_arguments(revoke)
     revoke.set_defaults(handler=_tokens_revoke)
 
 
@@ -141,14 +155,14 @@ def _terminal_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     add.add_argument(
         "--service-point", default="", help="the service point's name, shown by /verify"
     )
-    add.add_argument("--db", type=Path, required=True)
+    add_db_arguments(add)
     add.set_defaults(handler=_terminals_add)
     listing = tsub.add_parser("list", help="registered terminals and their key ids")
-    listing.add_argument("--db", type=Path, required=True)
+    add_db_arguments(listing)
     listing.set_defaults(handler=_terminals_list)
     revoke = tsub.add_parser("revoke", help="revoke every key of a terminal (lost or stolen)")
     revoke.add_argument("terminal_id")
-    revoke.add_argument("--db", type=Path, required=True)
+    add_db_arguments(revoke)
     revoke.set_defaults(handler=_terminals_revoke)
 
 
@@ -159,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    quiet_migrations(args.verbose)
     try:
         code: int = args.handler(args)
     except UnsupportedDatabase as exc:
@@ -166,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except CentralError as exc:
         print(f"kiosk-central: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except sa.exc.DBAPIError as exc:  # the server is down, refuses us, or failed a statement
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(f"kiosk-central: the database failed: {reason}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:
         print(f"kiosk-central: {exc.strerror or exc}", file=sys.stderr)
@@ -185,11 +204,11 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    path = sqlite_path(args.db)
-    check_workers(args.workers)
+    target = target_of(args)
+    check_workers(target, args.workers)
     if args.workers > 1:
-        return _serve_workers(args, path)
-    db = PlatformDB(path)
+        return _serve_workers(args)
+    db = open_db(args)
     worker = None if args.no_decide else DecideWorker(db)
     try:
         app = create_app(db, operator_token=token)
@@ -216,14 +235,20 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _serve_workers(args: argparse.Namespace, path: Path) -> int:
+def _serve_workers(args: argparse.Namespace) -> int:
     """The HTTP workers are processes; the decide worker is one thread of the supervisor (the
     face models are loaded once, not once a worker)."""
+    files = files_dir(args)
     settings = WorkerSettings(
-        str(path), args.certfile, args.keyfile, args.forwarded_allow_ips, args.verbose
+        db=str(args.db),
+        files=str(files) if files else "",
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        verbose=args.verbose,
     )
     sock = bind(args.host, args.port)
-    db = None if args.no_decide else PlatformDB(path)
+    db = None if args.no_decide else open_db(args)
     worker = None if db is None else DecideWorker(db)
     try:
         if worker is not None:
@@ -238,12 +263,8 @@ def _serve_workers(args: argparse.Namespace, path: Path) -> int:
     return EXIT_OK
 
 
-def _open(args: argparse.Namespace) -> PlatformDB:
-    return PlatformDB(sqlite_path(str(args.db)))
-
-
 def _tokens_add(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         token = add_token(db, args.name, args.scopes)
     finally:
@@ -254,7 +275,7 @@ def _tokens_add(args: argparse.Namespace) -> int:
 
 
 def _tokens_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         print(json.dumps({"tokens": list_tokens(db)}, indent=2, ensure_ascii=False))
     finally:
@@ -263,7 +284,7 @@ def _tokens_list(args: argparse.Namespace) -> int:
 
 
 def _tokens_revoke(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         revoke_token(db, args.name)
     finally:
@@ -273,7 +294,7 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
 
 
 def _terminals_add(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         code = db.add_terminal(args.terminal_id, args.service_point)
     finally:
@@ -284,7 +305,7 @@ def _terminals_add(args: argparse.Namespace) -> int:
 
 
 def _terminals_list(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         print(json.dumps(db.terminals(), indent=2, ensure_ascii=False))
     finally:
@@ -293,7 +314,7 @@ def _terminals_list(args: argparse.Namespace) -> int:
 
 
 def _terminals_revoke(args: argparse.Namespace) -> int:
-    db = _open(args)
+    db = open_db(args)
     try:
         count = db.revoke_terminal(args.terminal_id)
     finally:
@@ -307,7 +328,7 @@ def _faces_add(args: argparse.Namespace) -> int:
     if not jpeg.startswith(b"\xff\xd8"):
         print(f"kiosk-central: {args.jpeg} is not a JPEG", file=sys.stderr)
         return EXIT_USAGE
-    db = _open(args)
+    db = open_db(args)
     try:
         db.put_reference_face(args.id_number, jpeg)
     finally:
@@ -328,7 +349,7 @@ def _read_bundle(path: Path) -> BundleFile:
 
 def _import(args: argparse.Namespace) -> int:
     bundle = _read_bundle(args.bundle)
-    db = _open(args)
+    db = open_db(args)
     try:
         terminal, outcomes, receipt = db.import_bundle(bundle.model_dump(), MAX_IMPORT_CASES)
     finally:
@@ -343,7 +364,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _openapi(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        db = PlatformDB(Path(tmp) / "openapi.sqlite3")
+        db = PlatformDB(Path(tmp) / "openapi.sqlite3")  # what a new platform serves
         try:
             text = json.dumps(create_app(db).openapi(), indent=2, ensure_ascii=False)
         finally:

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from central import audit, decision_store, staff
+from central.cli_common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_db_arguments, open_db
 from central.db import PlatformDB
 from central.decide import DecideWorker, Matcher, run_jobs, worker_name
 from central.residents import import_residents, parse_residents, read_import_file
 from contract.decisions import REJECTION_REASONS, DecidedBy, Reason, Verdict
 
-EXIT_OK, EXIT_USAGE, EXIT_FAILED = 0, 2, 3
 Sub = argparse._SubParsersAction
 
 
@@ -40,7 +40,7 @@ def register(sub: Sub) -> None:
     work = sub.add_parser("decide", help="run the decide worker (match pending checks)")
     work.add_argument("--once", action="store_true", help="run the open jobs, then exit")
     work.add_argument("--poll", type=float, default=1.0, help="seconds between looks for work")
-    work.add_argument("--db", type=Path, required=True)
+    add_db_arguments(work)
     work.set_defaults(handler=_decide)
     residents = sub.add_parser("residents", help="residents, service points, other channels")
     rsub = residents.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -48,13 +48,13 @@ def register(sub: Sub) -> None:
         "import", help="import a CSV: id_number,service_point[,verified_at,channel]"
     )
     imp.add_argument("file", type=Path)
-    imp.add_argument("--db", type=Path, required=True)
+    add_db_arguments(imp)
     imp.set_defaults(handler=_residents_import)
     logs = sub.add_parser("audit", help="the audit log")
     lsub = logs.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = lsub.add_parser("export", help="the whole audit log as CSV")
     export.add_argument("--out", type=Path)
-    export.add_argument("--db", type=Path, required=True)
+    add_db_arguments(export)
     export.set_defaults(handler=_audit_export)
 
 
@@ -64,10 +64,10 @@ def _users(sub: Sub) -> None:
     add = usub.add_parser("add", help="a new account; prints a one-time password last")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=staff.ROLES)
-    add.add_argument("--db", type=Path, required=True)
+    add_db_arguments(add)
     add.set_defaults(handler=_users_add)
     listing = usub.add_parser("list", help="accounts, roles, locks (never a password)")
-    listing.add_argument("--db", type=Path, required=True)
+    add_db_arguments(listing)
     listing.set_defaults(handler=_users_list)
     for action, what in (
         ("reset", "a new one-time password (unlocks, ends sessions)"),
@@ -75,7 +75,7 @@ def _users(sub: Sub) -> None:
     ):
         parser = usub.add_parser(action, help=what)
         parser.add_argument("name")
-        parser.add_argument("--db", type=Path, required=True)
+        add_db_arguments(parser)
         parser.set_defaults(handler=_users_reset if action == "reset" else _users_disable)
 
 
@@ -84,7 +84,7 @@ def _review(sub: Sub) -> None:
     rsub = review.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = rsub.add_parser("list", help="checks awaiting review, oldest first")
     listing.add_argument("--json", action="store_true")
-    listing.add_argument("--db", type=Path, required=True)
+    add_db_arguments(listing)
     listing.set_defaults(handler=_review_list)
     decide = rsub.add_parser("decide", help="decide a check awaiting review (audited)")
     decide.add_argument("case_id")
@@ -98,7 +98,7 @@ def _review(sub: Sub) -> None:
     decide.add_argument("--reviewer", required=True, help="the staff account deciding")
     decide.add_argument("--note", default="", help="a note kept with the decision")
     decide.add_argument("--terminal-id", help="needed only when two terminals used the id")
-    decide.add_argument("--db", type=Path, required=True)
+    add_db_arguments(decide)
     decide.set_defaults(handler=_review_decide)
 
 
@@ -229,7 +229,7 @@ def _audit_export(args: argparse.Namespace) -> int:
 
 class _db:  # noqa: N801 - used as `with _db(args) as db`
     def __init__(self, args: argparse.Namespace) -> None:
-        self.db = PlatformDB(args.db)
+        self.db = open_db(args)
 
     def __enter__(self) -> PlatformDB:
         return self.db

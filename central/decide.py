@@ -2,11 +2,12 @@
 request path, and makes the templates that matching and rosters use.
 
 Work is rows of `jobs` (added in the transaction that stored the case or the reference face).
-A worker claims one job with a single conditional UPDATE that sets a lease; a job whose lease
-ran out (its worker was killed) is claimed again. Any number of workers, threads in
-`kiosk-central serve` or `kiosk-central decide` processes, may run against one database:
-the decision itself is taken with a conditional UPDATE (`central.decision_store`), so a case
-is decided once even if two workers matched it.
+A worker claims the oldest open job (`FOR UPDATE SKIP LOCKED` on PostgreSQL: workers in other
+processes skip the row it is claiming rather than wait for it or take it too) and sets a
+lease; a job whose lease ran out (its worker was killed) is claimed again. Any number of
+workers, threads in `kiosk-central serve` or `kiosk-central decide` processes, may run
+against one database: the decision itself is taken with a conditional UPDATE
+(`central.decision_store`), so a case is decided once even if two workers matched it.
 
 A match at or under the frozen threshold (`contract.face_templates.MATCH_THRESHOLD`, the
 terminal's) decides the check `verified` (face_match). Anything else goes to review: no
@@ -28,9 +29,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sqlalchemy as sa
 
 from central import decision_store
 from central.intake import face_digest, now_iso
+from central.store import chunks
+from central.tables import case_attachments, case_checks, jobs, reference_faces, reference_templates
 from contract.decisions import DecidedBy, Reason, Verdict
 from contract.face_templates import (
     MATCH_THRESHOLD,
@@ -90,20 +94,33 @@ def claim(db: PlatformDB, worker: str, lease_s: float = LEASE_S) -> Job | None:
     now = time.time()
     with db.transaction() as tx:
         row = tx.execute(
-            "UPDATE jobs SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
-            "WHERE job_id = (SELECT job_id FROM jobs WHERE done_at IS NULL AND "
-            "(claimed_until IS NULL OR claimed_until < ?) ORDER BY job_id LIMIT 1) "
-            "RETURNING job_id, kind, terminal_id, subject, attempts",
-            [worker, now + lease_s, now],
-        ).fetchone()
-    return None if row is None else Job(*row)
+            sa.select(
+                jobs.c.job_id, jobs.c.kind, jobs.c.terminal_id, jobs.c.subject, jobs.c.attempts
+            )
+            .where(
+                jobs.c.done_at.is_(None),
+                sa.or_(jobs.c.claimed_until.is_(None), jobs.c.claimed_until < now),
+            )
+            .order_by(jobs.c.job_id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        tx.execute(
+            sa.update(jobs)
+            .where(jobs.c.job_id == row[0])
+            .values(claimed_by=worker, claimed_until=now + lease_s, attempts=row[4] + 1)
+        )
+    return Job(row[0], row[1], row[2], row[3], row[4] + 1)
 
 
 def finish(db: PlatformDB, job: Job, worker: str) -> None:
     with db.transaction() as tx:
         tx.execute(
-            "UPDATE jobs SET done_at = ?, claimed_until = NULL WHERE job_id = ? AND claimed_by = ?",
-            [now_iso(), job.job_id, worker],
+            sa.update(jobs)
+            .where(jobs.c.job_id == job.job_id, jobs.c.claimed_by == worker)
+            .values(done_at=now_iso(), claimed_until=None)
         )
 
 
@@ -138,15 +155,18 @@ class Matcher:
     def template_for(self, id_number: str) -> tuple[Embedding | None, str]:
         """(template, "") of the reference face for `id_number`, made once per photo and
         kept; (None, why) when there is no usable reference."""
-        rows = self.db.rows("SELECT jpeg FROM reference_faces WHERE id_number = ?", [id_number])
+        rows = self.db.rows(
+            sa.select(reference_faces.c.jpeg).where(reference_faces.c.id_number == id_number)
+        )
         if not rows:
             return None, "no_reference"
         jpeg = bytes(rows[0][0])
         digest = face_digest(jpeg)
         kept = self.db.rows(
-            "SELECT template, problem FROM reference_templates WHERE id_number = ? "
-            "AND face_sha256 = ?",
-            [id_number, digest],
+            sa.select(reference_templates.c.template, reference_templates.c.problem).where(
+                reference_templates.c.id_number == id_number,
+                reference_templates.c.face_sha256 == digest,
+            )
         )
         if kept:
             template, problem = kept[0]
@@ -162,17 +182,21 @@ class Matcher:
             log.info("reference face unusable: %s", type(exc).__name__)
             made, problem = None, "reference_unusable"
         with self.db.transaction() as tx:
+            statement = tx.insert(reference_templates).values(
+                id_number=id_number,
+                face_sha256=digest,
+                template=None if made is None else json.dumps([float(v) for v in made]),
+                problem=problem,
+                computed_at=now_iso(),
+            )
             tx.execute(
-                "INSERT INTO reference_templates VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_number) "
-                "DO UPDATE SET face_sha256 = excluded.face_sha256, template = excluded.template, "
-                "problem = excluded.problem, computed_at = excluded.computed_at",
-                [
-                    id_number,
-                    digest,
-                    None if made is None else json.dumps([float(v) for v in made]),
-                    problem,
-                    now_iso(),
-                ],
+                statement.on_conflict_do_update(
+                    index_elements=["id_number"],
+                    set_={
+                        name: statement.excluded[name]
+                        for name in ("face_sha256", "template", "problem", "computed_at")
+                    },
+                )
             )
         return made, problem
 
@@ -214,18 +238,30 @@ class Matcher:
 
     def _pending_case(self, terminal_id: str, case_id: str) -> tuple[str, bytes] | None:
         rows = self.db.rows(
-            "SELECT k.id_number, a.data FROM case_checks k LEFT JOIN case_attachments a ON "
-            "a.terminal_id = k.terminal_id AND a.case_id = k.case_id AND a.name = ? "
-            "WHERE k.terminal_id = ? AND k.case_id = ? AND k.state = ?",
-            [FACE, terminal_id, case_id, decision_store.AWAITING_MATCH],
+            sa.select(case_checks.c.id_number, case_attachments.c.sha256)
+            .select_from(case_checks)
+            .outerjoin(
+                case_attachments,
+                sa.and_(
+                    case_attachments.c.terminal_id == case_checks.c.terminal_id,
+                    case_attachments.c.case_id == case_checks.c.case_id,
+                    case_attachments.c.name == FACE,
+                ),
+            )
+            .where(
+                case_checks.c.terminal_id == terminal_id,
+                case_checks.c.case_id == case_id,
+                case_checks.c.state == decision_store.AWAITING_MATCH,
+            )
         )
         if not rows:
             return None
-        id_number, face = rows[0]
+        id_number, sha256 = rows[0]
+        face = None if sha256 is None else self.db.attachment(terminal_id, case_id, FACE)
         if face is None or not id_number:  # filed as awaiting match only with both
             self._to_review(terminal_id, case_id, "no_face" if face is None else "no_identity")
             return None
-        return str(id_number), bytes(face)
+        return str(id_number), face
 
     def _to_review(
         self, terminal_id: str, case_id: str, reason: str, distance: float | None = None
@@ -306,14 +342,18 @@ class DecideWorker:
 def template_rows(db: PlatformDB, id_numbers: list[str]) -> dict[str, tuple[str, Any]]:
     """{ID number: (face sha256, template)} of the usable templates kept for `id_numbers`."""
     out: dict[str, tuple[str, Any]] = {}
-    for start in range(0, len(id_numbers), 500):
-        chunk = id_numbers[start : start + 500]
-        marks = ",".join("?" * len(chunk))
+    for chunk in chunks(id_numbers):
         for id_number, digest, template in db.rows(
-            "SELECT t.id_number, t.face_sha256, t.template FROM reference_templates t "  # noqa: S608 (constant columns)
-            "JOIN reference_faces f ON f.id_number = t.id_number "
-            f"WHERE t.id_number IN ({marks}) AND t.template IS NOT NULL",
-            chunk,
+            sa.select(
+                reference_templates.c.id_number,
+                reference_templates.c.face_sha256,
+                reference_templates.c.template,
+            )
+            .join(reference_faces, reference_faces.c.id_number == reference_templates.c.id_number)
+            .where(
+                reference_templates.c.id_number.in_(chunk),
+                reference_templates.c.template.is_not(None),
+            )
         ):
             out[id_number] = (digest, np.asarray(json.loads(template), dtype=np.float64))
     return out

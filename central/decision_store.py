@@ -3,9 +3,15 @@
 A decision is final: `decisions` has one row per case (UNIQUE) and triggers refuse UPDATE and
 DELETE. It is taken with a conditional UPDATE of the case's state inside the transaction that
 inserts it, so two reviewers (or a reviewer and the matcher, or two worker processes) cannot
-both decide one case: the second finds the case no longer awaiting and is told so
-(`NotAwaiting`). The same transaction signs the decision (the document the terminal pulls is
-stored as sent), adds the feed entry that shows the case again, and writes the audit entry.
+both decide one case: the second waits for the first's row lock (PostgreSQL), then finds the
+case no longer awaiting and is told so (`NotAwaiting`). The same transaction signs the
+decision (the document the terminal pulls is stored as sent), writes the audit entry, and adds
+the feed entry that shows the case again; the decision's row is written at commit with that
+entry's number as its `seq`, so a terminal following `GET /api/v1/decisions?after=` gets its
+decisions in commit order too (`central.store`), never skipping one.
+
+Two reviewers working the queue get different checks: the next one is claimed with
+`FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite's write lock serialises the claim).
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from central import audit
 from central.errors import CentralError
-from central.intake import add_feed_entry
+from central.store import Tx
+from central.tables import case_checks, decisions
 from contract.decisions import DecidedBy, Decision, Reason, Verdict, sign_decision
 
 if TYPE_CHECKING:
@@ -84,9 +93,8 @@ def decide(
     """Decide a case that is in state `awaiting`; NotAwaiting when it no longer is."""
     with db.transaction() as tx:
         row = tx.execute(
-            "SELECT test FROM case_checks WHERE terminal_id = ? AND case_id = ?",
-            [terminal_id, case_id],
-        ).fetchone()
+            sa.select(case_checks.c.test).where(_the_check(terminal_id, case_id))
+        ).first()
         if row is None:
             raise UnknownCase("no pending check with this id")
         decision = Decision(
@@ -101,32 +109,27 @@ def decide(
             test=bool(row[0]),
         )
         taken = tx.execute(
-            "UPDATE case_checks SET state = ? WHERE terminal_id = ? AND case_id = ? AND state = ?",
-            [DECIDED, terminal_id, case_id, awaiting],
+            sa.update(case_checks)
+            .where(_the_check(terminal_id, case_id), case_checks.c.state == awaiting)
+            .values(state=DECIDED)
         ).rowcount
         if taken != 1:
             raise NotAwaiting("this case is not awaiting a decision (decided already?)")
         document = sign_decision(db.receipt_key, decision)
-        tx.execute(
-            "INSERT INTO decisions (terminal_id, case_id, verdict, reason, decided_by, "
-            "reviewer, decided_at, distance, threshold, test, note, document) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                terminal_id,
-                case_id,
-                str(verdict),
-                str(reason),
-                str(decided_by),
-                reviewer,
-                decision.decided_at,
-                decision.distance,
-                decision.threshold,
-                int(decision.test),
-                note,
-                json.dumps(document, ensure_ascii=False),
-            ],
-        )
-        add_feed_entry(tx, terminal_id, case_id, "decided")
+        row_values = {
+            "terminal_id": terminal_id,
+            "case_id": case_id,
+            "verdict": str(verdict),
+            "reason": str(reason),
+            "decided_by": str(decided_by),
+            "reviewer": reviewer,
+            "decided_at": decision.decided_at,
+            "distance": decision.distance,
+            "threshold": decision.threshold,
+            "test": int(decision.test),
+            "note": note,
+            "document": json.dumps(document, ensure_ascii=False),
+        }
         audit.write(
             tx,
             actor=actor,
@@ -143,7 +146,20 @@ def decide(
             },
             address=address,
         )
+        tx.feed_entry(
+            terminal_id, case_id, "decided", decision.decided_at,
+            then=lambda seq: _store_decision(tx, seq, row_values),
+        )  # fmt: skip
     return decision
+
+
+def _the_check(terminal_id: str, case_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(case_checks.c.terminal_id == terminal_id, case_checks.c.case_id == case_id)
+
+
+def _store_decision(tx: Tx, seq: int, values: dict[str, Any]) -> None:
+    """The decision's row, numbered with its feed entry (at commit)."""
+    tx.execute(sa.insert(decisions).values(seq=seq, **values))
 
 
 def send_to_review(
@@ -156,30 +172,48 @@ def send_to_review(
 ) -> bool:
     """The matcher could not decide: the case joins the review queue (False: not awaiting)."""
     with db.transaction() as tx:
-        return (
-            tx.execute(
-                "UPDATE case_checks SET state = ?, review_reason = ?, queued_at = ?, "
-                "match_distance = ?, match_threshold = ? WHERE terminal_id = ? AND case_id = ? "
-                "AND state = ?",
-                [
-                    AWAITING_REVIEW,
-                    reason,
-                    utc_now(),
-                    distance,
-                    threshold,
-                    terminal_id,
-                    case_id,
-                    AWAITING_MATCH,
-                ],
-            ).rowcount
-            == 1
-        )
+        changed = tx.execute(
+            sa.update(case_checks)
+            .where(_the_check(terminal_id, case_id), case_checks.c.state == AWAITING_MATCH)
+            .values(
+                state=AWAITING_REVIEW,
+                review_reason=reason,
+                queued_at=utc_now(),
+                match_distance=distance,
+                match_threshold=threshold,
+            )
+        ).rowcount
+    return bool(changed == 1)
 
 
 _AWAITING_COLUMNS = (
-    "terminal_id, case_id, received_at, review_reason, service_point, created_at, test, "
-    "match_distance, match_threshold"
+    case_checks.c.terminal_id,
+    case_checks.c.case_id,
+    case_checks.c.received_at,
+    case_checks.c.review_reason,
+    case_checks.c.service_point,
+    case_checks.c.created_at,
+    case_checks.c.test,
+    case_checks.c.match_distance,
+    case_checks.c.match_threshold,
 )
+
+
+def _queue_filters(
+    service_point: str | None, terminal_id: str | None, day: str | None
+) -> list[sa.ColumnElement[bool]]:
+    """The review queue's filters; `day` (YYYY-MM-DD, UTC) is the day of arrival."""
+    where = [case_checks.c.state == AWAITING_REVIEW]
+    if service_point is not None:
+        where.append(case_checks.c.service_point == service_point)
+    if terminal_id is not None:
+        where.append(case_checks.c.terminal_id == terminal_id)
+    if day is not None:
+        where.append(sa.func.substr(case_checks.c.received_at, 1, 10) == day)
+    return where
+
+
+OLDEST_FIRST = (case_checks.c.received_at, case_checks.c.case_id)
 
 
 def review_queue(
@@ -192,20 +226,19 @@ def review_queue(
 ) -> list[Awaiting]:
     """Checks awaiting review, oldest first; `day` (YYYY-MM-DD, UTC) filters by arrival."""
     rows = db.rows(
-        f"SELECT {_AWAITING_COLUMNS} FROM case_checks WHERE state = ? "  # noqa: S608 (constant columns)
-        "AND (? IS NULL OR service_point = ?) AND (? IS NULL OR terminal_id = ?) "
-        "AND (? IS NULL OR substr(received_at, 1, 10) = ?) "
-        "ORDER BY received_at, case_id LIMIT ?",
-        [AWAITING_REVIEW, service_point, service_point, terminal_id, terminal_id, day, day, limit],
+        sa.select(*_AWAITING_COLUMNS)
+        .where(*_queue_filters(service_point, terminal_id, day))
+        .order_by(*OLDEST_FIRST)
+        .limit(limit)
     )
     return [_awaiting(row) for row in rows]
 
 
 def awaiting_review(db: PlatformDB, terminal_id: str, case_id: str) -> Awaiting | None:
     rows = db.rows(
-        f"SELECT {_AWAITING_COLUMNS} FROM case_checks WHERE state = ? AND terminal_id = ? "  # noqa: S608 (constant columns)
-        "AND case_id = ?",
-        [AWAITING_REVIEW, terminal_id, case_id],
+        sa.select(*_AWAITING_COLUMNS).where(
+            case_checks.c.state == AWAITING_REVIEW, _the_check(terminal_id, case_id)
+        )
     )
     return _awaiting(rows[0]) if rows else None
 
@@ -220,13 +253,18 @@ def _awaiting(row: tuple[Any, ...]) -> Awaiting:
 
 def queue_filters(db: PlatformDB) -> tuple[list[str], list[str]]:
     """The service points and terminals that have checks awaiting review (for the filters)."""
+    awaiting = case_checks.c.state == AWAITING_REVIEW
     points = db.rows(
-        "SELECT DISTINCT service_point FROM case_checks WHERE state = ? ORDER BY 1",
-        [AWAITING_REVIEW],
+        sa.select(case_checks.c.service_point)
+        .where(awaiting)
+        .distinct()
+        .order_by(case_checks.c.service_point)
     )
     terminals = db.rows(
-        "SELECT DISTINCT terminal_id FROM case_checks WHERE state = ? ORDER BY 1",
-        [AWAITING_REVIEW],
+        sa.select(case_checks.c.terminal_id)
+        .where(awaiting)
+        .distinct()
+        .order_by(case_checks.c.terminal_id)
     )
     return [r[0] for r in points], [r[0] for r in terminals]
 
@@ -234,7 +272,9 @@ def queue_filters(db: PlatformDB) -> tuple[list[str], list[str]]:
 def terminals_of_case(db: PlatformDB, case_id: str) -> list[str]:
     """The terminals that sent a pension check under `case_id` (two only by accident)."""
     rows = db.rows(
-        "SELECT terminal_id FROM case_checks WHERE case_id = ? ORDER BY terminal_id", [case_id]
+        sa.select(case_checks.c.terminal_id)
+        .where(case_checks.c.case_id == case_id)
+        .order_by(case_checks.c.terminal_id)
     )
     return [r[0] for r in rows]
 
@@ -244,9 +284,10 @@ def decisions_for(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The signed decisions on `terminal_id`'s cases after the cursor, oldest first."""
     rows = db.rows(
-        "SELECT seq, document FROM decisions WHERE terminal_id = ? AND seq > ? ORDER BY seq "
-        "LIMIT ?",
-        [terminal_id, after, limit],
+        sa.select(decisions.c.seq, decisions.c.document)
+        .where(decisions.c.terminal_id == terminal_id, decisions.c.seq > after)
+        .order_by(decisions.c.seq)
+        .limit(limit)
     )
     items = [{"cursor": str(seq), "document": json.loads(doc)} for seq, doc in rows]
     return items, (rows[-1][0] if rows else None)
@@ -254,7 +295,12 @@ def decisions_for(
 
 def counts(db: PlatformDB) -> dict[str, int]:
     """How many checks stand where (the staff site's heading)."""
-    return {state: n for state, n in db.rows("SELECT state, COUNT(*) FROM case_checks GROUP BY 1")}
+    return {
+        state: n
+        for state, n in db.rows(
+            sa.select(case_checks.c.state, sa.func.count()).group_by(case_checks.c.state)
+        )
+    }
 
 
 def claim_for_review(
@@ -270,27 +316,40 @@ def claim_for_review(
     """The oldest check awaiting review that no other reviewer has open, now held by
     `reviewer` for `hold_s` (two reviewers working the queue get different cases)."""
     now = time.time()
+    where = _queue_filters(service_point, terminal_id, day)
+    where.append(
+        sa.or_(
+            case_checks.c.claimed_until.is_(None),
+            case_checks.c.claimed_until < now,
+            case_checks.c.claimed_by == reviewer,
+        )
+    )
+    if skip is not None:
+        where.append(case_checks.c.case_id != skip)
     with db.transaction() as tx:
         row = tx.execute(
-            "UPDATE case_checks SET claimed_by = ?, claimed_until = ? WHERE rowid = ("
-            "SELECT rowid FROM case_checks WHERE state = ? "
-            "AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?) "
-            "AND (? IS NULL OR service_point = ?) AND (? IS NULL OR terminal_id = ?) "
-            "AND (? IS NULL OR substr(received_at, 1, 10) = ?) AND (? IS NULL OR case_id != ?) "
-            "ORDER BY received_at, case_id LIMIT 1) RETURNING terminal_id, case_id",
-            [
-                reviewer, now + hold_s, AWAITING_REVIEW, now, reviewer,
-                service_point, service_point, terminal_id, terminal_id, day, day, skip, skip,
-            ],
-        ).fetchone()  # fmt: skip
-    return None if row is None else (str(row[0]), str(row[1]))
+            sa.select(case_checks.c.terminal_id, case_checks.c.case_id)
+            .where(*where)
+            .order_by(*OLDEST_FIRST)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        tx.execute(
+            sa.update(case_checks)
+            .where(_the_check(row[0], row[1]))
+            .values(claimed_by=reviewer, claimed_until=now + hold_s)
+        )
+    return str(row[0]), str(row[1])
 
 
 def recent_decisions(db: PlatformDB, reviewer: str, limit: int = 10) -> list[dict[str, Any]]:
     names = ("terminal_id", "case_id", "verdict", "reason", "decided_at", "note")
     rows = db.rows(
-        "SELECT terminal_id, case_id, verdict, reason, decided_at, note FROM decisions "
-        "WHERE reviewer = ? ORDER BY seq DESC LIMIT ?",
-        [reviewer, limit],
+        sa.select(*(decisions.c[name] for name in names))
+        .where(decisions.c.reviewer == reviewer)
+        .order_by(decisions.c.seq.desc())
+        .limit(limit)
     )
     return [dict(zip(names, row, strict=True)) for row in rows]

@@ -42,8 +42,9 @@ class EmbeddedPlatformError(Exception):
 class EmbeddedPlatform:
     def __init__(
         self,
-        db_path: Path,
+        db_path: Path | str,
         *,
+        files_dir: Path | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         operator_token: str | None = None,
@@ -52,8 +53,11 @@ class EmbeddedPlatform:
         limits: RateLimits | None = None,
         decide: bool = False,
     ) -> None:
-        """`decide`: run the decide worker too (loads the face models on its first job)."""
+        """`db_path`: a SQLite file or a postgresql:// URL (`files_dir`: its keys and
+        attachments). `decide`: run the decide worker too (loads the face models on its first
+        job)."""
         self.db_path = db_path
+        self.files_dir = files_dir
         self.decide = decide
         self._worker: DecideWorker | None = None
         self.limits = limits
@@ -70,7 +74,7 @@ class EmbeddedPlatform:
         """Start serving; return the base URL (http://127.0.0.1:PORT, https with a certificate)."""
         if self._thread is not None:
             return self.url
-        self.db = PlatformDB(self.db_path)
+        self.db = PlatformDB(self.db_path, files_dir=self.files_dir)
         if self.decide:
             self._worker = DecideWorker(self.db)
             self._worker.start()

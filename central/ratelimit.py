@@ -2,7 +2,9 @@
 
 The algorithm is pyrate-limiter's GCRA (a leaky bucket kept as one number per rate and key);
 this module only stores that number: one row of `rate_limits` per key, read and written in
-one transaction (`PlatformStateStore`), so two workers never both spend the last unit.
+one transaction that holds the row's lock (`PlatformStateStore`: the row is made if missing,
+then read `FOR UPDATE`), so two workers never both spend the last unit: the second waits for
+the first's commit and reads what it wrote.
 
     limiter = RateLimiter(db, RateLimits())
     wait_s = limiter.spend("register-address", "203.0.113.7")   # 0 when allowed
@@ -16,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from pyrate_limiter import Duration, Rate, RateItem
 from pyrate_limiter.abstracts.algorithm import Decision, State, StateAlgorithm
 from pyrate_limiter.abstracts.store import StateStore
@@ -23,6 +26,7 @@ from pyrate_limiter.buckets.state_bucket import StateBucket
 from pyrate_limiter.clocks import WallClock
 
 from central.db import PlatformDB
+from central.tables import rate_limits
 
 KEY_CHARS = 200
 
@@ -62,27 +66,37 @@ class PlatformStateStore(StateStore):
     def check(
         self, algorithm: StateAlgorithm, rates: list[Rate], now: int, weight: int
     ) -> Decision:
-        with self._db.transaction() as db:
-            row = db.execute(
-                "SELECT state FROM rate_limits WHERE bucket = ?", [self._bucket]
-            ).fetchone()
-            state = _decode(algorithm, rates, row[0] if row else None)
+        with self._db.transaction() as tx:
+            # The row exists (made with no state yet if new), then is locked until commit.
+            tx.execute(
+                tx.insert(rate_limits)
+                .values(bucket=self._bucket, state="null", expires_ts=time.time() + self._ttl_s)
+                .on_conflict_do_nothing()
+            )
+            text = tx.execute(
+                sa.select(rate_limits.c.state)
+                .where(rate_limits.c.bucket == self._bucket)
+                .with_for_update()
+            ).scalar_one()
+            state = _decode(algorithm, rates, text)
             new_state, decision = algorithm.step(rates, state, now, weight)
             if decision.allowed:
-                db.execute(
-                    "INSERT INTO rate_limits VALUES (?, ?, ?) ON CONFLICT (bucket) "
-                    "DO UPDATE SET state = excluded.state, expires_ts = excluded.expires_ts",
-                    [self._bucket, json.dumps(list(new_state)), time.time() + self._ttl_s],
+                tx.execute(
+                    sa.update(rate_limits)
+                    .where(rate_limits.c.bucket == self._bucket)
+                    .values(state=json.dumps(list(new_state)), expires_ts=time.time() + self._ttl_s)
                 )
             return decision
 
     def read(self, algorithm: StateAlgorithm, rates: list[Rate]) -> State:
-        rows = self._db.rows("SELECT state FROM rate_limits WHERE bucket = ?", [self._bucket])
+        rows = self._db.rows(
+            sa.select(rate_limits.c.state).where(rate_limits.c.bucket == self._bucket)
+        )
         return _decode(algorithm, rates, rows[0][0] if rows else None)
 
     def reset(self) -> None:
-        with self._db.transaction() as db:
-            db.execute("DELETE FROM rate_limits WHERE bucket = ?", [self._bucket])
+        with self._db.transaction() as tx:
+            tx.execute(sa.delete(rate_limits).where(rate_limits.c.bucket == self._bucket))
 
 
 def _decode(algorithm: StateAlgorithm, rates: list[Rate], text: str | None) -> State:
@@ -120,5 +134,5 @@ class RateLimiter:
         if now - self._last_sweep < 60:
             return
         self._last_sweep = now
-        with self._db.transaction() as db:
-            db.execute("DELETE FROM rate_limits WHERE expires_ts < ?", [now])
+        with self._db.transaction() as tx:
+            tx.execute(sa.delete(rate_limits).where(rate_limits.c.expires_ts < now))

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from central import audit
 from central.errors import CentralError
-from central.intake import add_feed_entry, now_iso
+from central.intake import now_iso
+from central.tables import followups, ratings
 from contract.decisions import MAX_NOTE_CHARS
 
 if TYPE_CHECKING:
@@ -52,12 +55,29 @@ class Summary:
 
 def summary(db: PlatformDB, month: str | None = None, test: bool = False) -> list[Summary]:
     """Per month (newest first), service point and service."""
+
+    def count_of(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    score = ratings.c.score
+    query = sa.select(
+        ratings.c.month,
+        ratings.c.service_point,
+        ratings.c.service,
+        sa.func.count(),
+        sa.func.avg(score),
+        count_of(score <= 2),
+        *(count_of(score == n) for n in range(1, 6)),
+    )
+    if month is not None:
+        query = query.where(ratings.c.month == month)
+    if not test:
+        query = query.where(ratings.c.test == 0)
+    groups = (ratings.c.month, ratings.c.service_point, ratings.c.service)
     rows = db.rows(
-        "SELECT month, service_point, service, COUNT(*), AVG(score), "
-        "SUM(score <= 2), SUM(score = 1), SUM(score = 2), SUM(score = 3), SUM(score = 4), "
-        "SUM(score = 5) FROM ratings WHERE (? IS NULL OR month = ?) AND (? OR test = 0) "
-        "GROUP BY month, service_point, service ORDER BY month DESC, service_point, service",
-        [month, month, int(test)],
+        query.group_by(*groups).order_by(
+            ratings.c.month.desc(), ratings.c.service_point, ratings.c.service
+        )
     )
     return [
         Summary(m, point, service, n, float(avg), int(poor), dict(enumerate(by_score, start=1)))
@@ -69,10 +89,20 @@ def open_followups(db: PlatformDB) -> list[dict[str, Any]]:
     names = ("id", "terminal_id", "opened_at", "service_point", "service", "score", "reason",
              "rated_at", "test")  # fmt: skip
     rows = db.rows(
-        "SELECT f.id, f.terminal_id, f.opened_at, r.service_point, r.service, r.score, "
-        "r.reason, r.rated_at, r.test FROM followups f JOIN ratings r ON "
-        "r.terminal_id = f.terminal_id AND r.case_id = f.case_id WHERE f.closed_at IS NULL "
-        "ORDER BY f.id"
+        sa.select(
+            followups.c.id,
+            followups.c.terminal_id,
+            followups.c.opened_at,
+            ratings.c.service_point,
+            ratings.c.service,
+            ratings.c.score,
+            ratings.c.reason,
+            ratings.c.rated_at,
+            ratings.c.test,
+        )
+        .join(ratings, _rating_of_followup())
+        .where(followups.c.closed_at.is_(None))
+        .order_by(followups.c.id)
     )
     return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -80,12 +110,26 @@ def open_followups(db: PlatformDB) -> list[dict[str, Any]]:
 def closed_followups(db: PlatformDB, limit: int = 50) -> list[dict[str, Any]]:
     names = ("id", "closed_at", "closed_by", "note", "service_point", "score")
     rows = db.rows(
-        "SELECT f.id, f.closed_at, f.closed_by, f.note, r.service_point, r.score FROM "
-        "followups f JOIN ratings r ON r.terminal_id = f.terminal_id AND r.case_id = f.case_id "
-        "WHERE f.closed_at IS NOT NULL ORDER BY f.closed_at DESC LIMIT ?",
-        [limit],
+        sa.select(
+            followups.c.id,
+            followups.c.closed_at,
+            followups.c.closed_by,
+            followups.c.note,
+            ratings.c.service_point,
+            ratings.c.score,
+        )
+        .join(ratings, _rating_of_followup())
+        .where(followups.c.closed_at.is_not(None))
+        .order_by(followups.c.closed_at.desc())
+        .limit(limit)
     )
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _rating_of_followup() -> sa.ColumnElement[bool]:
+    return sa.and_(
+        ratings.c.terminal_id == followups.c.terminal_id, ratings.c.case_id == followups.c.case_id
+    )
 
 
 def close_followup(
@@ -97,13 +141,15 @@ def close_followup(
     if not note or len(note) > MAX_NOTE_CHARS:
         raise FollowupError(f"a follow-up note is 1 to {MAX_NOTE_CHARS} characters")
     with db.transaction() as tx:
+        closed_at = now_iso()
         row = tx.execute(
-            "UPDATE followups SET closed_at = ?, closed_by = ?, note = ? WHERE id = ? "
-            "AND closed_at IS NULL RETURNING terminal_id, case_id",
-            [now_iso(), actor, note, followup_id],
-        ).fetchone()
+            sa.update(followups)
+            .where(followups.c.id == followup_id, followups.c.closed_at.is_(None))
+            .values(closed_at=closed_at, closed_by=actor, note=note)
+            .returning(followups.c.terminal_id, followups.c.case_id)
+        ).first()
         if row is None:
             raise FollowupError("no open follow-up with this id")
         audit.write(tx, actor=actor, action="close_followup", terminal_id=row[0],
                     case_id=row[1], detail={"followup": followup_id}, address=address)  # fmt: skip
-        add_feed_entry(tx, row[0], row[1], "followup_closed")
+        tx.feed_entry(row[0], row[1], "followup_closed", closed_at)

@@ -25,9 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from central import audit
 from central.errors import CentralError
 from central.intake import now_iso
+from central.tables import residents, verifications
 from contract.certificates import CHINA_TZ
 
 if TYPE_CHECKING:
@@ -135,19 +138,28 @@ def import_residents(db: PlatformDB, rows: Iterable[ResidentRow], actor: str) ->
     assigned = verified = 0
     stamp = now_iso()
     with db.transaction() as tx:
+        assign = tx.insert(residents)
+        assign = assign.on_conflict_do_update(
+            index_elements=["id_number"],
+            set_={
+                "service_point": assign.excluded.service_point,
+                "imported_at": assign.excluded.imported_at,
+            },
+        )
+        record = tx.insert(verifications).on_conflict_do_nothing()
         for row in rows:
             tx.execute(
-                "INSERT INTO residents VALUES (?, ?, ?) ON CONFLICT (id_number) DO UPDATE SET "
-                "service_point = excluded.service_point, imported_at = excluded.imported_at",
-                [row.id_number, row.service_point, stamp],
-            )
+                assign,
+                {"id_number": row.id_number, "service_point": row.service_point,
+                 "imported_at": stamp},
+            )  # fmt: skip
             assigned += 1
             if row.verified_at:
                 verified += tx.execute(
-                    "INSERT OR IGNORE INTO verifications (id_number, verified_at, channel, "
-                    "imported_at) VALUES (?, ?, ?, ?)",
-                    [row.id_number, row.verified_at, row.channel, stamp],
-                ).rowcount
+                    record,
+                    {"id_number": row.id_number, "verified_at": row.verified_at,
+                     "channel": row.channel, "imported_at": stamp},
+                ).rowcount  # fmt: skip
         counts = {"residents": assigned, "verifications": verified}
         audit.write(tx, actor=actor, action="residents_import", detail=counts)
     return counts
@@ -164,7 +176,8 @@ def read_import_file(data: bytes) -> str:
 
 def residents_of(db: PlatformDB, service_point: str) -> list[str]:
     rows = db.rows(
-        "SELECT id_number FROM residents WHERE service_point = ? ORDER BY id_number",
-        [service_point],
+        sa.select(residents.c.id_number)
+        .where(residents.c.service_point == service_point)
+        .order_by(residents.c.id_number)
     )
     return [r[0] for r in rows]

@@ -18,9 +18,12 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from central.decide import template_rows
 from central.intake import now_iso
 from central.residents import residents_of
+from central.tables import rosters
 from contract import wire
 from contract.decisions import sign_roster
 from contract.face_templates import roster_document
@@ -36,9 +39,9 @@ def service_point_roster(db: PlatformDB, service_point: str) -> tuple[str, str, 
         "\n".join(f"{n}:{digest}" for n, (digest, _) in sorted(templates.items())).encode()
     ).hexdigest()
     kept = db.rows(
-        "SELECT etag, built_at, document FROM rosters WHERE service_point = ? "
-        "AND inputs_sha256 = ?",
-        [service_point, inputs],
+        sa.select(rosters.c.etag, rosters.c.built_at, rosters.c.document).where(
+            rosters.c.service_point == service_point, rosters.c.inputs_sha256 == inputs
+        )
     )
     if kept:
         etag, built_at, document = kept[0]
@@ -49,11 +52,21 @@ def service_point_roster(db: PlatformDB, service_point: str) -> tuple[str, str, 
     etag = wire.sha256_hex(wire.canonical(document))[:32]
     built_at = now_iso()
     with db.transaction() as tx:
+        statement = tx.insert(rosters).values(
+            service_point=service_point,
+            inputs_sha256=inputs,
+            document=json.dumps(document),
+            etag=etag,
+            built_at=built_at,
+        )
         tx.execute(
-            "INSERT INTO rosters VALUES (?, ?, ?, ?, ?) ON CONFLICT (service_point) DO UPDATE "
-            "SET inputs_sha256 = excluded.inputs_sha256, document = excluded.document, "
-            "etag = excluded.etag, built_at = excluded.built_at",
-            [service_point, inputs, json.dumps(document), etag, built_at],
+            statement.on_conflict_do_update(
+                index_elements=["service_point"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in ("inputs_sha256", "document", "etag", "built_at")
+                },
+            )
         )
     return etag, built_at, document
 

@@ -23,16 +23,17 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from central import audit
 from central.errors import CentralError
 from central.intake import now_iso
+from central.store import Tx
+from central.tables import staff_sessions, staff_users
 
 if TYPE_CHECKING:
-    import sqlite_utils
-
     from central.db import PlatformDB
 
 ROLES = ("reviewer", "admin")
@@ -93,15 +94,20 @@ def add_user(db: PlatformDB, name: str, role: str) -> str:
         raise StaffError(f"a role is one of {', '.join(ROLES)}")
     password = one_time_password()
     hashed = HASHER.hash(password)
-    with db.transaction() as tx:
-        if tx.execute("SELECT 1 FROM staff_users WHERE name = ?", [name]).fetchone():
-            raise StaffError(f"a staff account named {name!r} exists (`users reset` for a new "
-                             "one-time password)")  # fmt: skip
-        tx.execute(
-            "INSERT INTO staff_users (name, role, password_hash, must_change, created_at) "
-            "VALUES (?, ?, ?, 1, ?)",
-            [name, role, hashed, now_iso()],
-        )
+    exists = StaffError(
+        f"a staff account named {name!r} exists (`users reset` for a new one-time password)"
+    )
+    try:
+        with db.transaction() as tx:
+            if tx.execute(sa.select(staff_users.c.name).where(staff_users.c.name == name)).first():
+                raise exists
+            tx.execute(
+                sa.insert(staff_users).values(
+                    name=name, role=role, password_hash=hashed, must_change=1, created_at=now_iso()
+                )
+            )
+    except sa.exc.IntegrityError:  # made by another process at the same moment
+        raise exists from None
     return password
 
 
@@ -111,25 +117,36 @@ def reset_user(db: PlatformDB, name: str) -> str:
     hashed = HASHER.hash(password)
     with db.transaction() as tx:
         done = tx.execute(
-            "UPDATE staff_users SET password_hash = ?, must_change = 1, failed_logins = 0, "
-            "locked_until = NULL, disabled_at = NULL WHERE name = ?",
-            [hashed, name],
+            sa.update(staff_users)
+            .where(staff_users.c.name == name)
+            .values(
+                password_hash=hashed,
+                must_change=1,
+                failed_logins=0,
+                locked_until=None,
+                disabled_at=None,
+            )
         ).rowcount
         if not done:
             raise StaffError(f"no staff account named {name!r}")
-        tx.execute("DELETE FROM staff_sessions WHERE user_name = ?", [name])
+        _end_sessions(tx, name)
     return password
 
 
 def disable_user(db: PlatformDB, name: str) -> None:
     with db.transaction() as tx:
         done = tx.execute(
-            "UPDATE staff_users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL",
-            [now_iso(), name],
+            sa.update(staff_users)
+            .where(staff_users.c.name == name, staff_users.c.disabled_at.is_(None))
+            .values(disabled_at=now_iso())
         ).rowcount
         if not done:
             raise StaffError(f"no active staff account named {name!r}")
-        tx.execute("DELETE FROM staff_sessions WHERE user_name = ?", [name])
+        _end_sessions(tx, name)
+
+
+def _end_sessions(tx: Tx, name: str) -> None:
+    tx.execute(sa.delete(staff_sessions).where(staff_sessions.c.user_name == name))
 
 
 def list_users(db: PlatformDB) -> list[dict[str, Any]]:
@@ -144,15 +161,25 @@ def list_users(db: PlatformDB) -> list[dict[str, Any]]:
             "disabled_at": disabled,
         }
         for name, role, must, until, created, disabled in db.rows(
-            "SELECT name, role, must_change, locked_until, created_at, disabled_at "
-            "FROM staff_users ORDER BY name"
+            sa.select(
+                staff_users.c.name,
+                staff_users.c.role,
+                staff_users.c.must_change,
+                staff_users.c.locked_until,
+                staff_users.c.created_at,
+                staff_users.c.disabled_at,
+            ).order_by(staff_users.c.name)
         )
     ]
 
 
 def active_user(db: PlatformDB, name: str) -> str | None:
     """The role of an active account (a reviewer named by `review decide`), or None."""
-    rows = db.rows("SELECT role FROM staff_users WHERE name = ? AND disabled_at IS NULL", [name])
+    rows = db.rows(
+        sa.select(staff_users.c.role).where(
+            staff_users.c.name == name, staff_users.c.disabled_at.is_(None)
+        )
+    )
     return str(rows[0][0]) if rows else None
 
 
@@ -164,11 +191,20 @@ def login(db: PlatformDB, name: str, password: str, address: str) -> tuple[Sessi
     now = time.time()
     with db.transaction() as tx:
         row = tx.execute(
-            "UPDATE staff_users SET failed_logins = failed_logins + 1 WHERE name = ? "
-            "AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= ?) "
-            "RETURNING failed_logins, password_hash, role, must_change",
-            [name, now],
-        ).fetchone()
+            sa.update(staff_users)
+            .where(
+                staff_users.c.name == name,
+                staff_users.c.disabled_at.is_(None),
+                sa.or_(staff_users.c.locked_until.is_(None), staff_users.c.locked_until <= now),
+            )
+            .values(failed_logins=staff_users.c.failed_logins + 1)
+            .returning(
+                staff_users.c.failed_logins,
+                staff_users.c.password_hash,
+                staff_users.c.role,
+                staff_users.c.must_change,
+            )
+        ).first()
         if row is None:
             why = _why_not(tx, name, now)
             audit.write(tx, actor=name if why != "unknown" else "?", action="login_failed",
@@ -189,22 +225,27 @@ def login(db: PlatformDB, name: str, password: str, address: str) -> tuple[Sessi
         raise LoginRefused("password")
     with db.transaction() as tx:
         tx.execute(
-            "UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE name = ?", [name]
+            sa.update(staff_users)
+            .where(staff_users.c.name == name)
+            .values(failed_logins=0, locked_until=None)
         )
         if HASHER.check_needs_rehash(hashed):
             tx.execute(
-                "UPDATE staff_users SET password_hash = ? WHERE name = ?",
-                [HASHER.hash(password), name],
+                sa.update(staff_users)
+                .where(staff_users.c.name == name)
+                .values(password_hash=HASHER.hash(password))
             )
         token, session = _new_session(tx, name, role, bool(must_change))
         audit.write(tx, actor=name, action="login", address=address)
     return session, token
 
 
-def _why_not(tx: sqlite_utils.Database, name: str, now: float) -> str:
+def _why_not(tx: Tx, name: str, now: float) -> str:
     row = tx.execute(
-        "SELECT disabled_at, locked_until FROM staff_users WHERE name = ?", [name]
-    ).fetchone()
+        sa.select(staff_users.c.disabled_at, staff_users.c.locked_until).where(
+            staff_users.c.name == name
+        )
+    ).first()
     if row is None:
         return "unknown"
     return "disabled" if row[0] else "locked"
@@ -213,8 +254,9 @@ def _why_not(tx: sqlite_utils.Database, name: str, now: float) -> str:
 def _lock(db: PlatformDB, name: str, address: str) -> None:
     with db.transaction() as tx:
         tx.execute(
-            "UPDATE staff_users SET locked_until = ?, failed_logins = 0 WHERE name = ?",
-            [time.time() + LOCKOUT_S, name],
+            sa.update(staff_users)
+            .where(staff_users.c.name == name)
+            .values(locked_until=time.time() + LOCKOUT_S, failed_logins=0)
         )
         audit.write(tx, actor=name, action="locked_out", address=address)
 
@@ -238,17 +280,21 @@ def _waste_time(password: str) -> None:
 # --- sessions -------------------------------------------------------------------------------
 
 
-def _new_session(
-    tx: sqlite_utils.Database, name: str, role: str, must_change: bool
-) -> tuple[str, Session]:
+def _new_session(tx: Tx, name: str, role: str, must_change: bool) -> tuple[str, Session]:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = time.time()
     tx.execute(
-        "INSERT INTO staff_sessions VALUES (?, ?, ?, ?, ?, ?)",
-        [_hash_token(token), name, csrf, now, now, now + SESSION_MAX_S],
+        sa.insert(staff_sessions).values(
+            session_hash=_hash_token(token),
+            user_name=name,
+            csrf_token=csrf,
+            created_ts=now,
+            last_seen_ts=now,
+            expires_ts=now + SESSION_MAX_S,
+        )
     )
-    tx.execute("DELETE FROM staff_sessions WHERE expires_ts < ?", [now])
+    tx.execute(sa.delete(staff_sessions).where(staff_sessions.c.expires_ts < now))
     return token, Session(name, role, must_change, csrf, _hash_token(token))
 
 
@@ -259,11 +305,20 @@ def session_of(db: PlatformDB, token: str | None) -> Session | None:
     now = time.time()
     token_hash = _hash_token(token)
     rows = db.rows(
-        "SELECT s.user_name, u.role, u.must_change, s.csrf_token, s.last_seen_ts "
-        "FROM staff_sessions s JOIN staff_users u ON u.name = s.user_name "
-        "WHERE s.session_hash = ? AND s.expires_ts > ? AND s.last_seen_ts > ? "
-        "AND u.disabled_at IS NULL",
-        [token_hash, now, now - SESSION_IDLE_S],
+        sa.select(
+            staff_sessions.c.user_name,
+            staff_users.c.role,
+            staff_users.c.must_change,
+            staff_sessions.c.csrf_token,
+            staff_sessions.c.last_seen_ts,
+        )
+        .join(staff_users, staff_users.c.name == staff_sessions.c.user_name)
+        .where(
+            staff_sessions.c.session_hash == token_hash,
+            staff_sessions.c.expires_ts > now,
+            staff_sessions.c.last_seen_ts > now - SESSION_IDLE_S,
+            staff_users.c.disabled_at.is_(None),
+        )
     )
     if not rows:
         return None
@@ -271,15 +326,18 @@ def session_of(db: PlatformDB, token: str | None) -> Session | None:
     if now - last_seen > TOUCH_EVERY_S:
         with db.transaction() as tx:
             tx.execute(
-                "UPDATE staff_sessions SET last_seen_ts = ? WHERE session_hash = ?",
-                [now, token_hash],
+                sa.update(staff_sessions)
+                .where(staff_sessions.c.session_hash == token_hash)
+                .values(last_seen_ts=now)
             )
     return Session(name, role, bool(must_change), csrf, token_hash)
 
 
 def logout(db: PlatformDB, session: Session, address: str) -> None:
     with db.transaction() as tx:
-        tx.execute("DELETE FROM staff_sessions WHERE session_hash = ?", [session.token_hash])
+        tx.execute(
+            sa.delete(staff_sessions).where(staff_sessions.c.session_hash == session.token_hash)
+        )
         audit.write(tx, actor=session.user, action="logout", address=address)
 
 
@@ -296,7 +354,7 @@ def change_password(
     db: PlatformDB, session: Session, old: str, new: str, address: str
 ) -> tuple[Session, str]:
     """Set a new password; every session of the account ends and a new one begins."""
-    rows = db.rows("SELECT password_hash FROM staff_users WHERE name = ?", [session.user])
+    rows = db.rows(sa.select(staff_users.c.password_hash).where(staff_users.c.name == session.user))
     if not rows or not _verifies(rows[0][0], old):
         raise StaffError("old")
     if new == old:
@@ -306,10 +364,11 @@ def change_password(
         raise StaffError(problem)
     with db.transaction() as tx:
         tx.execute(
-            "UPDATE staff_users SET password_hash = ?, must_change = 0 WHERE name = ?",
-            [HASHER.hash(new), session.user],
+            sa.update(staff_users)
+            .where(staff_users.c.name == session.user)
+            .values(password_hash=HASHER.hash(new), must_change=0)
         )
-        tx.execute("DELETE FROM staff_sessions WHERE user_name = ?", [session.user])
+        _end_sessions(tx, session.user)
         token, fresh = _new_session(tx, session.user, session.role, False)
         audit.write(tx, actor=session.user, action="password_changed", address=address)
     return fresh, token

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import jinja2
+import sqlalchemy as sa
 
 from central import i18n
 from central.decision_store import Awaiting
+from central.tables import case_attachments, cases, reference_faces
 from contract.certificates import CHINA_TZ
 from contract.decisions import MAX_NOTE_CHARS, REJECTION_REASONS
 from contract.masking import mask_id_number, mask_name
@@ -92,17 +94,25 @@ def case_page_context(
     """What the case page shows: masked card data (fields in `revealed` in full), the
     liveness evidence, the distance, which photos there are."""
     _ = i18n.translator(lang)
-    rows = db.rows(
-        "SELECT c.envelope, (SELECT COUNT(*) FROM case_attachments a WHERE a.terminal_id = "
-        "c.terminal_id AND a.case_id = c.case_id AND a.name = 'face.jpg') FROM cases c "
-        "WHERE c.terminal_id = ? AND c.case_id = ?",
-        [case.terminal_id, case.case_id],
+    faces = (
+        sa.select(sa.func.count())
+        .select_from(case_attachments)
+        .where(
+            case_attachments.c.terminal_id == cases.c.terminal_id,
+            case_attachments.c.case_id == cases.c.case_id,
+            case_attachments.c.name == "face.jpg",
+        )
+        .scalar_subquery()
     )
+    rows = db.rows(sa.select(cases.c.envelope, faces).where(_the_case(case)))
     payload = json.loads(rows[0][0])["payload"]
     resident = payload.get("resident") or {}
     id_number = str(resident.get("id_number") or "")
     has_reference = bool(
-        id_number and db.rows("SELECT 1 FROM reference_faces WHERE id_number = ?", [id_number])
+        id_number
+        and db.rows(
+            sa.select(reference_faces.c.id_number).where(reference_faces.c.id_number == id_number)
+        )
     )
     return {
         "case": case,
@@ -168,9 +178,10 @@ def _distance(case: Awaiting, terminal_match: Any, _: Any) -> str:
 
 def full_value(db: PlatformDB, case: Awaiting, field: str) -> bool:
     """Whether the case holds `field` at all (a reveal of nothing is not audited)."""
-    rows = db.rows(
-        "SELECT envelope FROM cases WHERE terminal_id = ? AND case_id = ?",
-        [case.terminal_id, case.case_id],
-    )
+    rows = db.rows(sa.select(cases.c.envelope).where(_the_case(case)))
     resident = json.loads(rows[0][0])["payload"].get("resident") or {}
     return field in FIELDS and bool(resident.get(field))
+
+
+def _the_case(case: Awaiting) -> sa.ColumnElement[bool]:
+    return sa.and_(cases.c.terminal_id == case.terminal_id, cases.c.case_id == case.case_id)

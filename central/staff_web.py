@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 import anyio
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
@@ -31,6 +32,7 @@ from central.ratelimit import RateLimiter
 from central.security import client_address
 from central.staff_pages import FIELDS, FILTERS, case_page_context, filter_query, render
 from central.staff_pages import full_value as has_field
+from central.tables import case_checks, reference_faces
 from contract.decisions import MAX_NOTE_CHARS, REJECTION_REASONS, DecidedBy, Reason, Verdict
 
 COOKIE = "kc_staff"
@@ -373,9 +375,12 @@ def staff_routes(app: FastAPI, db: PlatformDB) -> None:  # noqa: PLR0915 - one r
     ) -> Response:
         case = awaiting(t, c)
         rows = db.rows(
-            "SELECT f.jpeg FROM case_checks k JOIN reference_faces f ON f.id_number = "
-            "k.id_number WHERE k.terminal_id = ? AND k.case_id = ?",
-            [case.terminal_id, case.case_id],
+            sa.select(reference_faces.c.jpeg)
+            .join(case_checks, case_checks.c.id_number == reference_faces.c.id_number)
+            .where(
+                case_checks.c.terminal_id == case.terminal_id,
+                case_checks.c.case_id == case.case_id,
+            )
         )
         if not rows:
             return Response(status_code=404, headers=_private_headers())

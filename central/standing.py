@@ -21,7 +21,10 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from central.residents import birth_date, window_end
+from central.tables import case_checks, cases, decisions, verifications
 from contract.certificates import CHINA_TZ
 from contract.decisions import (
     Decision,
@@ -61,17 +64,45 @@ def _events(db: PlatformDB, id_number: str, since: dt.datetime) -> list[Event]:
     events = [
         Event(dt.datetime.fromisoformat(at), "verified", channel, None)
         for at, channel in db.rows(
-            "SELECT verified_at, channel FROM verifications WHERE id_number = ?", [id_number]
+            sa.select(verifications.c.verified_at, verifications.c.channel).where(
+                verifications.c.id_number == id_number
+            )
         )
     ]
-    for row in db.rows(
-        "SELECT k.terminal_id, k.created_at, k.outcome, k.state, c.envelope, d.verdict, "
-        "d.reason, d.decided_at, d.document FROM case_checks k "
-        "JOIN cases c ON c.terminal_id = k.terminal_id AND c.case_id = k.case_id "
-        "LEFT JOIN decisions d ON d.terminal_id = k.terminal_id AND d.case_id = k.case_id "
-        "WHERE k.id_number = ? AND k.test = 0 AND k.created_at >= ?",
-        [id_number, since.isoformat()],
-    ):
+    checks = (
+        sa.select(
+            case_checks.c.terminal_id,
+            case_checks.c.created_at,
+            case_checks.c.outcome,
+            case_checks.c.state,
+            cases.c.envelope,
+            decisions.c.verdict,
+            decisions.c.reason,
+            decisions.c.decided_at,
+            decisions.c.document,
+        )
+        .select_from(case_checks)
+        .join(
+            cases,
+            sa.and_(
+                cases.c.terminal_id == case_checks.c.terminal_id,
+                cases.c.case_id == case_checks.c.case_id,
+            ),
+        )
+        .outerjoin(
+            decisions,
+            sa.and_(
+                decisions.c.terminal_id == case_checks.c.terminal_id,
+                decisions.c.case_id == case_checks.c.case_id,
+            ),
+        )
+        .where(
+            case_checks.c.id_number == id_number,
+            case_checks.c.test == 0,
+            case_checks.c.created_at >= since.isoformat(),
+        )
+    )
+    for row in db.rows(checks):
         events.append(_case_event(*row))
     return [e for e in events if e.at >= since]
 

@@ -15,8 +15,11 @@ import re
 import secrets
 from typing import Any
 
+import sqlalchemy as sa
+
 from central.db import PlatformDB, now_iso
 from central.errors import CentralError
+from central.tables import api_tokens
 
 SCOPES = {
     "feed": "pull cases and their attachments (GET /api/v1/cases...)",
@@ -45,21 +48,31 @@ def add_token(db: PlatformDB, name: str, scopes: list[str]) -> str:
         raise CentralError("a token name is 1 to 64 letters, digits, '.', '_' or '-'")
     wanted = check_scopes(scopes)
     token = PREFIX + secrets.token_urlsafe(32)
-    with db.transaction() as tx:
-        if tx.execute("SELECT 1 FROM api_tokens WHERE name = ?", [name]).fetchone():
-            raise CentralError(f"a token named {name!r} exists: revoke it or pick another name")
-        tx.execute(
-            "INSERT INTO api_tokens VALUES (?, ?, ?, ?, NULL)",
-            [name, token_hash(token), json.dumps(wanted), now_iso()],
-        )
+    exists = CentralError(f"a token named {name!r} exists: revoke it or pick another name")
+    try:
+        with db.transaction() as tx:
+            if tx.execute(sa.select(api_tokens.c.name).where(api_tokens.c.name == name)).first():
+                raise exists
+            tx.execute(
+                sa.insert(api_tokens).values(
+                    name=name,
+                    token_hash=token_hash(token),
+                    scopes=json.dumps(wanted),
+                    created_at=now_iso(),
+                    revoked_at=None,
+                )
+            )
+    except sa.exc.IntegrityError:  # made by another process at the same moment
+        raise exists from None
     return token
 
 
 def revoke_token(db: PlatformDB, name: str) -> None:
     with db.transaction() as tx:
         done = tx.execute(
-            "UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-            [now_iso(), name],
+            sa.update(api_tokens)
+            .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now_iso())
         ).rowcount
     if not done:
         raise CentralError(f"no active token named {name!r}")
@@ -69,7 +82,12 @@ def list_tokens(db: PlatformDB) -> list[dict[str, Any]]:
     return [
         {"name": name, "scopes": json.loads(scopes), "created_at": created, "revoked_at": revoked}
         for name, scopes, created, revoked in db.rows(
-            "SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at"
+            sa.select(
+                api_tokens.c.name,
+                api_tokens.c.scopes,
+                api_tokens.c.created_at,
+                api_tokens.c.revoked_at,
+            ).order_by(api_tokens.c.created_at, api_tokens.c.name)
         )
     ]
 
@@ -79,7 +97,8 @@ def token_scopes(db: PlatformDB, token: str) -> set[str] | None:
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     rows = db.rows(
-        "SELECT scopes FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-        [token_hash(token)],
+        sa.select(api_tokens.c.scopes).where(
+            api_tokens.c.token_hash == token_hash(token), api_tokens.c.revoked_at.is_(None)
+        )
     )
     return set(json.loads(rows[0][0])) if rows else None

@@ -1,10 +1,10 @@
 """What `kiosk-central serve --db DB --workers N` may serve, and N worker processes serving it.
 
-`--db` names a SQLite file (the embedded default) or a `postgresql://` URL. This release
-stores to SQLite only: a PostgreSQL URL is refused with a message saying so until the
-platform's storage is ported (issue 16), and SQLite is served by one process, because its
-store is one connection behind an in-process lock whose transactions are not written for
-several writer processes (`central.db`).
+`--db` names a SQLite file (the embedded default) or a `postgresql://` URL. PostgreSQL is
+served by any number of worker processes (on any number of machines): everything that must
+not race between them is made safe by the database (`central.store`). SQLite is served by
+one process: its store is one connection behind an in-process lock, and SQLite writes one
+transaction at a time for the whole file, so more processes would only wait on each other.
 
 With more than one worker, uvicorn's supervisor (`uvicorn.supervisors.Multiprocess`) spawns
 the workers, hands each the socket the parent bound, and every worker builds its own app and
@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -34,49 +33,26 @@ from uvicorn.supervisors import Multiprocess
 from central.app import create_app
 from central.db import PlatformDB
 from central.errors import CentralError
+from central.migrate import quiet_migrations
 from central.server import server_config
+from central.store import Target, UnsupportedDatabase, parse_target
 
 log = logging.getLogger(__name__)
 
 WORKER_ENV = "KIOSK_CENTRAL_WORKER"
 TOKEN_ENV = "KIOSK_CENTRAL_TOKEN"  # noqa: S105 - the variable's name, not a secret
 LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):/")
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-class UnsupportedDatabase(CentralError):
-    """`--db` or `--workers` asks for what this release cannot serve safely (exit 2)."""
-
-
-def sqlite_path(db: str) -> Path:
-    """The SQLite file `--db` names; UnsupportedDatabase for a URL.
-
-    The message names the URL's scheme only: a URL may carry a password.
-    """
-    found = _URL.match(db)
-    if found is None:
-        return Path(db)
-    scheme = found.group(1).lower()
-    if scheme.split("+")[0] in POSTGRES_SCHEMES:
-        raise UnsupportedDatabase(
-            "PostgreSQL is not supported by this release yet: the platform stores to SQLite "
-            "until its storage is ported (issue 16). Give --db a SQLite file path."
-        )
-    raise UnsupportedDatabase(
-        f"--db takes a SQLite file path or a postgresql:// URL, not a {scheme}: URL"
-    )
-
-
-def check_workers(workers: int) -> None:
-    """Refuse a worker count the (SQLite) store cannot take."""
+def check_workers(target: Target, workers: int) -> None:
+    """Refuse a worker count the database cannot take."""
     if workers < 1:
         raise UnsupportedDatabase("--workers must be at least 1")
-    if workers > 1:
+    if workers > 1 and not target.postgresql:
         raise UnsupportedDatabase(
             "SQLite is served by one worker process: its store is one connection behind an "
-            "in-process lock, not written for several writer processes. Use --workers 1 "
-            "(several workers will serve PostgreSQL once the storage port lands)."
+            "in-process lock, and SQLite writes one transaction at a time. Use --workers 1, "
+            "or PostgreSQL (--db postgresql://...) for several workers."
         )
 
 
@@ -85,6 +61,7 @@ class WorkerSettings:
     """What every worker needs to build the app (JSON in $KIOSK_CENTRAL_WORKER)."""
 
     db: str
+    files: str = ""  # --files (PostgreSQL: the folder of keys and attachments)
     certfile: str = ""
     keyfile: str = ""
     forwarded_allow_ips: str = ""
@@ -97,10 +74,17 @@ def worker_app() -> FastAPI:
     logging.basicConfig(
         level=logging.DEBUG if settings.verbose else logging.INFO, format=LOG_FORMAT
     )
-    db = PlatformDB(Path(settings.db))
+    quiet_migrations(settings.verbose)
+    db = open_db(settings)
     app = create_app(db, operator_token=os.environ.get(TOKEN_ENV) or None)
     close_on_shutdown(app, db)
     return app
+
+
+def open_db(settings: WorkerSettings) -> PlatformDB:
+    return PlatformDB(
+        parse_target(settings.db), files_dir=Path(settings.files) if settings.files else None
+    )
 
 
 def close_on_shutdown(
@@ -131,7 +115,7 @@ def run_workers(settings: WorkerSettings, sock: socket.socket, workers: int) -> 
     once the database is ready."""
     # Migrations and the platform's key files are made here, once, before any worker opens
     # the database and before anyone is told the address: nobody races to create them.
-    PlatformDB(Path(settings.db)).close()
+    open_db(settings).close()
     host, port = sock.getsockname()[:2]
     scheme = "https" if settings.certfile else "http"
     log.info("kiosk-central on %s://%s:%d (%d workers)", scheme, host, port, workers)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from central.db import FILES_ENV
 from central.embedded import EmbeddedPlatform
 from config.settings import PlatformSettings
 from offline_queue.client import PlatformClient
@@ -36,9 +38,29 @@ def case_payload(index: int = 0) -> dict[str, object]:
     }
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def platform_db(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The platform's database, on each backend in turn: a SQLite file, or a fresh database
+    on the session's PostgreSQL server with its keys and attachments in `platform-files/`
+    ($KIOSK_CENTRAL_FILES, which `kiosk-central` child processes inherit)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "central.sqlite3")
+    monkeypatch.setenv(FILES_ENV, str(tmp_path / "platform-files"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def files_of(db: str) -> Path | None:
+    """The files folder `platform_db` chose for a PostgreSQL database."""
+    return Path(os.environ[FILES_ENV]) if "://" in db else None
+
+
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[EmbeddedPlatform]:
-    running = EmbeddedPlatform(tmp_path / "central.sqlite3", operator_token=OPERATOR_TOKEN)
+def platform(platform_db: str) -> Iterator[EmbeddedPlatform]:
+    running = EmbeddedPlatform(
+        platform_db, files_dir=files_of(platform_db), operator_token=OPERATOR_TOKEN
+    )
     running.start()
     yield running
     running.stop()

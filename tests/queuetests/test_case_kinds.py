@@ -12,8 +12,8 @@ from tests.queuetests.platform_proc import serving
 SECRET = "110101195001011234-SECRET"
 
 
-def test_pension_checks_are_checked_by_kind(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_pension_checks_are_checked_by_kind(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db, env=OPERATOR_ENV) as url:
         kiosk = enrol(db, url, tmp_path / "k", "GD0106-017")
         good = kiosk.case({"service": "pension_check", "outcome": "verified", "extra": 1})

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, settings
 
 from central.app import create_app
 from central.cli import main as central_main
-from central.db import SCHEMA, PlatformDB
+from central.db import PlatformDB
 from central.embedded import EmbeddedPlatform
+from central.legacy_schema import SCHEMA
 from contract import wire
 from contract.certificates import CHINA_TZ, sign_certificate
 from contract.ids import uuid7
@@ -36,17 +37,17 @@ from tests.queuetests.conftest import (
     REPO_ROOT,
     Terminal,
     case_payload,
+    files_of,
     make_worker,
 )
 
 
 def test_terminals_add_prints_a_single_use_code_on_its_last_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, platform_db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db_path = tmp_path / "central.sqlite3"
-    assert central_main(["terminals", "add", "VILLAGE-7", "--db", str(db_path)]) == 0
+    assert central_main(["terminals", "add", "VILLAGE-7", "--db", platform_db]) == 0
     code = capsys.readouterr().out.strip().splitlines()[-1]
-    with EmbeddedPlatform(db_path) as platform:
+    with EmbeddedPlatform(platform_db, files_dir=files_of(platform_db)) as platform:
         keys = load_or_create(tmp_path / "kiosk")
         public = wire.b64e(public_key_raw(keys.public_key))
         with PlatformClient(platform.url, keys) as client:
@@ -93,8 +94,9 @@ def test_the_feed_cursor_stays_stable_while_cases_arrive(terminal: Terminal) -> 
     assert missing.status_code == 404
 
 
-def test_the_bootstrap_token_from_the_environment_opens_every_scope(tmp_path: Path) -> None:
-    with EmbeddedPlatform(tmp_path / "c.sqlite3", operator_token=OPERATOR_TOKEN) as platform:
+def test_the_bootstrap_token_from_the_environment_opens_every_scope(platform_db: str) -> None:
+    files = files_of(platform_db)
+    with EmbeddedPlatform(platform_db, files_dir=files, operator_token=OPERATOR_TOKEN) as platform:
         url = f"{platform.url}/api/v1/cases"
         assert requests.get(url, timeout=5).status_code == 401
         wrong = {"Authorization": "Bearer nope"}

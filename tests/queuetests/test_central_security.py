@@ -19,6 +19,7 @@ import requests
 
 from central.db import PlatformDB
 from contract import wire
+from tests.queuetests.conftest import files_of
 from tests.queuetests.platform_proc import central, enrol, serving, token
 
 MARKER = "ECHO-ME-1234567890"  # sent in bad input: no answer may repeat it
@@ -28,8 +29,10 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_operator_routes_are_closed_without_a_token_and_scoped_with_one(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_operator_routes_are_closed_without_a_token_and_scoped_with_one(
+    tmp_path: Path, platform_db: str
+) -> None:
+    db = platform_db
     with serving(db) as url:
         closed = requests.get(f"{url}/api/v1/cases", timeout=5)
         assert closed.status_code == 401 and closed.headers["WWW-Authenticate"] == "Bearer"
@@ -54,7 +57,8 @@ def test_operator_routes_are_closed_without_a_token_and_scoped_with_one(tmp_path
             timeout=5,
         )
         assert uploaded.status_code == 204
-        document = requests.get(f"{url}/openapi.json", headers=feed, timeout=5).json()
+        # built at its first request: slow on a busy machine
+        document = requests.get(f"{url}/openapi.json", headers=feed, timeout=30).json()
         assert set(document["components"]["securitySchemes"]) == {
             "operatorToken",
             "terminalSignature",
@@ -66,9 +70,9 @@ def test_operator_routes_are_closed_without_a_token_and_scoped_with_one(tmp_path
             ("enrolment", ["faces"]),
         ]
         secret = feed["Authorization"].split()[1]
-        with sqlite3.connect(db) as conn:
-            stored = conn.execute("SELECT token_hash FROM api_tokens").fetchall()
-        conn.close()
+        opened = PlatformDB(db, files_dir=files_of(db))
+        stored = opened.rows("SELECT token_hash FROM api_tokens")
+        opened.close()
         assert secret not in json.dumps(stored) and len(stored[0][0]) == 64
         assert central("tokens", "revoke", "odk-pull", "--db", str(db)).returncode == 0
         assert requests.get(f"{url}/api/v1/cases", headers=feed, timeout=5).status_code == 401
@@ -76,8 +80,9 @@ def test_operator_routes_are_closed_without_a_token_and_scoped_with_one(tmp_path
 
 def test_a_short_bootstrap_token_is_refused_and_a_long_one_opens_every_scope(
     tmp_path: Path,
+    platform_db: str,
 ) -> None:
-    db = tmp_path / "central.sqlite3"
+    db = platform_db
     refused = central("serve", "--db", str(db), env={**os.environ, "KIOSK_CENTRAL_TOKEN": "abc"})
     assert refused.returncode == 2 and "32 characters" in refused.stderr
     bootstrap = "b" * 40
@@ -142,8 +147,8 @@ def _chunked_post(url: str, path: str, chunks: int, size: int) -> tuple[float, b
         return time.perf_counter() - started, answer
 
 
-def test_an_oversized_body_is_refused_at_once(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_an_oversized_body_is_refused_at_once(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db) as url:
         for path in ("/api/v1/terminals/register", "/api/v1/ingest", "/api/v1/bundles"):
             took, answer = _raw_post(url, path, 60 * 2**20, b'{"terminal_id": "')
@@ -164,9 +169,11 @@ def test_an_oversized_body_is_refused_at_once(tmp_path: Path) -> None:
         assert requests.get(f"{url}/api/v1/health", timeout=2).json() == {"status": "ok"}
 
 
-def test_health_answers_while_the_largest_allowed_batch_is_processed(tmp_path: Path) -> None:
+def test_health_answers_while_the_largest_allowed_batch_is_processed(
+    tmp_path: Path, platform_db: str
+) -> None:
     """500 cases of the documented size (~20 KB face each), signed: the largest batch."""
-    db = tmp_path / "central.sqlite3"
+    db = platform_db
     with serving(db) as url:
         kiosk = enrol(db, url, tmp_path / "kiosk", "BIG-1")
         face = b"\xff\xd8" + os.urandom(21_000)
@@ -207,9 +214,11 @@ def test_health_answers_while_the_largest_allowed_batch_is_processed(tmp_path: P
         assert len(latencies) >= 3
 
 
-def test_repeated_wrong_registration_codes_get_429_across_two_processes(tmp_path: Path) -> None:
+def test_repeated_wrong_registration_codes_get_429_across_two_processes(
+    tmp_path: Path, platform_db: str
+) -> None:
     """Two `serve` processes on one database count together (the limit state is in it)."""
-    db = tmp_path / "central.sqlite3"
+    db = platform_db
     assert central("terminals", "add", "V-1", "--db", str(db)).returncode == 0
     with serving(db) as first, serving(db) as second:
         answers = []
@@ -234,8 +243,8 @@ def test_repeated_wrong_registration_codes_get_429_across_two_processes(tmp_path
         assert central("terminals", "add", "V-1", "--db", str(db)).returncode == 0
 
 
-def test_reference_face_lookups_are_limited_per_terminal(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_reference_face_lookups_are_limited_per_terminal(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db) as url:
         kiosk = enrol(db, url, tmp_path / "kiosk", "FACES-1")
         with kiosk.client() as client:
@@ -250,8 +259,10 @@ def test_reference_face_lookups_are_limited_per_terminal(tmp_path: Path) -> None
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 
 
-def test_a_certificate_signed_by_one_terminal_naming_another_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_a_certificate_signed_by_one_terminal_naming_another_is_refused(
+    tmp_path: Path, platform_db: str
+) -> None:
+    db = platform_db
     with serving(db) as url:
         a = enrol(db, url, tmp_path / "a", "VILLAGE-A", "甲村便民服务站")
         b = enrol(db, url, tmp_path / "b", "VILLAGE-B")
@@ -267,8 +278,10 @@ def test_a_certificate_signed_by_one_terminal_naming_another_is_refused(tmp_path
         assert "261124-BBBBB" not in page  # a forgery's text is not shown as a certificate
 
 
-def test_after_revocation_only_certificates_recorded_before_verify(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_after_revocation_only_certificates_recorded_before_verify(
+    tmp_path: Path, platform_db: str
+) -> None:
+    db = platform_db
     with serving(db) as url:
         kiosk = enrol(db, url, tmp_path / "kiosk", "LOST-1", "乙村便民服务站")
         recorded = kiosk.certificate("261124-REC01")
@@ -301,8 +314,10 @@ def test_after_revocation_only_certificates_recorded_before_verify(tmp_path: Pat
         assert listed[0]["status"] == "revoked" and listed[0]["revoked_at"]
 
 
-def test_a_malformed_case_is_rejected_alone_with_its_reason(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_a_malformed_case_is_rejected_alone_with_its_reason(
+    tmp_path: Path, platform_db: str
+) -> None:
+    db = platform_db
     with serving(db) as url:
         kiosk = enrol(db, url, tmp_path / "kiosk", "BATCH-1")
         good = kiosk.case()
@@ -327,8 +342,8 @@ def test_a_malformed_case_is_rejected_alone_with_its_reason(tmp_path: Path) -> N
         assert feed["items"][0]["test"] is True
 
 
-def test_case_ids_are_unique_per_terminal(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_case_ids_are_unique_per_terminal(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db) as url:
         a = enrol(db, url, tmp_path / "a", "A-1")
         b = enrol(db, url, tmp_path / "b", "B-1")
@@ -350,8 +365,8 @@ def test_case_ids_are_unique_per_terminal(tmp_path: Path) -> None:
         assert face.content == wire.b64d(mine["attachment_data"]["face.jpg"])
 
 
-def test_error_answers_never_repeat_the_input(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_error_answers_never_repeat_the_input(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db) as url:
         answers = [
             requests.post(
@@ -369,8 +384,8 @@ def test_error_answers_never_repeat_the_input(tmp_path: Path) -> None:
             assert MARKER not in answer.text, answer.text
 
 
-def test_every_answer_carries_the_security_headers(tmp_path: Path) -> None:
-    db = tmp_path / "central.sqlite3"
+def test_every_answer_carries_the_security_headers(tmp_path: Path, platform_db: str) -> None:
+    db = platform_db
     with serving(db) as url:
         for path in ("/verify/a.b.c", "/api/v1/health", "/api/v1/cases", "/nowhere"):
             headers = requests.get(url + path, timeout=5).headers
@@ -409,6 +424,7 @@ def test_database_wal_and_keys_are_private_and_old_keys_leave_the_database(
         key_file.unlink()
     with sqlite3.connect(old) as conn:
         conn.execute("INSERT INTO platform_keys VALUES ('receipt_ed25519', ?)", [raw])
+        conn.execute("DELETE FROM platform_identity")  # that release recorded no public keys
     conn.close()
     os.chmod(old, 0o644)
     reopened = PlatformDB(old)

@@ -27,24 +27,28 @@ PG_URL = "postgresql://kiosk:s3cret-pw@127.0.0.1:5432/central"
 @pytest.mark.parametrize(
     "url", [PG_URL, "postgresql+psycopg://kiosk:s3cret-pw@db.example.cn/central"]
 )
-def test_a_postgresql_url_is_refused_until_the_storage_port(url: str) -> None:
+def test_postgresql_without_a_files_folder_is_refused(url: str) -> None:
     before = set(REPO_ROOT.iterdir())
-    result = central("serve", "--db", url, "--port", "0")
-    assert result.returncode == 2
-    assert "PostgreSQL is not supported by this release yet" in result.stderr
-    assert "Give --db a SQLite file path" in result.stderr
-    assert "s3cret" not in result.stderr + result.stdout  # a URL may carry a password
+    for args in (("serve", "--port", "0"), ("terminals", "add", "T-1")):
+        result = central(*args, "--db", url, env=without_files_env())
+        assert result.returncode == 2, result.stderr
+        assert "--files DIR" in result.stderr
+        assert "s3cret" not in result.stderr + result.stdout  # a URL may carry a password
     assert set(REPO_ROOT.iterdir()) == before  # no "postgresql:" folder or file made
 
 
-def test_the_admin_commands_refuse_a_url_too() -> None:
-    before = set(REPO_ROOT.iterdir())
-    for args in (("terminals", "add", "T-1"), ("tokens", "add", "x", "--scope", "feed")):
-        result = central(*args, "--db", PG_URL)
-        assert result.returncode == 2, result.stderr
-        assert "PostgreSQL is not supported by this release yet" in result.stderr
-        assert "s3cret" not in result.stderr
-    assert set(REPO_ROOT.iterdir()) == before
+def test_an_unreachable_postgresql_server_is_named_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql://kiosk:s3cret-pw@127.0.0.1:1/central"  # nothing listens on port 1
+    for args in (("serve", "--port", "0"), ("terminals", "add", "T-1")):
+        result = central(*args, "--db", url, "--files", str(tmp_path / "files"))
+        assert result.returncode == 3, result.stderr
+        assert "the database failed" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "s3cret" not in result.stderr + result.stdout
+
+
+def without_files_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "KIOSK_CENTRAL_FILES"}
 
 
 def test_another_kind_of_url_is_named_and_refused(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from central.db import PlatformDB, _statements
-from central.schema import SCHEMA
+from central.db import PlatformDB
+from central.legacy_schema import SCHEMA
+from central.migrate import statements
 from contract.ids import uuid7
 from tests.queuetests.decide_helpers import RESIDENT_A, RESIDENT_B, pending_payload
 
@@ -34,7 +35,7 @@ def old_database(path: Path) -> list[dict[str, Any]]:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
     for version, script in SCHEMA[:3]:
-        for statement in _statements(script):
+        for statement in statements(script):
             conn.execute(statement)
         conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", [version])
     conn.execute(
@@ -91,11 +92,7 @@ def test_an_old_database_is_filed_and_keeps_its_cursors(tmp_path: Path) -> None:
         ]
         assert db.rows("SELECT score, month FROM ratings") == [(1, "2026-11")]
         with db.transaction() as tx:  # a change after the migration gets a later cursor
-            tx.execute(
-                "INSERT INTO feed_entries (terminal_id, case_id, event, at) "
-                "VALUES ('GD0106-017', ?, 'decided', 'now')",
-                [cases[1]["case_id"]],
-            )
+            tx.feed_entry("GD0106-017", cases[1]["case_id"], "decided", "now")
         newer, _ = db.feed(25, 10)
         assert [int(i["cursor"]) for i in newer] == [26]
     finally:
@@ -108,12 +105,12 @@ def test_an_old_database_is_filed_and_keeps_its_cursors(tmp_path: Path) -> None:
 
 
 def test_staff_calls_stored_before_their_table_are_filed(tmp_path: Path) -> None:
-    """Schema 4 stored a staff call as an unknown kind; migration 5 files it, once per call."""
+    """Schema 4 stored a staff call as an unknown kind; migration 0003 files it, once per call."""
     path = tmp_path / "central.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
     for version, script in SCHEMA[:4]:
-        for statement in _statements(script):
+        for statement in statements(script):
             conn.execute(statement)
         conn.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", [version])
     call = {

@@ -1,11 +1,13 @@
-"""The platform database's versioned migrations (SQLite). Applied in order, each in its own
-transaction, recorded in `schema_migrations`; a database migrated by a newer release is
-refused (`PlatformDB` checks `LATEST`).
+"""The platform database's migrations before the port to SQLAlchemy and Alembic (SQLite only),
+recorded in `schema_migrations` (versions 1 to 4).
+
+They are kept to bring a database of an earlier release up to schema 4, which is where the
+Alembic chain begins (`central/migrations/versions/0001_schema_4.py` makes the same schema on
+an empty database); `central.migrate` applies them and then hands over to Alembic. Nothing
+changes here any more: new migrations are Alembic revisions.
 """
 
 from __future__ import annotations
-
-from central.staff_calls import TABLE as STAFF_CALLS_TABLE
 
 SCHEMA = (
     (
@@ -303,6 +305,5 @@ SCHEMA = (
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
         """,
     ),
-    (5, STAFF_CALLS_TABLE),  # 呼叫工作人员 (central.staff_calls), backfilled from stored cases
 )
 LATEST = SCHEMA[-1][0]
