@@ -254,3 +254,50 @@ def test_a_check_decided_on_the_platform_reaches_the_resident(
         "waited_long",
         TERMINAL,
     )
+
+
+def test_a_check_rejected_on_the_platform_tells_the_resident_why(
+    platform: EmbeddedPlatform, kiosk: Kiosk
+) -> None:
+    db = str(platform.db_path)
+    flow = SessionFlow(FlowConfig())
+    flow.start()
+    started(kiosk, flow, Service.PENSION_CHECK)
+    flow.handle(ev.ConsentAnswered(False))
+    kiosk.run(flow, flow.handle(ev.StaffUnlocked("staff-01")))
+    [case_id] = kiosk.recorder.store.case_ids()
+    kiosk.sync()
+    assert central("users", "add", "li", "--role", "reviewer", "--db", db).returncode == 0
+    decided = central(
+        "review", "decide", case_id, "--decision", "not_verified", "--reason",
+        "identity_unconfirmed", "--reviewer", "li", "--db", db,
+    )  # fmt: skip
+    assert decided.returncode == 0, decided.stderr
+
+    # Link up: the platform's signed standing says why, and what to do (no certificate).
+    query = SessionFlow(FlowConfig())
+    started(kiosk, query, Service.QUERY)
+    view = query.view()
+    assert (view.outcome, view.reason, view.answered_by, view.can_print) == (
+        Outcome.NOT_VERIFIED,
+        "identity_unconfirmed",
+        "platform",
+        False,
+    )
+    # Link down: the refusal the sync brought says the same from the terminal's store.
+    kiosk.sync()
+    dead = PlatformClient("http://127.0.0.1:9", kiosk.recorder.keys, timeout_s=0.5)
+    try:
+        offline = ResidentLookup(
+            kiosk.recorder,
+            kiosk.recorder.store,
+            dead,
+            wire.ed25519_from_b64(kiosk.platform_key_b64),
+        ).lookup(Service.QUERY, RESIDENT)
+    finally:
+        dead.close()
+    assert (offline.outcome, offline.reason, offline.answered_by) == (
+        Outcome.NOT_VERIFIED,
+        "identity_unconfirmed",
+        "terminal",
+    )
