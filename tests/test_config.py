@@ -14,7 +14,7 @@ import pytest
 from config import DEFAULT_FILE, ConfigError, as_dict, load_settings, mask_url_password
 from config.settings import FlowSettings, Settings
 from kiosk.flow import FlowConfig, Step
-from kiosk.flow.model import DEFAULT_TIMEOUTS_S
+from kiosk.flow.model import DEFAULT_TIMEOUTS_S, SAME_TIME_AS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,9 @@ def test_example_terminal_file_is_valid() -> None:
 def test_flow_table_has_one_time_limit_per_timed_step_and_matches_the_flow() -> None:
     steps = {f.name for f in dataclasses.fields(FlowSettings)} - {"more_time_answer_s"}
     assert steps == {f"{step}_s" for step in DEFAULT_TIMEOUTS_S}
-    assert set(DEFAULT_TIMEOUTS_S) == set(Step) - {Step.IDLE}  # the welcome screen waits forever
+    # the welcome screen waits forever; the rating's reason runs the rating's own limit
+    assert set(DEFAULT_TIMEOUTS_S) == set(Step) - {Step.IDLE} - set(SAME_TIME_AS)
+    assert set(SAME_TIME_AS.values()) <= set(DEFAULT_TIMEOUTS_S)
     # the config defaults are the flow's own defaults
     assert FlowConfig.from_limits(FlowSettings()) == FlowConfig()
 
