@@ -18,3 +18,7 @@ class BundleRefused(CentralError):
 
 class ReplayedRequest(CentralError):
     """A signed request whose nonce was already seen."""
+
+
+class DowngradeRefused(CentralError):
+    """The platform never migrates its database down: a backup is restored instead."""

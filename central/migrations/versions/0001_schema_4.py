@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from central.errors import DowngradeRefused
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -324,4 +326,4 @@ def _append_only(table: str, message: str) -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the platform does not migrate down: restore a backup")
+    raise DowngradeRefused("the platform does not migrate down: restore a backup")

@@ -25,6 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from central.errors import DowngradeRefused
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -120,4 +122,4 @@ def _refuse_older_releases(bind: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the platform does not migrate down: restore a backup")
+    raise DowngradeRefused("the platform does not migrate down: restore a backup")

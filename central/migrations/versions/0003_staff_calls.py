@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from central import staff_calls
+from central.errors import DowngradeRefused
 from central.store import Tx
 
 revision = "0003"
@@ -41,4 +42,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("the platform does not migrate down: restore a backup")
+    raise DowngradeRefused("the platform does not migrate down: restore a backup")

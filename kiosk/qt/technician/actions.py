@@ -70,8 +70,9 @@ class Action:
         return self._busy
 
     def handle(self, intent: object) -> None:
-        """The technician pressed this action's button."""
-        raise NotImplementedError
+        """The technician pressed this action's button. Each action with `intents` answers
+        them here; one without (FactsReader, a speaker only) is never sent any."""
+        log.warning("%s does not answer %s: ignored", type(self).__name__, type(intent).__name__)
 
     def reset(self) -> None:
         """Technician mode was entered: nothing shows as running, nothing as said. A call
