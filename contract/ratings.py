@@ -14,11 +14,11 @@ A score of 1 or 2 is poor: the platform opens a follow-up (回访) for it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from contract.errors import ContractError
+from contract.record_fields import aware_time, printable_text, record_from
 
 RATING_KIND = "rating"
 POOR_AT_MOST = 2
@@ -37,6 +37,9 @@ PAYLOAD_FIELDS = frozenset(
 )
 
 
+OPTIONAL_FIELDS = frozenset({"reason"})
+
+
 class RatingError(ContractError):
     """A rating payload that is malformed (the message names the field, never the value)."""
 
@@ -51,11 +54,11 @@ class Rating:
     reason: str | None = None  # one of RATING_REASONS, only with a poor score
 
     def __post_init__(self) -> None:
-        _require(_text(self.service, 64), "service")
+        _require(printable_text(self.service, 64), "service")
         _require(type(self.score) is int and MIN_SCORE <= self.score <= MAX_SCORE, "score")
-        _require(_text(self.service_point, 64, allow_empty=True), "service_point")
-        _require(_text(self.terminal_id, 64), "terminal_id")
-        _require(_aware_time(self.rated_at), "rated_at")
+        _require(printable_text(self.service_point, 64, allow_empty=True), "service_point")
+        _require(printable_text(self.terminal_id, 64), "terminal_id")
+        _require(aware_time(self.rated_at) is not None, "rated_at")
         _require(self.reason is None or self.reason in RATING_REASONS, "reason")
         _require(self.reason is None or self.poor, "reason")
 
@@ -74,39 +77,9 @@ def rating_payload(**fields: Any) -> dict[str, Any]:
 
 def check_rating(payload: Any) -> Rating:
     """The rating in a case payload; RatingError names the first field that is wrong."""
-    if not isinstance(payload, dict):
-        raise RatingError("payload: not an object")
-    unknown = set(payload) - PAYLOAD_FIELDS
-    if unknown:
-        raise RatingError("payload: fields beyond a rating's (no personal data here)")
-    missing = sorted(PAYLOAD_FIELDS - {"reason"} - set(payload))
-    if missing:
-        raise RatingError(f"payload.{missing[0]}: missing")
-    try:
-        return Rating(**payload)
-    except TypeError:
-        raise RatingError("payload: malformed") from None
+    return record_from(payload, Rating, PAYLOAD_FIELDS, OPTIONAL_FIELDS, RatingError, "rating")
 
 
 def _require(condition: bool, field_name: str) -> None:
     if not condition:
         raise RatingError(f"payload.{field_name}: invalid")
-
-
-def _text(value: Any, max_chars: int, *, allow_empty: bool = False) -> bool:
-    return (
-        isinstance(value, str)
-        and (allow_empty or len(value) > 0)
-        and len(value) <= max_chars
-        and value.isprintable()
-    )
-
-
-def _aware_time(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 40:
-        return False
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return parsed.utcoffset() is not None

@@ -26,6 +26,7 @@ from typing import Any
 
 from contract.errors import ContractError
 from contract.ids import is_uuid7
+from contract.record_fields import aware_time, printable_text, record_from
 
 STAFF_CALL_KIND = "staff_call"
 OPEN, ANSWERED, CANCELLED, TIMED_OUT = "open", "answered", "cancelled", "timed_out"
@@ -68,10 +69,10 @@ class StaffCall:
 
     def __post_init__(self) -> None:
         _require(isinstance(self.call_id, str) and is_uuid7(self.call_id), "call_id")
-        _require(_text(self.service_point, 64, allow_empty=True), "service_point")
-        _require(_text(self.terminal_id, 64), "terminal_id")
+        _require(printable_text(self.service_point, 64, allow_empty=True), "service_point")
+        _require(printable_text(self.terminal_id, 64), "terminal_id")
         _require(isinstance(self.reason, str) and bool(REASON.match(self.reason)), "reason")
-        _require(_aware_time(self.called_at), "called_at")
+        _require(aware_time(self.called_at) is not None, "called_at")
         _require(self.outcome in OUTCOMES, "outcome")
         answered = self.outcome == ANSWERED
         given_up = self.outcome in (CANCELLED, TIMED_OUT)
@@ -102,17 +103,9 @@ def staff_call_payload(**fields: Any) -> dict[str, Any]:
 
 def check_staff_call(payload: Any) -> StaffCall:
     """The staff call in a case payload; StaffCallError names the first field that is wrong."""
-    if not isinstance(payload, dict):
-        raise StaffCallError("payload: not an object")
-    if set(payload) - PAYLOAD_FIELDS:
-        raise StaffCallError("payload: fields beyond a staff call's (no personal data here)")
-    missing = sorted(PAYLOAD_FIELDS - OPTIONAL_FIELDS - set(payload))
-    if missing:
-        raise StaffCallError(f"payload.{missing[0]}: missing")
-    try:
-        return StaffCall(**payload)
-    except TypeError:
-        raise StaffCallError("payload: malformed") from None
+    return record_from(
+        payload, StaffCall, PAYLOAD_FIELDS, OPTIONAL_FIELDS, StaffCallError, "staff call"
+    )
 
 
 def _require(condition: bool, field_name: str) -> None:
@@ -120,32 +113,9 @@ def _require(condition: bool, field_name: str) -> None:
         raise StaffCallError(f"payload.{field_name}: invalid")
 
 
-def _text(value: Any, max_chars: int, *, allow_empty: bool = False) -> bool:
-    return (
-        isinstance(value, str)
-        and (allow_empty or len(value) > 0)
-        and len(value) <= max_chars
-        and value.isprintable()
-    )
-
-
-def _parse(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.utcoffset() is not None else None
-
-
-def _aware_time(value: Any) -> bool:
-    return _parse(value) is not None
-
-
 def _time_or_none(value: Any, wanted: bool, called_at: str) -> bool:
     """Set (an aware time, not before the call) exactly when `wanted`, else None."""
     if not wanted:
         return value is None
-    at, called = _parse(value), _parse(called_at)
+    at, called = aware_time(value), aware_time(called_at)
     return at is not None and (called is None or at >= called)
