@@ -42,6 +42,16 @@ TECH_TEXT = {
     "diagnostics_running": "正在生成诊断包……",
     "diagnostics_done": "诊断包已导出到 {path}",
     "diagnostics_failed": "诊断包导出失败：{error}",
+    # The platform line: its answers held here (kiosk.technician.status.AnswersFigures).
+    "answers_roster_off": "已决定 {decided} 件，待平台决定 {awaiting} 件；人脸名单未启用",
+    "answers_roster_none": "已决定 {decided} 件，待平台决定 {awaiting} 件；还没有人脸名单",
+    "answers_roster_held": (
+        "已决定 {decided} 件，待平台决定 {awaiting} 件；人脸名单 {templates} 人（{kib} KiB）"
+    ),
+    "answers_roster_aged": (
+        "已决定 {decided} 件，待平台决定 {awaiting} 件；"
+        "人脸名单 {templates} 人（{kib} KiB），{days} 天前签发"
+    ),
 }
 
 

@@ -364,17 +364,37 @@
             <translation>Diagnostics bundle failed: {error}</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="105" />
+            <location filename="../../screens/pin_entry.py" line="46" />
+            <source>已决定 {decided} 件，待平台决定 {awaiting} 件；人脸名单未启用</source>
+            <translation>{decided} decided, {awaiting} awaiting the platform; face roster off (face.roster_file empty)</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="47" />
+            <source>已决定 {decided} 件，待平台决定 {awaiting} 件；还没有人脸名单</source>
+            <translation>{decided} decided, {awaiting} awaiting the platform; no face roster yet</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="49" />
+            <source>已决定 {decided} 件，待平台决定 {awaiting} 件；人脸名单 {templates} 人（{kib} KiB）</source>
+            <translation>{decided} decided, {awaiting} awaiting the platform; face roster {templates} templates ({kib} KiB)</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="52" />
+            <source>已决定 {decided} 件，待平台决定 {awaiting} 件；人脸名单 {templates} 人（{kib} KiB），{days} 天前签发</source>
+            <translation>{decided} decided, {awaiting} awaiting the platform; face roster {templates} templates ({kib} KiB), issued {days} d ago</translation>
+        </message>
+        <message>
+            <location filename="../../screens/pin_entry.py" line="115" />
             <source>取消</source>
             <translation>Cancel</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="125" />
+            <location filename="../../screens/pin_entry.py" line="135" />
             <source>技术员登录</source>
             <translation>Technician sign-in</translation>
         </message>
         <message>
-            <location filename="../../screens/pin_entry.py" line="166" />
+            <location filename="../../screens/pin_entry.py" line="176" />
             <source>请输入技术员密码</source>
             <translation>Enter the technician PIN</translation>
         </message>

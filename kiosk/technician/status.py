@@ -11,6 +11,7 @@ import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,28 +163,69 @@ def export_folder(data_dir: Path, mounts: Sequence[Path] | None = None) -> Path:
 
 
 # -- the platform's answers --------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswersFigures:
+    """The platform's answers held here: decision counts and the face roster."""
+
+    decided: int
+    awaiting: int
+    roster: str  # "off" (face.roster_file empty), "none" (not fetched yet) or "held"
+    templates: int = 0
+    kib: int = 0
+    age_days: float | None = None  # since the roster was issued; None when unknown
+
+    def fields(self) -> dict[str, object]:
+        """The figures as the messages name them (`days` with one decimal)."""
+        days = "" if self.age_days is None else f"{self.age_days:.1f}"
+        return {
+            "decided": self.decided,
+            "awaiting": self.awaiting,
+            "templates": self.templates,
+            "kib": self.kib,
+            "days": days,
+        }
+
+
+def answers_figures(
+    figures: Mapping[str, Any], now: dt.datetime, roster_on: bool = True
+) -> AnswersFigures:
+    """From `offline_queue.answers.read_answers_status`."""
+    decided, awaiting = int(figures["decided"]), int(figures["awaiting_decision"])
+    roster = figures.get("roster")
+    if not roster_on:
+        return AnswersFigures(decided, awaiting, "off")
+    if not roster:
+        return AnswersFigures(decided, awaiting, "none")
+    return AnswersFigures(
+        decided,
+        awaiting,
+        "held",
+        templates=int(roster["templates"]),
+        kib=round(roster.get("bytes", 0) / 1024),
+        age_days=roster_age_days(roster.get("issued_at"), now),
+    )
+
+
 def answers_summary(
     figures: Mapping[str, Any], now: dt.datetime, roster_on: bool = True
 ) -> tuple[str, str]:
-    """(Chinese, English) words for the decision counts and the roster held, from
-    `offline_queue.answers.read_answers_status`: "已决定 3 件，待平台决定 2 件；人脸名单
-    120 人，1.2 天前签发" / "3 decided, 2 awaiting the platform; face roster 120 templates,
-    issued 1.2 d ago"."""
-    decided, awaiting = figures["decided"], figures["awaiting_decision"]
-    zh = f"已决定 {decided} 件，待平台决定 {awaiting} 件；"
-    en = f"{decided} decided, {awaiting} awaiting the platform; "
-    roster = figures.get("roster")
-    if not roster_on:
+    """(Chinese, English) words for the decision counts and the roster held, for the
+    self-test (the technician panel translates its own: screens/pin_entry.py TECH_TEXT):
+    "已决定 3 件，待平台决定 2 件；人脸名单 120 人（9 KiB），1.2 天前签发" / "3 decided, 2
+    awaiting the platform; face roster 120 templates (9 KiB), issued 1.2 d ago"."""
+    held = answers_figures(figures, now, roster_on)
+    f = held.fields()
+    zh = f"已决定 {held.decided} 件，待平台决定 {held.awaiting} 件；"
+    en = f"{held.decided} decided, {held.awaiting} awaiting the platform; "
+    if held.roster == "off":
         return zh + "人脸名单未启用", en + "face roster off (face.roster_file empty)"
-    if not roster:
+    if held.roster == "none":
         return zh + "还没有人脸名单", en + "no face roster yet"
-    age = roster_age_days(roster.get("issued_at"), now)
-    when_zh = "" if age is None else f"，{age:.1f} 天前签发"
-    when_en = "" if age is None else f", issued {age:.1f} d ago"
-    size = roster.get("bytes", 0) / 1024
+    when_zh = "" if held.age_days is None else f"，{f['days']} 天前签发"
+    when_en = "" if held.age_days is None else f", issued {f['days']} d ago"
     return (
-        zh + f"人脸名单 {roster['templates']} 人（{size:.0f} KiB）{when_zh}",
-        en + f"face roster {roster['templates']} templates ({size:.0f} KiB){when_en}",
+        zh + f"人脸名单 {held.templates} 人（{held.kib} KiB）{when_zh}",
+        en + f"face roster {held.templates} templates ({held.kib} KiB){when_en}",
     )
 
 

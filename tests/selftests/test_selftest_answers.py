@@ -16,6 +16,7 @@ from config.settings import FaceSettings
 from contract.decisions import DecidedBy, Decision, Reason, Verdict, sign_decision
 from kiosk.cli import main as kiosk_main
 from kiosk.qt.technician.facts import answers_line
+from kiosk.qt.technician.view import answers_text
 from kiosk.selftest import run_checks
 from kiosk.selftest.local import ANSWERS
 from offline_queue.answers import VerifiedDecision, read_answers_status
@@ -74,10 +75,20 @@ def test_answers_part_counts_decisions_and_ages_the_roster(
         # While the kiosk holds the store open: the self-test reads it read-only.
         figures = read_answers_status(data / "queue.db")
         assert (figures["decided"], figures["awaiting_decision"]) == (1, 1)
-        line = answers_line(store, dt.datetime.now(dt.UTC), roster_on=True)
-    assert "1 decided, 1 awaiting the platform" in line
-    assert "face roster 120 templates (300 KiB), issued 2.5 d ago" in line
-    assert "人脸名单 120 人" in line
+        held = answers_line(store, dt.datetime.now(dt.UTC), roster_on=True)
+    assert held is not None
+    assert (held.decided, held.awaiting, held.roster, held.templates, held.kib) == (
+        1,
+        1,
+        "held",
+        120,
+        300,
+    )
+    # The panel's words (its own translated messages; no translator here: Chinese).
+    assert (
+        answers_text(held)
+        == "已决定 1 件，待平台决定 1 件；人脸名单 120 人（300 KiB），2.5 天前签发"
+    )
 
     config = tmp_path / "terminal.toml"
     config.write_text(f'[terminal]\ndata_dir = "{data}"\n', encoding="utf-8")

@@ -198,3 +198,19 @@ def test_english_technician_panel_shows_no_chinese(
     ]
     assert len(shown) > 8
     assert [t for t in shown if HAN.search(t)] == []
+
+
+def test_the_panels_platform_answers_line_is_translated(
+    qapp: QApplication, translated: Path
+) -> None:
+    from kiosk.qt.technician.view import answers_text
+    from kiosk.technician.status import AnswersFigures
+
+    held = AnswersFigures(3, 2, "held", templates=120, kib=300, age_days=1.25)
+    install_translator(qapp, "en", folder=translated, strict=True)
+    assert answers_text(held) == (
+        "3 decided, 2 awaiting the platform; face roster 120 templates (300 KiB), issued 1.2 d ago"
+    )
+    assert answers_text(AnswersFigures(0, 0, "none")) == (
+        "0 decided, 0 awaiting the platform; no face roster yet"
+    )

@@ -141,8 +141,8 @@ def test_gesture_and_pin_open_the_panel_with_live_states(qtbot, runtime: KioskRu
         assert devices["card_reader"].ok
         assert devices["platform"].state == "online"
         # The platform's answers: counts, and the roster the sync fetched (empty here).
-        assert "0 decided, 0 awaiting the platform" in devices["platform"].detail
-        assert "face roster 0 templates" in devices["platform"].detail
+        assert "已决定 0 件，待平台决定 0 件" in devices["platform"].detail
+        assert "人脸名单 0 人" in devices["platform"].detail
 
     qtbot.waitUntil(live, timeout=WAIT_MS)
     view = tech(rt).view()

@@ -44,7 +44,7 @@ class Facts:
     kept_count: int = 0
     kept_list: tuple[KeptRow, ...] = ()  # the newest KEPT_LIST_SHOWN, newest first
     last_printer_status: str = ""  # what the last print job met ("" before any)
-    answers: str = ""  # decisions received / awaiting, the face roster's size and age
+    answers: status.AnswersFigures | None = None  # decisions, the face roster (None: unread)
 
 
 def collect(
@@ -87,16 +87,16 @@ def collect(
     )
 
 
-def answers_line(store: CaseStore, now: dt.datetime, roster_on: bool) -> str:
-    """The platform line's detail: "已决定 3 件，待平台决定 2 件；人脸名单 … / 3 decided, …"
-    (both languages, as the self-test says it: these words are not in screens/ yet)."""
+def answers_line(
+    store: CaseStore, now: dt.datetime, roster_on: bool
+) -> status.AnswersFigures | None:
+    """The platform line's figures: decisions received and awaited, the face roster held."""
     try:
         figures = read_answers_status(store.path)
     except StoreError as exc:
         log.warning("technician view: cannot read the platform's answers: %s", exc)
-        return ""
-    zh, en = status.answers_summary(figures, now, roster_on)
-    return f"{zh} / {en}"
+        return None
+    return status.answers_figures(figures, now, roster_on)
 
 
 def sync_mark(store: CaseStore) -> SyncMark:

@@ -14,6 +14,7 @@ from devices.card_reader.base import ReaderState
 from devices.printer.base import PRINTABLE, PrinterStatus
 from kiosk.qt.controller import KioskController, frame_to_qimage
 from kiosk.qt.technician.facts import Facts
+from kiosk.technician.status import AnswersFigures
 from offline_queue.sync import SyncWorker
 from screens.code_entry import REGISTER_TEXT
 from screens.pin_entry import TECH_TEXT
@@ -37,6 +38,16 @@ def text(key: str, **fields: object) -> str:
     """One of the technician's messages (screens/pin_entry.py TECH_TEXT, screens/technician.py
     REPRINT_TEXT, screens/code_entry.py REGISTER_TEXT), translated."""
     return tr(MESSAGES[key]).format(**fields)
+
+
+def answers_text(held: AnswersFigures | None) -> str:
+    """The platform line's detail, translated: decision counts and the face roster."""
+    if held is None:
+        return ""
+    key = f"answers_roster_{held.roster}"
+    if held.roster == "held" and held.age_days is not None:
+        key = "answers_roster_aged"
+    return text(key, **held.fields())
 
 
 # -- on the GUI thread -------------------------------------------------------------------------
@@ -110,7 +121,7 @@ class DeviceStates(QObject):
             "platform": DeviceLine(
                 PLATFORM_STATE[online] if self._sync is not None else "off",
                 online is True,
-                facts.answers,
+                answers_text(facts.answers),
             ),
         }
 
