@@ -135,7 +135,11 @@ def test_a_stalled_source_is_reported_not_waited_on(
         closer.start()
         camera.close()
         closer.join()
-    assert delivered >= 5
+    # Frames came before the silence (the stall is not a source that never started). How
+    # many reads saw one depends on scheduling: the camera hands over only the newest frame
+    # (test_a_slow_reader_gets_the_newest_frame_not_a_queue), so 10 frames written at once
+    # may be read as 2 when the machine is busy (seen in CI: 2).
+    assert delivered >= 1
 
 
 def test_a_missing_device_fails_to_open() -> None:
