@@ -127,6 +127,20 @@ def started(kiosk: Kiosk, flow: SessionFlow, service: Service) -> list[cmd.Comma
     return kiosk.run(flow, flow.handle(ev.Confirmed(True)))
 
 
+def asked_with_the_link_down(kiosk: Kiosk) -> ev.LookupDone:
+    """查询认证结果 with a platform address nobody answers on: the terminal answers."""
+    dead = PlatformClient("http://127.0.0.1:9", kiosk.recorder.keys, timeout_s=0.5)
+    try:
+        return ResidentLookup(
+            kiosk.recorder,
+            kiosk.recorder.store,
+            dead,
+            wire.ed25519_from_b64(kiosk.platform_key_b64),
+        ).lookup(Service.QUERY, RESIDENT)
+    finally:
+        dead.close()
+
+
 def of(commands: list[cmd.Command], kind: type) -> list:
     return [c for c in commands if isinstance(c, kind)]
 
@@ -182,16 +196,7 @@ def test_a_check_decided_on_the_platform_reaches_the_resident(
     kiosk.sync()
     [held] = [d for d in kiosk.recorder.store.decisions() if d.case_id == case_id]
     assert (held.verdict, held.decided_by) == ("verified", "review")
-    dead = PlatformClient("http://127.0.0.1:9", kiosk.recorder.keys, timeout_s=0.5)
-    try:
-        offline = ResidentLookup(
-            kiosk.recorder,
-            kiosk.recorder.store,
-            dead,
-            wire.ed25519_from_b64(kiosk.platform_key_b64),
-        ).lookup(Service.QUERY, RESIDENT)
-    finally:
-        dead.close()
+    offline = asked_with_the_link_down(kiosk)
     assert (offline.outcome, offline.answered_by) == (Outcome.VERIFIED, "terminal")
 
     # 4. The resident asks again, link up: approved, and the certificate prints there and then.
@@ -286,16 +291,7 @@ def test_a_check_rejected_on_the_platform_tells_the_resident_why(
     )
     # Link down: the refusal the sync brought says the same from the terminal's store.
     kiosk.sync()
-    dead = PlatformClient("http://127.0.0.1:9", kiosk.recorder.keys, timeout_s=0.5)
-    try:
-        offline = ResidentLookup(
-            kiosk.recorder,
-            kiosk.recorder.store,
-            dead,
-            wire.ed25519_from_b64(kiosk.platform_key_b64),
-        ).lookup(Service.QUERY, RESIDENT)
-    finally:
-        dead.close()
+    offline = asked_with_the_link_down(kiosk)
     assert (offline.outcome, offline.reason, offline.answered_by) == (
         Outcome.NOT_VERIFIED,
         "identity_unconfirmed",
