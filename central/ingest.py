@@ -3,12 +3,13 @@
 1. Every case is checked on its own (shape, key, signature, payload): a malformed one is
    rejected with its reason and the others go on.
 2. Its attachments are written to the attachment store and synced, before the transaction.
-3. In the transaction: the cases already held are looked up (a resend is a `duplicate`, the
-   same id with other content a conflict); the new ones are inserted with
-   `ON CONFLICT DO NOTHING`, so two workers storing the same resent case at once store it
-   once (the second waits for the first's commit, then finds it there); then their
-   attachments, certificates, filing (`central.intake`) and feed entries, each one
-   multi-row statement. The feed entries are numbered last, at commit (`central.store`).
+3. In the transaction: the cases are inserted with `ON CONFLICT DO NOTHING RETURNING`, so
+   two workers storing the same resent case at once store it once (the second waits for the
+   first's commit, then finds it there); only the cases not stored now are looked up (a
+   resend is a `duplicate`, the same id with other content a conflict), so a batch of new
+   cases costs no lookup; then the stored cases' attachments, certificates, filing
+   (`central.intake`) and feed entries, each one multi-row statement. The feed entries are
+   numbered last, at commit (`central.store`).
 """
 
 from __future__ import annotations
@@ -65,12 +66,10 @@ def ingest(
     new_work, held = False, {}
     if valid:
         with store.transaction() as tx:
-            held = _held(tx, terminal.terminal_id, list(valid))
-            fresh = {cid: found for cid, found in valid.items() if cid not in held}
-            stored = _insert_cases(tx, terminal, fresh, source)
-            if len(stored) < len(fresh):  # another worker stored some meanwhile
-                held |= _held(tx, terminal.terminal_id, [c for c in fresh if c not in stored])
-            new_work = _file(tx, terminal, {c: fresh[c][0] for c in stored}, stored, files)
+            stored = _insert_cases(tx, terminal, valid, source)
+            # Not stored now: stored before (a resend), or by another worker meanwhile.
+            held = _held(tx, terminal.terminal_id, [c for c in valid if c not in stored])
+            new_work = _file(tx, terminal, {c: valid[c][0] for c in stored}, stored, files)
     first_digest: dict[str, str] = {}  # case id -> digest of its first copy answered here
     results = [
         one if isinstance(one, IngestResult) else _outcome(*one, held, first_digest)
@@ -165,9 +164,11 @@ def _file(
         if (certificate := case_certificate(case)) is not None
     ]
     if found:
-        tx.execute(tx.insert(certificates).on_conflict_do_nothing(), found)
+        tx.insert_many(tx.insert(certificates).on_conflict_do_nothing(), found)
     filing = Filing()
-    point = terminal_service_point(tx, tid)
+    point = terminal.service_point
+    if point is None:  # not read with the terminal's key
+        point = terminal_service_point(tx, tid)
     for cid, case in new.items():
         filing.add(tid, case, stored[cid], point)
         tx.feed_entry(tid, cid, "received", stored[cid])

@@ -83,7 +83,7 @@ def add_jobs(tx: Tx, work: list[tuple[str, str, str]]) -> None:
             "created_ts": statement.excluded.created_ts,
         },
     )
-    tx.execute(
+    tx.insert_many(  # one job per (kind, terminal, subject) in `work`: no key twice
         statement,
         [
             {"kind": k, "terminal_id": t, "subject": s, "created_at": at, "created_ts": ts}
@@ -116,11 +116,11 @@ class Filing:
     def write(self, tx: Tx) -> bool:
         """Store what was filed; True when the decide worker has new work."""
         if self.checks:
-            tx.execute(tx.insert(case_checks).on_conflict_do_nothing(), self.checks)
+            tx.insert_many(tx.insert(case_checks).on_conflict_do_nothing(), self.checks)
         if self.ratings:
-            tx.execute(tx.insert(ratings).on_conflict_do_nothing(), self.ratings)
+            tx.insert_many(tx.insert(ratings).on_conflict_do_nothing(), self.ratings)
         if self.followups:
-            tx.execute(tx.insert(followups).on_conflict_do_nothing(), self.followups)
+            tx.insert_many(tx.insert(followups).on_conflict_do_nothing(), self.followups)
         staff_calls.write_calls(tx, self.calls)
         add_jobs(tx, self.work)
         return bool(self.work)

@@ -47,6 +47,8 @@ class Terminal:
     terminal_id: str
     key_id: str
     public_key: Ed25519PublicKey
+    # The service point the platform knows it at, when read with it (None: not read).
+    service_point: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def revoke_terminal(store: Store, terminal_id: str) -> int:
 def terminal_by_key(store: Store, key_id: str) -> Terminal | None:
     """The active terminal whose current, unrevoked key this is."""
     rows = store.rows(
-        sa.select(terminals.c.terminal_id, terminals.c.public_key)
+        sa.select(terminals.c.terminal_id, terminals.c.public_key, terminals.c.service_point)
         .join(terminal_keys, terminal_keys.c.key_id == terminals.c.key_id)
         .where(
             terminals.c.key_id == key_id,
@@ -236,7 +238,8 @@ def terminal_by_key(store: Store, key_id: str) -> Terminal | None:
     )
     if not rows:
         return None
-    return Terminal(rows[0][0], key_id, wire.ed25519_from_b64(rows[0][1]))
+    terminal_id, public_key, point = rows[0]
+    return Terminal(terminal_id, key_id, wire.ed25519_from_b64(public_key), point or "")
 
 
 def service_point(store: Store, terminal_id: str) -> str:
@@ -324,16 +327,15 @@ class Nonces:
         self._last_sweep = 0.0
 
     def use(self, key_id: str, nonce: str) -> None:
+        """Record the nonce; ReplayedRequest if this key used it before (the primary key
+        decides, so two workers given the same request accept it once)."""
         now = time.time()
+        if now - self._last_sweep > NONCE_SWEEP_S:
+            self._last_sweep = now
+            self._store.write_one(sa.delete(nonces).where(nonces.c.expires_ts < now))
         try:
-            with self._store.transaction() as tx:
-                if now - self._last_sweep > NONCE_SWEEP_S:
-                    self._last_sweep = now
-                    tx.execute(sa.delete(nonces).where(nonces.c.expires_ts < now))
-                tx.execute(
-                    sa.insert(nonces).values(
-                        key_id=key_id, nonce=nonce, expires_ts=now + NONCE_TTL_S
-                    )
-                )
+            self._store.write_one(
+                sa.insert(nonces).values(key_id=key_id, nonce=nonce, expires_ts=now + NONCE_TTL_S)
+            )
         except sa.exc.IntegrityError:
             raise ReplayedRequest("this request was already received") from None

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg import RawCursor
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -122,6 +123,21 @@ class Tx:
             return pg_dialect.insert(table)
         return sqlite_dialect.insert(table)
 
+    def insert_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """A many-row `INSERT ... ON CONFLICT`; on PostgreSQL as multi-row statements, not
+        one per row.
+
+        SQLAlchemy batches an ON CONFLICT insert into multi-row statements only when it
+        returns something, so this one returns its table's first key column (and drops it).
+        With DO UPDATE, no two rows may share a key: PostgreSQL refuses to update a row
+        twice in one statement."""
+        if rows and self.dialect != "postgresql":  # SQLite's executemany is fast as it is
+            self.conn.execute(statement, rows)
+        elif rows:
+            table = statement.table
+            key = next(iter(table.primary_key.columns or table.columns))
+            self.conn.execute(statement.returning(key), rows).all()
+
     def feed_entry(
         self,
         terminal_id: str,
@@ -140,22 +156,57 @@ class Tx:
         row lock is held until commit) and store the entries with them."""
         if not self._feed:
             return
-        count = len(self._feed)
-        last = self.conn.execute(
-            sa.update(feed_position)
-            .where(feed_position.c.id == 1)
-            .values(last=feed_position.c.last + count)
-            .returning(feed_position.c.last)
-        ).scalar_one()
-        first = int(last) - count + 1
-        self.conn.execute(
-            sa.insert(feed_entries),
-            [{"seq": first + n, **row} for n, (row, _) in enumerate(self._feed)],
-        )
+        if self.dialect == "postgresql":
+            first = self._number_in_one_statement()
+        else:
+            count = len(self._feed)
+            last = self.conn.execute(
+                sa.update(feed_position)
+                .where(feed_position.c.id == 1)
+                .values(last=feed_position.c.last + count)
+                .returning(feed_position.c.last)
+            ).scalar_one()
+            first = int(last) - count + 1
+            self.conn.execute(
+                sa.insert(feed_entries),
+                [{"seq": first + n, **row} for n, (row, _) in enumerate(self._feed)],
+            )
         for n, (_, then) in enumerate(self._feed):
             if then is not None:
                 then(first + n)
         self._feed.clear()
+
+    def _number_in_one_statement(self) -> int:
+        """PostgreSQL: take the positions and store the entries in one statement (the
+        counter's UPDATE in a CTE holds its row lock until commit, as above); the first
+        position taken."""
+        rows = [row for row, _ in self._feed]
+        taken = self.conn.execute(
+            _NUMBER_FEED_ENTRIES,
+            {
+                "count": len(rows),
+                **{f"{name}s": [row[name] for row in rows] for name in FEED_ENTRY_FIELDS},
+            },
+        )
+        return min(int(seq) for (seq,) in taken)
+
+
+FEED_ENTRY_FIELDS = ("terminal_id", "case_id", "event", "at")
+_NUMBER_FEED_ENTRIES = sa.text(
+    """
+    WITH taken AS (
+        UPDATE feed_position SET last = last + :count WHERE id = 1 RETURNING last
+    )
+    INSERT INTO feed_entries (seq, terminal_id, case_id, event, at)
+    SELECT taken.last - :count + entry.n, entry.terminal_id, entry.case_id, entry.event,
+           entry.at
+    FROM taken, unnest(
+        CAST(:terminal_ids AS text[]), CAST(:case_ids AS text[]),
+        CAST(:events AS text[]), CAST(:ats AS text[])
+    ) WITH ORDINALITY AS entry(terminal_id, case_id, event, at, n)
+    RETURNING seq
+    """
+)
 
 
 @dataclass
@@ -177,7 +228,11 @@ class Store:
                 # the server dropped fails one statement, and SQLAlchemy then replaces the
                 # whole pool; terminals resend what was refused.
                 pool_recycle=POOL_RECYCLE_S,
-                connect_args={"application_name": "kiosk-central"},
+                # PostgreSQL's own `$1` placeholders, sent as they are (psycopg's RawCursor):
+                # with `%(name)s` ones, psycopg re-parses every long multi-row INSERT, which
+                # cost a worker more CPU than the rows' SQL itself.
+                paramstyle="numeric_dollar",
+                connect_args={"application_name": "kiosk-central", "cursor_factory": RawCursor},
             )
             # A many-row INSERT goes as multi-row INSERTs (SQLAlchemy's "insertmanyvalues"),
             # not one statement per row: psycopg's per-row sends cost the worker more CPU
@@ -205,6 +260,17 @@ class Store:
             tx = Tx(conn)
             yield tx
             tx.number_feed_entries()
+
+    def write_one(self, statement: Any, params: Any = None) -> None:
+        """One write statement that is a transaction of its own. On PostgreSQL it is sent
+        alone (the server commits it as one transaction: no BEGIN and COMMIT round trips);
+        on SQLite it is written as `transaction()` writes."""
+        if not self.target.postgresql:
+            with self.transaction() as tx:
+                tx.execute(statement, params)
+            return
+        with self._reader.connect() as conn:
+            conn.execute(statement, params)
 
     def rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         """The rows of one statement (a read)."""
