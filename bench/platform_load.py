@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/platform_load.py [--db PATH|URL] [--workers N]
     .venv/bin/python bench/platform_load.py --compare   # SQLite 1 worker, PostgreSQL 1, 2, 4
+    .venv/bin/python bench/platform_load.py --compare --feed rescan
 
 Each run starts `kiosk-central serve --db DB --workers N` in a child process. Its terminals
 come in through the real flow: `kiosk-central terminals add` makes each one's code, and each
@@ -9,19 +10,24 @@ registers its own Ed25519 key over HTTP (from its own address, as behind the rev
 `--forwarded-allow-ips 127.0.0.1` and `X-Forwarded-For`, so the per-address registration
 limit counts each terminal). Then, timed, every terminal posts its batches of signed cases
 (~20 KB face each) on its own thread and HTTP session, one batch after another, while a feed
-reader with a `feed` token (`kiosk-central tokens add`) pages through the pull feed from the
-start in pages of 1000, and from the start again at the first page that is not full. The
+consumer with a `feed` token (`kiosk-central tokens add`) follows the pull feed's cursor
+from the start in pages of 1000, as the systems behind the platform do: at once after a full
+page, a quarter second later otherwise. (`--feed rescan` reads the whole feed from the start
+again and again at full pace instead: a stress that takes CPU from ingest, differently with
+one process than with several.) Once ingest is over the whole feed is read once more, timed:
+the feed's rate without ingest, and the check that it holds every accepted case once. The
 cases are made and signed before the timed phase; each request is signed when it is sent
 (its signature carries the time and a nonce).
 
 JSON keys, per run (`runs`): `backend`, `workers`, `status` (ok, failed, or the one below);
 `ingest` (`cases_per_s` over the timed phase, `accepted`/`duplicate`/`rejected` counts,
-`request_errors`, `latency_ms` p50/p99/max of each batch's round trip); `feed`
-(`cases_per_s` over the timed phase, `cases_per_busy_s` per second of page round trips,
-`page_p50_ms`; `complete`, `missing`, `duplicates`: a read after the run holds every
-accepted case exactly once); `server_memory_mb` (RSS of the serve process and its workers,
-summed: `peak`, `end`, `processes`; `database_peak` for PostgreSQL); `cpu` (CPU seconds over
-the timed phase of the server, of PostgreSQL and of this load generator;
+`request_errors`, `latency_ms` p50/p99/max of each batch's round trip); `feed` (`mode`;
+`cases_per_s` over the timed phase, `cases_per_busy_s` per second of page round trips,
+`page_p50_ms`; following, `lag_ms` p50/p99/max from a terminal's answer to the consumer's
+page; `after_ingest_cases_per_s`; `complete`, `missing`, `duplicates`: the read after the
+run holds every accepted case exactly once); `server_memory_mb` (RSS of the serve process
+and its workers, summed: `peak`, `end`, `processes`; `database_peak` for PostgreSQL); `cpu`
+(CPU seconds over the timed phase of the server, of PostgreSQL and of this load generator;
 `cases_per_platform_cpu_s`, cases per CPU second of server plus database: the per-core
 figure to project from; `per_core_busy_percent`, every process on the machine); `load_avg`
 (before, after); `server_exit_code` (-15: uvicorn stopped gracefully on SIGTERM and ended by
@@ -78,6 +84,7 @@ from offline_queue.sample_cases import demo_payload, face_jpeg  # noqa: E402
 UNSUPPORTED = "backend not supported yet"
 START_TIMEOUT_S = 60
 FEED_PAGE = 1000  # the feed's largest page
+FOLLOW_POLL_S = 0.25  # a following consumer, at the end of the feed, asks again after this
 COMPARISON = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4))
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -276,6 +283,7 @@ class SendLog:
     latencies_s: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    accepted_at: dict[str, float] = field(default_factory=dict)  # "terminal/case" -> answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -300,10 +308,24 @@ def send_all(url: str, terminal: SimTerminal, start: threading.Barrier, out: Sen
                 with out.lock:
                     out.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
                 continue
+            answered = time.perf_counter()
             with out.lock:
                 out.latencies_s.append(elapsed)
                 for result in results:
                     out.statuses[result["status"]] = out.statuses.get(result["status"], 0) + 1
+                    if result["status"] == "accepted":
+                        out.accepted_at[f"{terminal.terminal_id}/{result['case_id']}"] = answered
+
+
+def feed_page(
+    session: requests.Session, url: str, headers: dict[str, str], after: str | None
+) -> tuple[list[str], str | None]:
+    """One page of the pull feed after `after` (the start if None): case ids, and the cursor."""
+    params: dict[str, Any] = {"limit": FEED_PAGE, **({"after": after} if after else {})}
+    answer = session.get(f"{url}/api/v1/cases", params=params, headers=headers, timeout=60)
+    answer.raise_for_status()
+    page = answer.json()
+    return [f"{item['terminal_id']}/{item['case_id']}" for item in page["items"]], page["next"]
 
 
 def read_feed(url: str, headers: dict[str, str], after: str | None = None) -> Iterator[list[str]]:
@@ -311,20 +333,62 @@ def read_feed(url: str, headers: dict[str, str], after: str | None = None) -> It
     with requests.Session() as session:
         cursor = after
         while True:
-            params: dict[str, Any] = {"limit": FEED_PAGE, **({"after": cursor} if cursor else {})}
-            answer = session.get(f"{url}/api/v1/cases", params=params, headers=headers, timeout=60)
-            answer.raise_for_status()
-            page = answer.json()
-            if not page["items"]:
+            ids, last = feed_page(session, url, headers, cursor)
+            if not ids:
                 return
-            yield [f"{item['terminal_id']}/{item['case_id']}" for item in page["items"]]
-            cursor = page["next"]
+            yield ids
+            cursor = last
 
 
-def feed_while(url: str, headers: dict[str, str], stop: threading.Event) -> dict[str, Any]:
-    """Read the whole feed again and again from the start until `stop`: its rate under load.
-    A pass ends at the first page that is not full: a reader that followed the tail would
-    measure only the ingest rate."""
+def feed_follow(url: str, headers: dict[str, str], stop: threading.Event) -> dict[str, Any]:
+    """A consumer as the systems behind the platform run one: it follows the cursor from the
+    start, asks again at once after a full page and after `FOLLOW_POLL_S` otherwise. Its
+    rate is what a consumer gets while ingest runs; `lag_ms` (worked out after the run, from
+    `seen_at`) how long after a terminal had its answer the case reached the consumer."""
+    got, page_s, seen_at = 0, [], {}
+    began = time.perf_counter()
+    cursor: str | None = None
+    with requests.Session() as session:
+        while not stop.is_set():
+            asked = time.perf_counter()
+            ids, last = feed_page(session, url, headers, cursor)
+            now = time.perf_counter()
+            for key in ids:
+                seen_at[key] = now
+            if ids:
+                page_s.append(now - asked)
+                got, cursor = got + len(ids), last
+            if len(ids) < FEED_PAGE:
+                stop.wait(FOLLOW_POLL_S)
+    elapsed = time.perf_counter() - began
+    return {
+        "mode": "follow",
+        "cases_read": got,
+        "pages": len(page_s),
+        "cases_per_s": round(got / elapsed, 1),
+        "cases_per_busy_s": round(got / sum(page_s), 1) if page_s else None,
+        "page_p50_ms": round(statistics.median(page_s) * 1000, 1) if page_s else None,
+        "seen_at": seen_at,
+    }
+
+
+def feed_lag(seen_at: dict[str, float], accepted_at: dict[str, float]) -> dict[str, Any]:
+    """From a terminal's answer to the consumer's page (0 when the page came first)."""
+    lags = [max(0.0, seen_at[k] - at) * 1000 for k, at in accepted_at.items() if k in seen_at]
+    if not lags:
+        return {"cases": 0}
+    return {
+        "cases": len(lags),
+        "p50": round(percentile(lags, 0.5), 1),
+        "p99": round(percentile(lags, 0.99), 1),
+        "max": round(max(lags), 1),
+    }
+
+
+def feed_rescan(url: str, headers: dict[str, str], stop: threading.Event) -> dict[str, Any]:
+    """Read the whole feed again and again from the start until `stop` (`--feed rescan`): the
+    feed's rate at full pace while ingest runs, taking CPU from ingest as it goes. A pass
+    ends at the first page that is not full."""
     got, pages, page_s = 0, 0, []  # page_s: each page that brought cases, its round trip
     began = time.perf_counter()
     while not stop.is_set():
@@ -340,6 +404,7 @@ def feed_while(url: str, headers: dict[str, str], stop: threading.Event) -> dict
             stop.wait(0.05)
     elapsed = time.perf_counter() - began
     return {
+        "mode": "rescan",
         "cases_read": got,
         "pages": pages,
         "cases_per_s": round(got / elapsed, 1),
@@ -370,7 +435,11 @@ class Sampler:
 
 
 def timed_phase(
-    server: Server, terminals: list[SimTerminal], feed: dict[str, str], db_pid: int | None
+    server: Server,
+    terminals: list[SimTerminal],
+    feed: dict[str, str],
+    db_pid: int | None,
+    feed_mode: str,
 ) -> dict[str, Any]:
     out, stop_feed = SendLog(), threading.Event()
     start = threading.Barrier(len(terminals) + 1)
@@ -379,8 +448,9 @@ def timed_phase(
         for t in terminals
     ]
     feed_result: dict[str, Any] = {}
+    read = feed_follow if feed_mode == "follow" else feed_rescan
     reader = threading.Thread(
-        target=lambda: feed_result.update(feed_while(server.url, feed, stop_feed)), daemon=True
+        target=lambda: feed_result.update(read(server.url, feed, stop_feed)), daemon=True
     )
     for thread in senders:
         thread.start()
@@ -405,6 +475,8 @@ def timed_phase(
     server_s, db_s = cpu1 - cpu0, db1 - db0
     loadgen_s = (own1.ru_utime + own1.ru_stime) - (own0.ru_utime + own0.ru_stime)
     ms = [s * 1000 for s in out.latencies_s] or [float("nan")]
+    if "seen_at" in feed_result:
+        feed_result["lag_ms"] = feed_lag(feed_result.pop("seen_at"), out.accepted_at)
     return {
         "ingest": {
             "cases_per_s": round(accepted / wall_s, 1),
@@ -448,12 +520,13 @@ class Shape:
     terminals: int
     batches: int
     batch_size: int
+    feed: str = "follow"  # the feed reader while ingest runs: follow | rescan
 
 
 def run_once(
     db: str, backend: str, workers: int, shape: Shape, db_pid: int | None
 ) -> dict[str, Any]:
-    head: dict[str, Any] = {"backend": backend, "workers": workers}
+    head: dict[str, Any] = {"backend": backend, "workers": workers, "feed_mode": shape.feed}
     try:
         return {**head, **measure(db, workers, shape, db_pid)}
     except Unsupported as exc:
@@ -473,10 +546,15 @@ def measure(db: str, workers: int, shape: Shape, db_pid: int | None) -> dict[str
         rng = random.Random(7)
         for terminal in terminals:
             sign_batches(terminal, shape.batches, shape.batch_size, faces, rng)
-        figures = timed_phase(server, terminals, feed, db_pid)
+        figures = timed_phase(server, terminals, feed, db_pid, shape.feed)
         expected = {f"{t.terminal_id}/{c}" for t in terminals for c in t.case_ids}
-        seen = [i for page in read_feed(server.url, feed) for i in page if i in expected]
+        began = time.perf_counter()
+        pages = list(read_feed(server.url, feed))
+        after_s = time.perf_counter() - began
+        seen = [i for page in pages for i in page if i in expected]
         figures["feed"].update(
+            # the whole feed from the start once ingest is over: its rate with no ingest
+            after_ingest_cases_per_s=round(sum(map(len, pages)) / after_s, 1),
             complete=len(seen) == len(set(seen)) == len(expected),
             missing=len(expected - set(seen)),
             duplicates=len(seen) - len(set(seen)),
@@ -550,6 +628,8 @@ def summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 p50_ms=run["ingest"]["latency_ms"]["p50"],
                 p99_ms=run["ingest"]["latency_ms"]["p99"],
                 feed_cases_per_s=run["feed"]["cases_per_s"],
+                feed_lag_p99_ms=run["feed"].get("lag_ms", {}).get("p99"),
+                feed_after_ingest_cases_per_s=run["feed"]["after_ingest_cases_per_s"],
                 memory_peak_mb=run["server_memory_mb"]["peak"],
                 cases_per_platform_cpu_s=run["cpu"]["cases_per_platform_cpu_s"],
             )
@@ -567,8 +647,15 @@ def main() -> int:
     parser.add_argument("--terminals", type=int, default=32)
     parser.add_argument("--batches", type=int, default=10, help="per terminal")
     parser.add_argument("--batch-size", type=int, default=20, help="a terminal's default")
+    parser.add_argument(
+        "--feed",
+        choices=("follow", "rescan"),
+        default="follow",
+        help="while ingest runs, a consumer follows the cursor (default), or rereads the "
+        "whole feed from the start at full pace",
+    )
     args = parser.parse_args()
-    shape = Shape(args.terminals, args.batches, args.batch_size)
+    shape = Shape(args.terminals, args.batches, args.batch_size, args.feed)
     machine = {
         "cpu_count": os.cpu_count(),
         "load_avg_start": [round(v, 2) for v in os.getloadavg()],
