@@ -117,12 +117,13 @@ def rss_bytes(pids: list[int]) -> int:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU of these processes so far (a process that died is not counted)."""
+    """User plus system CPU of these processes so far, and of their children that ended
+    (PostgreSQL's backends come and go: the postmaster reaps them and counts their CPU)."""
     ticks = 0
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return ticks / TICK
 
 
