@@ -1,5 +1,5 @@
-"""A phone's browser for web page tests: Debian's Chromium at phone width (390 CSS px, 3 device
-pixels per CSS pixel, touch), driven by Selenium through chromedriver."""
+"""Browsers for web page tests: Debian's Chromium driven by Selenium through chromedriver, on
+a desktop or at phone width (390 CSS px, 3 device pixels per CSS pixel, touch)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ CHROMEDRIVER = shutil.which("chromedriver")
 PHONE_WIDTH = 390
 
 
-def open_phone_browser(profile: Path) -> Any:
-    """A headless Chromium sized like a phone; the caller quits it."""
+def open_chromium(profile: Path, *flags: str) -> Any:
+    """A headless Debian Chromium driven through chromedriver, with `flags` added; the caller
+    quits it."""
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.fail("chromium and chromium-driver are missing: run ./dev setup")
     from selenium import webdriver
@@ -32,9 +33,15 @@ def open_phone_browser(profile: Path) -> Any:
         "--disable-sync",
         "--no-first-run",
         f"--user-data-dir={profile}",
+        *flags,
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    return webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+
+
+def open_phone_browser(profile: Path) -> Any:
+    """A headless Chromium sized like a phone; the caller quits it."""
+    driver = open_chromium(profile)
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": PHONE_WIDTH, "height": 844, "deviceScaleFactor": 3, "mobile": True},

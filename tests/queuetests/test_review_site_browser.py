@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import shutil
 import sqlite3
 import threading
 import time
@@ -21,39 +20,19 @@ import pytest
 
 from contract.decisions import REJECTION_REASONS
 from tests.queuetests.decide_helpers import OPERATOR_ENV, Terminal, enrol, id_number, review_list
+from tests.queuetests.phone_browser import open_chromium
 from tests.queuetests.platform_proc import serving
 from tests.queuetests.staff_client import NEW_PASSWORD, add_user
 from tests.queuetests.test_staff_site import XSS, in_review
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 KEYBOARD_CASES = 20
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("chromium and chromium-driver are missing: run ./dev setup")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,1000",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver = open_chromium(tmp_path / "chromium-profile", "--window-size=1280,1000")
     yield driver
     driver.quit()
 
