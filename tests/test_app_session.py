@@ -19,6 +19,7 @@ from config import load_settings
 from contract.certificates import token_in, verify_token
 from devices.printer.layout import KeyValue, QrCode
 from kiosk.app import KioskRuntime
+from kiosk.flow import commands as cmd
 from kiosk.flow.view import StepView
 from kiosk.qt.headless_demo import demo_settings
 from kiosk.technician.pin import hash_pin
@@ -254,6 +255,24 @@ def test_someone_else_on_the_card_is_not_verified(qtbot, tmp_path: Path, testdat
         assert [job.kind for job in rt.jobs.jobs()] == ["failure_notice"]
     finally:
         rt.shutdown()
+
+
+def test_nothing_reaches_the_flow_or_the_window_after_shutdown(qtbot, tmp_path: Path) -> None:
+    # A flow timer started again after shutdown once fired during a later test, on a window
+    # that test's teardown had deleted ("Internal C++ object already deleted", seen once in
+    # CI). Once shut down, the controller drops timers and device signals alike.
+    rt = _runtime_with(qtbot, tmp_path)
+    try:
+        walk_to_consent(qtbot, rt)
+    finally:
+        rt.shutdown()
+    step, shown = rt.controller.flow.step, []
+    rt.controller.screen_shown.connect(lambda name, _view: shown.append(name))
+    rt.controller.timers.expired.emit(cmd.IDLE_TIMER)  # as a timer started again would
+    rt.controller.records.lookup_failed.emit("late")  # as a worker's queued signal would
+    qtbot.wait(50)
+    assert (rt.controller.flow.step, shown) == (step, [])
+    assert not rt.controller.timers.active(cmd.IDLE_TIMER)
 
 
 def test_no_reference_face_reachable_is_pending(qtbot, tmp_path: Path, testdata: Path) -> None:

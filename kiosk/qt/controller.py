@@ -7,10 +7,11 @@ on the GUI thread and only ever posts work to the services' threads.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
@@ -50,6 +51,24 @@ from screens.texts import PIN_LOCKED, PIN_WRONG, tr
 from screens.window import KioskWindow
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+
+def while_running(
+    handler: Callable[Concatenate[KioskController, P], None],
+) -> Callable[Concatenate[KioskController, P], None]:
+    """Drop what arrives once the controller is shut down: a device's queued signal or a
+    timer restarted by it would otherwise reach a window that is gone."""
+
+    @functools.wraps(handler)
+    def guarded(self: KioskController, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if self.stopped:
+            log.debug("after shutdown, dropped: %s", handler.__name__)
+            return
+        handler(self, *args, **kwargs)
+
+    return guarded
+
 
 FACE_START_AFTER_MS = 0  # after the events queued now: the welcome screen's first paint
 READER_DOWN = frozenset({ReaderState.NO_READER, ReaderState.SERVICE_DOWN, ReaderState.ERROR})
@@ -125,6 +144,7 @@ class KioskController(QObject):
         super().__init__(parent)
         self.flow = flow
         self.window = window
+        self.stopped = False  # shut down: nothing more reaches the flow or the window
         self.card, self.camera, self.face = card, camera, face
         self.records, self.printer, self.voice = records, printer, voice
         self._build_receipt = build_receipt
@@ -181,6 +201,7 @@ class KioskController(QObject):
         QTimer.singleShot(FACE_START_AFTER_MS, self, self.face.start)
 
     def shutdown(self) -> None:
+        self.stopped = True
         app = QCoreApplication.instance()
         if app is not None:
             app.removeEventFilter(self.window.touch_watcher)
@@ -194,6 +215,7 @@ class KioskController(QObject):
         self.background.shutdown()
 
     # -- in ---------------------------------------------------------------------------------
+    @while_running
     def on_intent(self, intent: object) -> None:
         if isinstance(intent, ReplayVoice):
             self.voice.replay()
@@ -205,9 +227,11 @@ class KioskController(QObject):
         else:
             self.dispatch(intent)  # type: ignore[arg-type]
 
+    @while_running
     def dispatch(self, event: ev.Event) -> None:
         self.apply(self.flow.handle(event))
 
+    @while_running
     def _on_staff_checked(self, result: Result[str | None]) -> None:
         if self.flow.step is not Step.HELP:
             return  # the resident moved on while the PIN was checked
@@ -223,6 +247,7 @@ class KioskController(QObject):
             case Done():  # no staff member has that PIN
                 self.window.help_screen.show_pin_message(tr(PIN_WRONG))
 
+    @while_running
     def _on_card_event(self, event: object) -> None:
         if isinstance(event, CardInserted):
             today = dt.datetime.now(CHINA_TZ).date()
@@ -241,6 +266,7 @@ class KioskController(QObject):
             if self.flow.step is Step.READ_CARD:  # the place-your-card screen shows it
                 self._show(Step.READ_CARD, self.flow.view())
 
+    @while_running
     def _on_printer_status(self, status: str) -> None:
         """What the printer says between (and after) jobs: a fault or its end, for the flow."""
         if status in PRINTER_FAULTS:
@@ -248,6 +274,7 @@ class KioskController(QObject):
         else:
             self.dispatch(ev.DeviceRecovered("printer"))
 
+    @while_running
     def _on_face_progress(self, guide: FaceGuide) -> None:
         self.dispatch(ev.FaceProgress(guide))  # the action's prompt, if any, is queued first
         if self._capturing_face():
@@ -256,11 +283,13 @@ class KioskController(QObject):
     def _capturing_face(self) -> bool:
         return self.flow.step is Step.FACE_CAPTURE and not self.flow.session.asking_more_time
 
+    @while_running
     def _on_frame(self, frame: Frame) -> None:
         if self.flow.step is Step.FACE_CAPTURE:
             self.window.show_frame(frame_to_qimage(frame))
 
     # -- out --------------------------------------------------------------------------------
+    @while_running
     def apply(self, commands: list[cmd.Command]) -> None:
         for command in commands:
             self._apply_one(command)
@@ -318,6 +347,7 @@ class KioskController(QObject):
         """Whether the open staff call really reached staff (chime or hook)."""
         return self.staff is not None and self.staff.notified
 
+    @while_running
     def _staff_news(self) -> None:
         """A hook failed (or worked again): the screens that speak of staff say it as it is."""
         if self.flow.step in STAFF_STEPS:
